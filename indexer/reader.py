@@ -1,0 +1,68 @@
+"""Read one report file (PDF, plain text or Markdown) into a `Source`."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from indexer.models import Source, UnreadableReport
+from indexer.pdf import read_pdf
+
+SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md")
+
+
+def read_report(path: Path) -> Source:
+    """Read a report, dispatching on its suffix; raises `UnreadableReport` saying why not."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableReport(
+            f"{path.name}: unsupported file type {suffix or '(no suffix)'!r}; "
+            f"supported: {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    if not path.is_file():
+        raise UnreadableReport(f"{path.name}: not found or not a file ({path})")
+    if suffix == ".pdf":
+        return read_pdf(path)
+    return read_text(path)
+
+
+def read_text(path: Path) -> Source:
+    """Read a plain text or Markdown report; the text is kept as is but for newlines.
+
+    UTF-8 (with or without BOM) first, UTF-16 when it has a BOM, else Windows-1252, the
+    usual encoding of older Swedish Windows exports (å ä ö are single bytes there).
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableReport(f"{path.name}: cannot open file ({exc.strerror})") from exc
+    if not data:
+        raise UnreadableReport(f"{path.name}: empty file (0 bytes)")
+    text = _decode(data, path.name)
+    if "\x00" in text:
+        raise UnreadableReport(f"{path.name}: binary content, not a text file")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise UnreadableReport(f"{path.name}: the file contains only whitespace")
+    return Source(text=text)
+
+
+def _decode(data: bytes, name: str) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise UnreadableReport(f"{name}: invalid UTF-16 text ({exc.reason})") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise UnreadableReport(
+            f"{name}: not a text file (neither UTF-8 nor Windows-1252 text)"
+        ) from exc
