@@ -1,0 +1,213 @@
+"""Cut a report's sections into passages that never cross a section boundary."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from indexer.models import Chunk, Document, Source, text_hash
+from indexer.sections import Section, sections
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"”(–-])")
+_TAG = re.compile(r"</?[a-zA-Z]+[^>]*>|&nbsp;")
+_CAPTION_LINE = re.compile(r"^\s*(foto|bild|illustration)\s*:.*$", re.IGNORECASE | re.MULTILINE)
+_HYPHEN_BREAK = re.compile(r"(\w)-\s*\n\s*(?=[a-zåäö])")
+_CONTINUES = ("och", "att", "för", "i", "av", "med", "samt", "till", "på", "om", "som", "eller")
+
+
+@dataclass(frozen=True)
+class ChunkerConfig:
+    """Passage sizes in characters (about 4 characters a token for Swedish with e5's
+    tokenizer: 900 characters ≈ 230 tokens, well inside the model's 512)."""
+
+    target_chars: int = 900
+    max_chars: int = 1400
+    table_max_chars: int = 1200
+    small_table_chars: int = 400  # shorter tables stay in the running text as one unit
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def clean_text(text: str) -> str:
+    """Text for the encoder and the lexical index: no markup, dot leaders, photo credits or
+    hyphenation across line breaks, whitespace folded. Citations keep the verbatim text."""
+    text = _CAPTION_LINE.sub(" ", text)
+    text = _HYPHEN_BREAK.sub(r"\1", text)
+    text = _TAG.sub("", text).replace("&amp;", "&")
+    text = re.sub(r"\*{1,3}|\.{3,}|\|", " ", text)
+    text = re.sub(r"\s*-{3,}\s*", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def context_header(doc: Document, section: tuple[str, ...]) -> str:
+    """'Timrå kommun · Delårsrapport 2021 · Ekonomi › Driftbudget'."""
+    parts = []
+    if doc.municipality:
+        parts.append(f"{doc.municipality} kommun")
+    parts.append(doc.title)
+    if section:
+        parts.append(" › ".join(section))
+    return " · ".join(parts)
+
+
+def _units(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """Paragraph spans inside [start, end), long ones split at sentence ends."""
+    out: list[tuple[int, int]] = []
+    for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text[start:end]):
+        s, e = start + m.start(), start + m.end()
+        if not text[s:e].strip():
+            continue
+        if e - s <= max_chars:
+            out.append((s, e))
+            continue
+        cut = s
+        for sm in _SENTENCE_END.finditer(text, s, e):
+            if sm.start() - cut >= max_chars // 2:
+                out.append((cut, sm.start()))
+                cut = sm.end()
+        out.append((cut, e))
+    return out
+
+
+def _continues(text: str, prev_end: int, next_start: int) -> bool:
+    """A paragraph broken by a page break: hyphenated word or dangling conjunction before,
+    lower-case letter after."""
+    before = text[:prev_end].rstrip()
+    after = text[next_start:].lstrip()[:1]
+    if not after or not after.islower():
+        return False
+    return before.endswith("-") or before.rsplit(None, 1)[-1].lower() in _CONTINUES
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+class _Builder:
+    def __init__(self, doc: Document, source: Source) -> None:
+        self.doc, self.source = doc, source
+        self.chunks: list[Chunk] = []
+
+    def add(
+        self, section: tuple[str, ...], start: int, end: int, kind: str = "text",
+        table_header: str | None = None,
+    ) -> None:
+        start, end = _strip_span(self.source.text, start, end)
+        text = self.source.text[start:end]
+        if not clean_text(text):
+            return
+        context = context_header(self.doc, section)
+        meta: dict[str, Any] = {}
+        if table_header is not None:
+            meta["table_header"] = table_header
+            context = f"{context}\n{table_header}"
+        self.chunks.append(
+            Chunk(
+                id=f"{self.doc.id}:{len(self.chunks):04d}:{text_hash(text)[:8]}",
+                doc_id=self.doc.id,
+                text=text,
+                section=section,
+                start=start,
+                end=end,
+                page=self.source.page_at(start),
+                kind="table" if kind == "table" else "text",
+                context=context,
+                meta=meta,
+            )
+        )
+
+
+def _chunk_text_run(b: _Builder, path: tuple[str, ...], spans: list[tuple[int, int]],
+                    cfg: ChunkerConfig) -> None:
+    text = b.source.text
+    units = [u for s, e in spans for u in _units(text, s, e, cfg.max_chars)]
+    cur: tuple[int, int] | None = None
+    for s, e in units:
+        if cur is None:
+            cur = (s, e)
+            continue
+        joined = e - cur[0]
+        glued = _continues(text, cur[1], s) and joined <= cfg.max_chars
+        if joined <= cfg.target_chars or glued:
+            cur = (cur[0], e)
+        else:
+            b.add(path, *cur)
+            cur = (s, e)
+    if cur:
+        b.add(path, *cur)
+
+
+def _is_header_row(row: str) -> bool:
+    """A table row of labels ('Mått', '2019', 'Budget period') rather than figures."""
+    cells = [_TAG.sub("", c).strip() for c in re.split(r"\t|\|", row)[1:]]
+    cells = [c for c in cells if c and not set(c) <= set("-:")]
+    figures = sum(bool(re.fullmatch(r"[-+−\s\d,.%()]+", c)) for c in cells)
+    return bool(cells) and figures < len(cells) / 2
+
+
+def _columns(row: str) -> int:
+    return len(re.split(r"\t|\|", row.strip().strip("|")))
+
+
+def _chunk_table(b: _Builder, path: tuple[str, ...], start: int, end: int,
+                 cfg: ChunkerConfig, inherited: str | None) -> str | None:
+    """One chunk per table, or row groups when long; later groups carry the header row in
+    their context (the cited text stays a verbatim span of the report). A table that goes
+    on after a blank line without a header of its own takes the previous one's header.
+    Returns the header in force, for the next table of the section."""
+    text = b.source.text
+    rows = [(start + m.start(), start + m.end()) for m in re.finditer(r"[^\n]+", text[start:end])]
+    first_row = text[rows[0][0] : rows[0][1]]
+    own = _is_header_row(first_row) or inherited is None or \
+        _columns(inherited) != _columns(first_row)
+    header = first_row if own else inherited
+    if end - start <= cfg.table_max_chars:
+        b.add(path, start, end, "table", None if own else header)
+        return header
+    group_start, first = rows[0][0], own
+    prev_end = rows[0][1]
+    for s, e in rows[1:]:
+        if e - group_start > cfg.table_max_chars:
+            b.add(path, group_start, prev_end, "table", None if first else header)
+            group_start, first = s, False
+        prev_end = e
+    b.add(path, group_start, prev_end, "table", None if first else header)
+    return header
+
+
+def chunk_document(doc: Document, source: Source, cfg: ChunkerConfig | None = None) -> list[Chunk]:
+    """All passages of one report, in order. Text passages end at paragraph or sentence
+    boundaries; tables are passages of their own; the table of contents is left out."""
+    cfg = cfg or ChunkerConfig()
+    b = _Builder(doc, source)
+    run: list[tuple[int, int]] = []
+    run_path: tuple[str, ...] = ()
+    run_heading = -1
+    table_header: str | None = None
+
+    def flush() -> None:
+        if run:
+            _chunk_text_run(b, run_path, run, cfg)
+        run.clear()
+
+    secs: list[Section] = sections(source)
+    for sec in secs:
+        if sec.heading_no != run_heading:
+            flush()
+            run_path, run_heading, table_header = sec.path, sec.heading_no, None
+        small = sec.block.end - sec.block.start <= cfg.small_table_chars
+        if sec.block.type == "table" and not small:
+            flush()
+            table_header = _chunk_table(
+                b, sec.path, sec.block.start, sec.block.end, cfg, table_header
+            )
+        else:
+            run.append((sec.block.start, sec.block.end))
+    flush()
+    return b.chunks
