@@ -1,0 +1,1 @@
+"""Rapportsök evaluation: a question set over the corpus and pure retrieval metrics."""

@@ -1,0 +1,93 @@
+"""Retrieval metrics against values computed by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from eval.metrics import (
+    contains_evidence,
+    fold_whitespace,
+    hit_at_k,
+    mrr_at_k,
+    ndcg_at_k,
+)
+
+F, T = False, True
+L3, L5 = math.log2(3), math.log2(5)
+
+
+def test_second_and_fourth_relevant() -> None:
+    rel = [F, T, F, T]
+    assert hit_at_k(rel, 1) == 0.0
+    assert hit_at_k(rel, 2) == 1.0
+    assert hit_at_k(rel, 5) == 1.0
+    assert mrr_at_k(rel, 1) == 0.0
+    assert mrr_at_k(rel, 10) == 0.5  # first hit at rank 2 -> 1/2
+    # DCG = 1/log2(3) + 1/log2(5) = 0.6309 + 0.4307 = 1.0616
+    # IDCG (2 relevant at ranks 1, 2) = 1/log2(2) + 1/log2(3) = 1 + 0.6309 = 1.6309
+    # nDCG@10 = 1.0616 / 1.6309 = 0.6509
+    assert ndcg_at_k(rel, 10) == pytest.approx((1 / L3 + 1 / L5) / (1 + 1 / L3))
+    assert ndcg_at_k(rel, 10) == pytest.approx(0.6509, abs=1e-4)
+
+
+def test_ndcg_cut_at_k_judges_only_the_top_k() -> None:
+    rel = [F, T, F, T]
+    # top 3 holds one relevant at rank 2: DCG = 1/log2(3); ideal = 1/log2(2) = 1
+    assert ndcg_at_k(rel, 3) == pytest.approx(1 / L3)  # 0.6309
+
+
+def test_ndcg_with_n_relevant() -> None:
+    rel = [T, F, F]
+    assert ndcg_at_k(rel, 3) == 1.0  # the one relevant result is ranked first
+    # 3 relevant passages exist: IDCG@3 = 1 + 1/log2(3) + 1/log2(4) = 1 + 0.6309 + 0.5 = 2.1309
+    # DCG = 1, nDCG = 1 / 2.1309 = 0.4693
+    assert ndcg_at_k(rel, 3, n_relevant=3) == pytest.approx(1 / (1 + 1 / L3 + 0.5))
+    # more relevant passages than k: the ideal is capped at k = 1 -> IDCG = 1
+    assert ndcg_at_k(rel, 1, n_relevant=5) == 1.0
+
+
+def test_perfect_ranking_scores_one() -> None:
+    rel = [T, T, F]
+    assert hit_at_k(rel, 1) == mrr_at_k(rel, 1) == ndcg_at_k(rel, 3) == 1.0
+    assert ndcg_at_k(rel, 3, n_relevant=2) == 1.0
+
+
+def test_first_hit_below_k() -> None:
+    rel = [F, F, F, T]  # first hit at rank 4
+    assert hit_at_k(rel, 3) == mrr_at_k(rel, 3) == ndcg_at_k(rel, 3) == 0.0
+    assert mrr_at_k(rel, 4) == 0.25  # 1/4
+    assert ndcg_at_k(rel, 4) == pytest.approx(1 / L5)  # 1/log2(5) / 1 = 0.4307
+
+
+def test_empty_and_all_irrelevant() -> None:
+    for rel in ([], [F, F]):
+        assert hit_at_k(rel, 5) == 0.0
+        assert mrr_at_k(rel, 5) == 0.0
+        assert ndcg_at_k(rel, 5) == 0.0
+        assert ndcg_at_k(rel, 5, n_relevant=2) == 0.0
+    assert ndcg_at_k([F], 5, n_relevant=0) == 0.0
+
+
+def test_bad_arguments_are_named() -> None:
+    with pytest.raises(ValueError, match="k must be at least 1, got 0"):
+        hit_at_k([T], 0)
+    with pytest.raises(ValueError, match="k must be at least 1, got -1"):
+        mrr_at_k([T], -1)
+    with pytest.raises(ValueError, match="got 1"):
+        ndcg_at_k([T, T], 2, n_relevant=1)
+
+
+def test_fold_whitespace() -> None:
+    assert fold_whitespace("  Summa\t40 358\n\n40\u00a0058  ") == "Summa 40 358 40 058"
+    assert fold_whitespace("") == ""
+
+
+def test_contains_evidence() -> None:
+    passage = "Driftredovisning\nSumma\t40 358\t40 058\t+300\n"
+    assert contains_evidence(passage, ["Summa 40 358 40 058 +300"])
+    assert contains_evidence(passage, ["nope", "40  058\n+300"])  # any alternative matches
+    assert not contains_evidence(passage, ["summa 40 358"])  # case-sensitive
+    assert not contains_evidence(passage, [])
+    assert not contains_evidence(passage, ["   "])  # blank evidence never matches
