@@ -167,7 +167,7 @@ def test_each_step_can_be_switched_off() -> None:
     assert SwedishAnalyzer().name == "sv1-lemma-compound-stop"
 
     no_lemma = SwedishAnalyzer(lemmatize=False)
-    assert no_lemma.name == "sv-compound-stop"
+    assert no_lemma.name == "sv1-compound-stop"
     assert no_lemma.analyze(text) == ["sjukfrånvaron", "sjuk", "frånvaron", "förskolan"]
 
     no_split = SwedishAnalyzer(split_compounds=False)
