@@ -1,0 +1,1 @@
+"""The HTTP API of Rapportsök: hybrid search and extractive answers with citations."""

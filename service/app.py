@@ -1,0 +1,156 @@
+"""The FastAPI application: `create_app()` with a lifespan that loads the index and the model
+once, a request-id middleware and error handlers that never leak a stack trace."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from indexer.settings import Settings, get_settings
+from service.deps import Services
+from service.retrieval import Searcher, UnknownFilterValue
+
+log = logging.getLogger(__name__)
+_SAFE_ID = re.compile(r"^[\w.-]{1,64}$")
+
+
+def load_services(settings: Settings) -> Services:
+    """Load the index, encoder and analyzer; a missing or broken index is kept as `problem`."""
+    from indexer.analyzer import get_analyzer
+    from indexer.encoders import load_encoder
+    from indexer.store import IndexProblem, load_index
+    from service.answer import Answerer
+
+    services = Services(settings)
+    try:
+        encoder = load_encoder(settings.model)
+        index = load_index(Path(settings.index_dir), encoder.name)
+        searcher = Searcher(index, encoder, get_analyzer())
+        searcher.warm_up()
+    except IndexProblem as exc:
+        log.warning("starting without an index: %s", exc)
+        services.problem = str(exc)
+        return services
+    services.searcher, services.answerer = searcher, Answerer(searcher)
+    return services
+
+
+def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
+    """The API; with `searcher` given (tests) nothing is loaded at start-up."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if searcher is not None:
+            from service.answer import Answerer
+
+            searcher.warm_up()
+            app.state.services = Services(settings, searcher, Answerer(searcher))
+        else:
+            app.state.services = load_services(settings)
+        yield
+
+    app = FastAPI(
+        title="Rapportsök API",
+        description="Semantic search and extractive answers over Swedish municipal reports.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    from service.routes import router
+
+    app.include_router(router)
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(UnknownFilterValue, _unknown_filter)  # type: ignore[arg-type]
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+def request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+def _error(request: Request, status: int, detail: Any, **extra: Any) -> JSONResponse:
+    rid = request_id(request)
+    return JSONResponse({"detail": detail, "request_id": rid, **extra}, status_code=status)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return _error(request, exc.status_code, exc.detail)
+
+
+async def _unknown_filter(request: Request, exc: UnknownFilterValue) -> JSONResponse:
+    return _error(request, 422, str(exc), valid={exc.name: exc.valid})
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 with one readable line per problem: "query: must not be empty"."""
+    return _error(request, 422, "; ".join(readable(e) for e in exc.errors()))
+
+
+def readable(error: dict[str, Any]) -> str:
+    """A pydantic error as `field: message` (malformed JSON says so)."""
+    loc = [str(x) for x in error.get("loc", ()) if x != "body"]
+    msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    if loc and msg.startswith(f"{loc[-1]} "):
+        return msg  # our validators name the field already: "k must be between 1 and 50"
+    if error.get("type") == "json_invalid":
+        ctx = error.get("ctx", {}) or {}
+        return f"malformed JSON body: {ctx.get('error', msg)}"
+    if error.get("type") == "model_attributes_type":
+        return "the request body must be a JSON object"
+    if error.get("type") == "missing" and loc:
+        return f"{'.'.join(loc)}: field required"
+    if error.get("type") == "extra_forbidden" and loc:
+        return f"{'.'.join(loc)}: unknown field"
+    return f"{'.'.join(loc)}: {msg}" if loc else msg
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (X-Request-ID, echoed if the client sent a sane one) and
+    turns an unexpected exception into a logged 500 JSON answer without the traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sent = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        rid = sent if _SAFE_ID.match(sent) else uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = rid
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                MutableHeaders(scope=message).append("X-Request-ID", rid)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unexpected error in request %s (%s %s)", rid, scope.get("method"),
+                          scope.get("path"))
+            if started:
+                raise
+            response = JSONResponse(
+                {"detail": "internal error; the server log has the details under this "
+                           "request id", "request_id": rid},
+                status_code=500, headers={"X-Request-ID": rid},
+            )
+            await response(scope, receive, send)

@@ -1,0 +1,65 @@
+"""Domain objects (`Document`, `Chunk`, `Hit`, answer sentences) → API response models."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from indexer.models import Chunk, Document
+from service.schemas import Citation, DocumentInfo, DocumentSummary, Passage, Span
+
+if TYPE_CHECKING:
+    from service.answer import Sentence
+
+
+def file_url(doc_id: str) -> str:
+    """Where the API serves a report's original file."""
+    return f"/documents/{doc_id}/file"
+
+
+def document_info(doc: Document) -> DocumentInfo:
+    """The metadata of a report as the API shows it."""
+    return DocumentInfo(
+        id=doc.id, title=doc.title, municipality=doc.municipality, organ=doc.organ,
+        report_type=doc.report_type, year=doc.year, period=doc.period,
+        file_url=file_url(doc.id),
+    )
+
+
+def document_summary(doc: Document, chunks: list[Chunk]) -> DocumentSummary:
+    """A report with its passage count and section outline (distinct paths, report order)."""
+    outline: dict[tuple[str, ...], None] = {}
+    for c in chunks:
+        if c.section:
+            outline.setdefault(c.section, None)
+    return DocumentSummary(
+        **document_info(doc).model_dump(),
+        chunk_count=len(chunks),
+        outline=[list(s) for s in outline],
+    )
+
+
+def passage(
+    chunk: Chunk,
+    doc: Document,
+    rank: int = 0,
+    score: float = 0.0,
+    highlights: list[tuple[int, int]] | None = None,
+) -> Passage:
+    """A chunk as a cited passage (rank 0 and score 0 for context passages)."""
+    header = chunk.meta.get("table_header") if chunk.meta else None
+    return Passage(
+        id=chunk.id, rank=rank, score=round(score, 6), text=chunk.text,
+        document=document_info(doc), section=list(chunk.section), page=chunk.page,
+        span=Span(start=chunk.start, end=chunk.end),
+        highlights=[Span(start=s, end=e) for s, e in highlights or []],
+        kind=chunk.kind, table_header=header if isinstance(header, str) else None,
+    )
+
+
+def citation(n: int, sentence: Sentence, doc: Document) -> Citation:
+    """Marker [n] of an answer: the verbatim sentence and where it stands."""
+    chunk = sentence.hit.chunk
+    return Citation(
+        n=n, quote=sentence.text, passage_id=chunk.id, document=document_info(doc),
+        section=list(chunk.section), page=chunk.page,
+    )

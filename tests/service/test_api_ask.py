@@ -1,0 +1,79 @@
+"""POST /ask through a real server: extractive answers with verbatim citations, abstentions."""
+
+from __future__ import annotations
+
+import re
+
+from service.answer import NO_ANSWER, Answerer, is_english, split_sentences
+
+
+def test_ask_answers_with_verbatim_citation(api, corpus_copy):
+    r = api.post("/ask", json={"question": "Hur stor var sjukfrånvaron i Eskilstuna?"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["answered"] is True
+    assert body["message"] is None
+    assert "2,0 procent" in body["answer"]
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", body["answer"])]
+    assert markers == [c["n"] for c in body["citations"]] and 1 <= len(markers) <= 3
+    first = body["citations"][0]
+    assert "2,0 procent" in first["quote"]
+    assert first["document"]["id"] == "eskilstuna-kommunstyrelsen-delarsrapport-2023"
+    report = (corpus_copy / "eskilstuna-kommunstyrelsen-delarsrapport-2023.txt").read_text(
+        encoding="utf-8")
+    for c in body["citations"]:
+        assert c["quote"] in report
+        assert c["passage_id"] in {p["id"] for p in body["passages"]}
+    assert len(body["passages"]) == 5
+
+
+def test_ask_abstains_on_unanswerable(api):
+    r = api.post("/ask", json={"question": "Vilket resultat gjorde Sundsvalls kommun 2021?"})
+    body = r.json()
+    assert r.status_code == 200
+    assert body["answered"] is False and body["answer"] is None and body["citations"] == []
+    assert "Sundsvall" in body["message"]
+    assert body["passages"]  # the closest passages are still returned
+
+
+def test_ask_abstains_on_a_municipality_without_report(api):
+    """Timrå and Eskilstuna report sick leave; that must not answer a question on Östersund."""
+    question = "Hur hög var sjukfrånvaron på kommunledningskontoret i Östersund 2022?"
+    body = api.post("/ask", json={"question": question, "k": 3}).json()
+    assert body["answered"] is False and body["answer"] is None
+    assert "Östersund" in body["message"]
+    assert len(body["passages"]) == 3
+
+
+def test_split_sentences_keeps_offsets_verbatim():
+    text = "Första meningen här. Andra meningen, 2,0 procent.\n| a | b |\n|---|---|\nRubrik"
+    spans = split_sentences(text)
+    assert [text[s:e] for s, e in spans] == [
+        "Första meningen här.", "Andra meningen, 2,0 procent.", "| a | b |", "Rubrik"]
+
+
+def test_ask_abstains_when_no_passage_has_the_subject(api):
+    """Eskilstuna's report has budget passages but nothing on snow clearing: no answer."""
+    body = api.post("/ask", json={
+        "question": "Vad kostade vinterns snöröjning för Eskilstuna?"}).json()
+    assert body["answered"] is False and body["answer"] is None and body["citations"] == []
+    assert body["message"] == NO_ANSWER
+    assert len(body["passages"]) == 5
+
+
+def test_support_is_the_weighted_share_of_content_words_in_one_passage(searcher):
+    answerer = Answerer(searcher)
+    question = "Hur stor var sjukfrånvaron i Eskilstuna?"
+    # "Eskilstuna" (an indexed municipality) is no subject; "stor" and "sjukfrånvaron" are.
+    assert [sorted(t) for t, _ in answerer.content_words(question)] == [
+        ["stor"], ["frånvaro", "sjuk", "sjukfrånvaro"]]
+    hits, _ = searcher.search(question, 5)
+    assert answerer.support(question, hits) >= answerer.min_support
+    assert answerer.support("snöröjning", hits) == 0.0  # unknown to the index: weight max
+
+
+def test_english_questions_are_recognised():
+    assert is_english("What is the sick leave rate at the municipal executive office?")
+    assert is_english("When did Köping's new administration start?")
+    assert not is_english("Vad är det för LIX-värde på hemsidan?")
+    assert not is_english("Köpingsfesten")

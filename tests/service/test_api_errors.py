@@ -1,0 +1,109 @@
+"""Every error case: 422 for bad requests, 404 for unknown ids, 503 without an index, and a
+500 JSON answer (with a request id, without a traceback) for an unexpected failure."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from service.retrieval import Searcher
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"query": ""}, "query must not be empty"),
+    ({"query": "   \n\t"}, "query must not be empty"),
+    ({"query": "x" * 2001}, "query must be at most 2000 characters, got 2001"),
+    ({"query": "ekonomi", "k": 0}, "k must be between 1 and 50, got 0"),
+    ({"query": "ekonomi", "k": 51}, "k must be between 1 and 50, got 51"),
+    ({"query": "ekonomi", "mode": "fuzzy"}, "mode"),
+    ({}, "query: field required"),
+])
+def test_search_422(api, body, message):
+    r = api.post("/search", json=body)
+    assert r.status_code == 422
+    assert message in r.json()["detail"]
+    assert r.json()["request_id"] == r.headers["x-request-id"]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"question": " "}, "question must not be empty"),
+    ({"question": "y" * 2001}, "at most 2000 characters"),
+    ({"question": "ekonomi", "k": 0}, "k must be between 1 and 20, got 0"),
+    ({"question": "ekonomi", "k": 21}, "k must be between 1 and 20, got 21"),
+])
+def test_ask_422(api, body, message):
+    r = api.post("/ask", json=body)
+    assert r.status_code == 422
+    assert message in r.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/search", "/ask"])
+def test_malformed_json(api, path):
+    r = api.post(path, content=b'{"query": "ekonomi", ', headers={"content-type":
+                                                                  "application/json"})
+    assert r.status_code == 422
+    assert "malformed JSON" in r.json()["detail"]
+
+
+def test_unknown_filter_lists_valid_values(api):
+    r = api.post("/search", json={"query": "ekonomi", "filters": {"municipality": ["Umeå"]}})
+    assert r.status_code == 422
+    body = r.json()
+    assert "unknown municipality Umeå" in body["detail"]
+    assert body["valid"] == {"municipality": ["Eskilstuna", "Krokom", "Köping", "Timrå"]}
+    r = api.post("/ask", json={"question": "ekonomi", "filters": {"year": [1999]}})
+    assert r.status_code == 422
+    assert r.json()["valid"] == {"year": [2019, 2020, 2021, 2023]}
+    r = api.post("/search", json={"query": "ekonomi", "filters": {"document_id": ["x"]}})
+    assert r.status_code == 422 and "document_id" in r.json()["valid"]
+    r = api.post("/search", json={"query": "ekonomi", "filters": {"region": ["x"]}})
+    assert r.status_code == 422 and "filters.region: unknown field" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["/documents/nope", "/documents/nope/file", "/passages/nope"])
+def test_unknown_ids_404(api, path):
+    r = api.get(path)
+    assert r.status_code == 404
+    assert "nope" in r.json()["detail"]
+
+
+def test_no_index_503(tmp_path):
+    from indexer.settings import Settings
+    from service.app import create_app
+    from tests.service.conftest import LiveServer
+
+    app = create_app(Settings(index_dir=tmp_path / "no-index", corpus_dir=tmp_path))
+    with LiveServer(app) as live, httpx.Client(base_url=live.url) as client:
+        r = client.get("/health")
+        assert r.status_code == 503
+        assert "run `rapportsok index`" in r.json()["detail"]
+        for method, path, body in (("POST", "/search", {"query": "ekonomi"}),
+                                   ("POST", "/ask", {"question": "ekonomi"}),
+                                   ("GET", "/documents", None),
+                                   ("GET", "/passages/x", None)):
+            r = client.request(method, path, json=body)
+            assert r.status_code == 503, path
+            assert "rapportsok index" in r.json()["detail"]
+
+
+class _Broken(Searcher):
+    def search(self, *args, **kwargs):  # type: ignore[override]
+        raise RuntimeError("secret internal detail")
+
+
+def test_unexpected_error_is_json_500(loaded_index, encoder, caplog):
+    from indexer.analyzer import get_analyzer
+    from indexer.settings import Settings
+    from service.app import create_app
+    from tests.service.conftest import LiveServer
+
+    broken = _Broken(loaded_index, encoder, get_analyzer())
+    broken.warm_up = lambda: None  # type: ignore[method-assign]
+    with LiveServer(create_app(Settings(), searcher=broken)) as live, \
+            httpx.Client(base_url=live.url) as client:
+        r = client.post("/search", json={"query": "ekonomi"}, headers={"X-Request-ID": "abc-1"})
+    assert r.status_code == 500
+    body = r.json()
+    assert body["request_id"] == "abc-1" == r.headers["x-request-id"]
+    assert "secret" not in r.text and "Traceback" not in r.text
+    assert any("abc-1" in rec.getMessage() for rec in caplog.records)
