@@ -25,7 +25,9 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  { echo "installing Debian's chromium for the browser test"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	    sudo=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+	    ($$sudo apt-get update -qq && \
+	     $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	    >/dev/null || echo "could not install chromium: the browser test will be skipped"; }
 
 index: install

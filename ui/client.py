@@ -1,0 +1,117 @@
+"""A small typed HTTP client for the Rapportsök API, used by the web UI.
+
+Responses are parsed into the API's own pydantic models (`service.schemas`), so the UI and
+the service share one contract. A connection failure or a timeout raises `ApiUnavailable`;
+an error answer from the API raises `ApiError` with the API's message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urljoin
+
+import httpx
+
+from service.schemas import (
+    AskResponse,
+    DocumentInfo,
+    DocumentSummary,
+    Filters,
+    Health,
+    Mode,
+    PassageContext,
+    SearchResponse,
+)
+
+
+class ApiUnavailable(Exception):
+    """The API cannot be reached (not started, wrong address, or too slow to answer)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"the API at {url} is unavailable: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class ApiError(Exception):
+    """The API answered with an error status; `detail` is its message."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"API error {status}: {detail}")
+        self.status = status
+        self.detail = detail
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200] or response.reason_phrase
+    detail = body.get("detail") if isinstance(body, dict) else body
+    if isinstance(detail, list):  # FastAPI validation errors
+        return "; ".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail)
+    return str(detail)
+
+
+class ApiClient:
+    """Calls the API at `base_url` ('http://127.0.0.1:8000')."""
+
+    def __init__(self, base_url: str, timeout: float = 30.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"the API URL must start with http:// or https://, got {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise ApiUnavailable(self.base_url, "no answer in time") from exc
+        except httpx.TransportError as exc:
+            raise ApiUnavailable(self.base_url, str(exc) or type(exc).__name__) from exc
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, _detail(response))
+        return response.json()
+
+    def health(self) -> Health:
+        """GET /health."""
+        return Health.model_validate(self._request("GET", "/health"))
+
+    def ask(self, question: str, k: int = 5, filters: Filters | None = None) -> AskResponse:
+        """POST /ask: an answer with citations, or why there is none, and the passages."""
+        body: dict[str, Any] = {"question": question, "k": k}
+        if filters is not None:
+            body["filters"] = filters.model_dump(exclude_none=True)
+        return AskResponse.model_validate(self._request("POST", "/ask", json=body))
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None,
+               mode: Mode = "hybrid") -> SearchResponse:
+        """POST /search: ranked passages."""
+        body: dict[str, Any] = {"query": query, "k": k, "mode": mode}
+        if filters is not None:
+            body["filters"] = filters.model_dump(exclude_none=True)
+        return SearchResponse.model_validate(self._request("POST", "/search", json=body))
+
+    def documents(self) -> list[DocumentSummary]:
+        """GET /documents: every indexed report with its outline and passage count."""
+        data = self._request("GET", "/documents")
+        if isinstance(data, dict):  # tolerate {"documents": [...]}
+            data = data.get("documents", [])
+        return [DocumentSummary.model_validate(d) for d in data]
+
+    def passage(self, passage_id: str, window: int = 1) -> PassageContext:
+        """GET /passages/{id}: a passage with its neighbours in the report."""
+        path = f"/passages/{quote(passage_id, safe='')}"
+        data = self._request("GET", path, params={"window": window})
+        return PassageContext.model_validate(data)
+
+    def file_url(self, document: DocumentInfo, page: int | None = None) -> str:
+        """Absolute URL of the original report, at `page` (PDF viewers honour '#page=N')."""
+        url = urljoin(self.base_url + "/", document.file_url.lstrip("/")) \
+            if not document.file_url.startswith(("http://", "https://")) else document.file_url
+        return f"{url}#page={page}" if page is not None else url
