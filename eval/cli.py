@@ -1,0 +1,159 @@
+"""`rapportsok eval` (registered into the indexer's CLI).
+
+Only argparse at import time: the model, FAISS and matplotlib load when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+DEFAULT_OUT = Path("eval/results")
+
+
+def _modes(value: str) -> list[str]:
+    modes = [m.strip() for m in value.split(",") if m.strip()]
+    bad = [m for m in modes if m not in ("lexical", "dense", "hybrid")]
+    if bad or not modes:
+        raise argparse.ArgumentTypeError(
+            f"modes must be a comma-separated list of lexical, dense, hybrid; got {value!r}")
+    return list(dict.fromkeys(modes))
+
+
+def _eval(args: argparse.Namespace) -> int:
+    import os
+    import time
+    from datetime import UTC, datetime
+
+    # One OpenMP thread: the evaluation embeds one query at a time, and OpenMP's spinning
+    # threads slow down by orders of magnitude when the other core is busy.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from eval.metrics import load_questions
+    from eval.report import format_report, plot, to_json, write_json
+    from eval.runner import InProcess, evaluate_ask, evaluate_retrieval
+
+    questions = load_questions(split=args.split)
+    meta: dict[str, Any] = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "split": args.split, "modes": args.modes, "questions": len(questions),
+    }
+    variant = {k: v for k, v in (("fusion", args.fusion), ("dense_weight", args.dense_weight),
+                                 ("municipality", args.municipality),
+                                 ("analyzer", args.analyzer), ("min_support", args.min_support))
+               if v is not None}
+    if args.against and variant:
+        raise ValueError(f"--{next(iter(variant)).replace('_', '-')} changes the in-process "
+                         "searcher; it cannot be combined with --against")
+    meta["variant"] = variant
+    t0 = time.perf_counter()
+    if args.against:
+        from eval.http import HttpBackend
+
+        with HttpBackend(args.against) as backend:
+            health = backend.check()
+            meta |= {"against": args.against, "index": health.get("index", {}).get("path")}
+            retrieval = evaluate_retrieval(backend, questions, args.modes)
+            ask = evaluate_ask(backend, questions)
+    else:
+        from indexer.analyzer import get_analyzer
+        from indexer.encoders import load_encoder
+        from indexer.settings import get_settings
+        from indexer.store import load_index
+        from service.retrieval import Searcher
+
+        index_dir = Path(args.index or get_settings().index_dir)
+        index = load_index(index_dir)
+        encoder = load_encoder(index.manifest["encoder"]["name"])
+        analyzer = get_analyzer()
+        searcher = Searcher(index, encoder, analyzer)
+        searcher, answerer = _variant(searcher, args)
+        analyzer = searcher.analyzer
+        meta |= {"index": str(index_dir), "encoder": encoder.name,
+                 "chunks": len(index.chunks)}
+        print(f"Evaluating {len(questions)} questions ({args.split}) on {index_dir} "
+              f"({len(index.chunks)} passages), modes {', '.join(args.modes)}"
+              + (f", {variant}" if variant else ""), flush=True)
+        retrieval = evaluate_retrieval(searcher, questions, args.modes)
+        ask = evaluate_ask(InProcess(searcher, answerer), questions)
+        if args.baseline:
+            from eval.baseline import BASELINE_CHARS, build_baseline_index
+
+            corpus = Path(args.corpus or get_settings().corpus_dir)
+            print(f"Building the naive baseline (blank-line paragraphs packed into "
+                  f"~{BASELINE_CHARS}-character passages, no section context) of {corpus}/",
+                  flush=True)
+            base_index = build_baseline_index(corpus, encoder, analyzer)
+            base = Searcher(base_index, encoder, analyzer, searcher.fusion)
+            base_results = evaluate_retrieval(base, questions, args.modes, label="baseline-")
+            retrieval.rows.extend(base_results.rows)
+            retrieval.means.update(base_results.means)
+            retrieval.latency_ms.update(base_results.latency_ms)
+            meta["baseline_chunks"] = len(base_index.chunks)
+    meta["seconds"] = round(time.perf_counter() - t0, 1)
+
+    print()
+    print(format_report(retrieval, ask))
+    out = Path(args.out)
+    json_path = write_json(to_json(retrieval, ask, meta), out / f"{args.name}.json")
+    png_path = plot(retrieval, out / f"{args.name}.png",
+                    title="Rapportsök retrieval, answerable questions"
+                    + ("" if args.split == "all" else f" ({args.split} split)"))
+    print(f"\nwrote {json_path} and {png_path}")
+    return 0
+
+
+def _variant(searcher: Any, args: argparse.Namespace) -> tuple[Any, Any]:
+    """The searcher and answerer with the variant flags applied (defaults: the service's)."""
+    from eval.variants import make_analyzer, with_analyzer, with_fusion
+    from service.answer import Answerer
+
+    changes = {k: v for k, v in (("method", args.fusion), ("dense_weight", args.dense_weight),
+                                 ("municipality", args.municipality)) if v is not None}
+    if changes:
+        searcher = with_fusion(searcher, **changes)
+    if args.analyzer not in (None, "full"):
+        searcher = with_analyzer(searcher, make_analyzer(args.analyzer))
+    kwargs = {} if args.min_support is None else {"min_support": args.min_support}
+    return searcher, Answerer(searcher, **kwargs)
+
+
+def _weight(value: str) -> float:
+    w = float(value)
+    if not 0.0 <= w <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return w
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `eval` to the `rapportsok` subcommands."""
+    p = sub.add_parser(
+        "eval", help="measure retrieval and /ask on the eval question set",
+        description="Score hit@1/5/10, MRR@10 and nDCG@10 per mode and question type, the "
+        "evidence in /ask's citations and its abstentions, against a naive baseline; write "
+        "JSON and a bar chart.")
+    p.add_argument("--index", help="index folder (default: ./data/index)")
+    p.add_argument("--split", choices=["dev", "test", "all"], default="test",
+                   help="which questions (default: test; tune on dev only)")
+    p.add_argument("--modes", type=_modes, default=["lexical", "dense", "hybrid"],
+                   help="comma-separated search modes (default: lexical,dense,hybrid)")
+    p.add_argument("--against", metavar="URL",
+                   help="evaluate a running server over HTTP instead of in-process")
+    p.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
+                   help="also evaluate the naive fixed-size baseline (in-process only; "
+                   "embeds the corpus again, about a minute)")
+    p.add_argument("--corpus", help="corpus folder for the baseline (default: ./corpus)")
+    p.add_argument("--out", default=str(DEFAULT_OUT),
+                   help="folder for NAME.json and NAME.png (default: eval/results)")
+    p.add_argument("--name", default="latest", help="file name stem (default: latest)")
+    g = p.add_argument_group("variants (in-process; compare them on --split dev)")
+    g.add_argument("--fusion", choices=["linear", "rrf"], help="fusion method")
+    g.add_argument("--dense-weight", type=_weight, help="weight of the dense side, 0–1")
+    g.add_argument("--municipality", choices=["restrict", "boost", "off"],
+                   help="what a municipality named in the query does")
+    g.add_argument("--analyzer", choices=["full", "no-lemmas", "no-compounds",
+                                          "no-stopwords", "plain"],
+                   help="rebuild BM25 with analyzer steps switched off")
+    g.add_argument("--min-support", type=_weight,
+                   help="/ask abstains below this support of the question's content words")
+    p.set_defaults(func=_eval)
