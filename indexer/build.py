@@ -163,8 +163,15 @@ def build_index(
             raise IndexProblem(f"two reports share the id {dup[0]}: rename one of them")
         report.removed = sorted(set(prev.documents) - ids) if prev else []
         if prev is not None and not (report.added or report.changed or report.removed) and \
-                [c.id for c in chunks] == [c.id for c in prev.chunks]:
+                [c.id for c in chunks] == [c.id for c in prev.chunks] and \
+                prev.manifest.get("analyzer") == analyzer.name and \
+                prev.manifest.get("faiss", {}).get("type") == faiss_type:
+            # Nothing to do: the index in place is this build's result.
             report.unchanged = True
+            report.reused = len(chunks)
+            report.documents, report.chunks = len(documents), len(chunks)
+            report.seconds = time.perf_counter() - t0
+            return report
 
         vectors = _embed(chunks, encoder, cache, report, progress)
         tokens = [analyzer.analyze(clean_text(c.indexed_text)) for c in chunks]
