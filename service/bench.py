@@ -115,7 +115,6 @@ def run_bench(url: str | None = None, index: str | None = None, requests: int = 
     """Run the benchmark and print its numbers; non-zero exit when a request failed."""
     from indexer.settings import get_settings
 
-    os.environ.setdefault("OMP_NUM_THREADS", "1")  # as `rapportsok serve` does
     if not 1 <= requests <= 10_000 or not 1 <= clients <= 64:
         raise ValueError(f"requests must be 1–10000 and clients 1–64, got {requests}, {clients}")
     index_dir = Path(index or get_settings().index_dir)

@@ -13,6 +13,7 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -130,6 +131,8 @@ class Searcher:
         self.index = index
         self.encoder = encoder
         self.analyzer = analyzer
+        # A passage's words and their terms do not depend on the query: analyse each once.
+        self._spans = lru_cache(maxsize=4096)(analyzer.spans)
         self.fusion = fusion or FusionConfig()
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -357,7 +360,7 @@ class Searcher:
     def highlights(self, text: str, query: str) -> list[tuple[int, int]]:
         """Offsets in `text` of the words whose analyzer terms meet the query's terms."""
         terms = set(self.query_terms(query))
-        return [(s, e) for s, e, t in self.analyzer.spans(text) if t & terms]
+        return [(s, e) for s, e, t in self._spans(text) if t & terms]
 
 
 def _minmax(scores: dict[int, float]) -> dict[int, float]:
