@@ -81,7 +81,8 @@ def _continues(text: str, prev_end: int, next_start: int) -> bool:
     return before.endswith("-") or before.rsplit(None, 1)[-1].lower() in _CONTINUES
 
 
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) narrowed to leave out surrounding whitespace."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -98,7 +99,7 @@ class _Builder:
         self, section: tuple[str, ...], start: int, end: int, kind: str = "text",
         table_header: str | None = None,
     ) -> None:
-        start, end = _strip_span(self.source.text, start, end)
+        start, end = strip_span(self.source.text, start, end)
         text = self.source.text[start:end]
         if not clean_text(text):
             return

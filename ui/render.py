@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from indexer.chunker import strip_span
+
 SECTION_SEP = " › "
 
 # Inline markup found verbatim in the reports: <b>…</b> from PDF tables, **…** from
@@ -119,18 +121,10 @@ def _inline(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]) -
     return "".join(out)
 
 
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Offsets of the cells of one table row (TAB-separated, or '| a | b |')."""
     if "\t" not in text[start:end]:
-        s, e = _strip(text, start, end)
+        s, e = strip_span(text, start, end)
         start, end = s + (text[s] == "|"), e - (e > s + 1 and text[e - 1] == "|")
         sep = "|"
     else:
@@ -139,9 +133,9 @@ def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
     while True:
         cut = text.find(sep, pos, end)
         if cut < 0:
-            cells.append(_strip(text, pos, end))
+            cells.append(strip_span(text, pos, end))
             return cells
-        cells.append(_strip(text, pos, cut))
+        cells.append(strip_span(text, pos, cut))
         pos = cut + 1
 
 
