@@ -53,6 +53,10 @@ class EncoderMismatch(IndexProblem):
     """The index was built with another encoder than the configured one."""
 
 
+class IndexBusy(IndexProblem):
+    """Another build of the same index is running."""
+
+
 @dataclass
 class IndexData:
     """A loaded index: row i of `vectors` and of the FAISS index is `chunks[i]`."""
@@ -87,7 +91,7 @@ def build_lock(path: Path) -> Iterator[None]:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise IndexProblem(f"another build of {path} is running") from exc
+            raise IndexBusy(f"another build of {path} is running") from exc
         yield
 
 
@@ -132,9 +136,19 @@ def publish(path: Path, built: Path) -> None:
 
 
 def clean_stale(path: Path) -> None:
-    """Remove leftovers of builds that died (incomplete `.tmp` version folders)."""
+    """Remove leftovers of builds that died (call it holding `build_lock`): incomplete `.tmp`
+    version folders, and complete versions that a build killed between renaming its folder
+    and swapping the symlink never published."""
     for d in path.parent.glob(f"{path.name}.v*.tmp"):
         shutil.rmtree(d, ignore_errors=True)
+    for link in path.parent.glob(f".{path.name}.link-*"):
+        link.unlink(missing_ok=True)
+    if not path.is_symlink():
+        return  # no published version yet, or a legacy folder: keep everything
+    current = version_dir(path)
+    for d in path.parent.glob(f"{path.name}.v[0-9]*"):
+        if d.is_dir() and not d.is_symlink() and d.resolve() != current:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def write_version(

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.datastructures import MutableHeaders
@@ -21,45 +21,62 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from indexer.settings import Settings, get_settings
 from service.deps import Services
 from service.retrieval import Searcher, UnknownFilterValue
+from service.updates import IndexUpdater
 
 log = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^[\w.-]{1,64}$")
 
 
 def load_services(settings: Settings) -> Services:
-    """Load the index, encoder and analyzer; a missing or broken index is kept as `problem`."""
+    """Load the index, encoder and analyzer. A missing index is kept as `problem` (the API
+    answers 503 until one is built or uploaded); a damaged index, or one built with another
+    model, raises its `IndexProblem`: the service must not start on half an index."""
     from indexer.analyzer import get_analyzer
     from indexer.encoders import load_encoder
-    from indexer.store import IndexProblem, load_index
+    from indexer.store import IndexMissing, load_index
     from service.answer import Answerer
 
     services = Services(settings)
+    encoder = load_encoder(settings.model)
     try:
-        encoder = load_encoder(settings.model)
         index = load_index(Path(settings.index_dir), encoder.name)
-        searcher = Searcher(index, encoder, get_analyzer())
-        searcher.warm_up()
-    except IndexProblem as exc:
+    except IndexMissing as exc:
         log.warning("starting without an index: %s", exc)
         services.problem = str(exc)
         return services
+    searcher = Searcher(index, encoder, get_analyzer())
+    searcher.warm_up()
     services.searcher, services.answerer = searcher, Answerer(searcher)
     return services
 
 
-def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
-    """The API; with `searcher` given (tests) nothing is loaded at start-up."""
+def create_app(settings: Settings | None = None, searcher: Searcher | None = None,
+               services: Services | None = None) -> FastAPI:
+    """The API. With `searcher` (tests) or already loaded `services` (`rapportsok serve`,
+    which loads before it starts the server) nothing is loaded at start-up."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if searcher is not None:
-            from service.answer import Answerer
+        from service.answer import Answerer
 
+        if services is not None:
+            app.state.services = services
+        elif searcher is not None:
             searcher.warm_up()
             app.state.services = Services(settings, searcher, Answerer(searcher))
         else:
             app.state.services = load_services(settings)
+
+        def install(new: Searcher) -> None:
+            # One reference assignment: a request reads `app.state.services` once (see
+            # deps.get_services), so it runs wholly on the old or wholly on the new index.
+            app.state.services = Services(settings, new, Answerer(new))
+
+        current = app.state.services.searcher
+        app.state.updater = IndexUpdater(
+            settings, install, encoder=current.encoder if current else None,
+            analyzer=current.analyzer if current else None)
         yield
 
     app = FastAPI(
@@ -68,9 +85,13 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         version="0.1.0",
         lifespan=lifespan,
     )
+    from service.admin import router as admin_router
+    from service.auth import require_read_key
     from service.routes import router
 
-    app.include_router(router)
+    read_deps = [Depends(require_read_key)] if settings.read_key else []
+    app.include_router(router, dependencies=read_deps)
+    app.include_router(admin_router)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(UnknownFilterValue, _unknown_filter)  # type: ignore[arg-type]
@@ -88,7 +109,9 @@ def _error(request: Request, status: int, detail: Any, **extra: Any) -> JSONResp
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return _error(request, exc.status_code, exc.detail)
+    response = _error(request, exc.status_code, exc.detail)
+    response.headers.update(exc.headers or {})  # e.g. WWW-Authenticate on a 401
+    return response
 
 
 async def _unknown_filter(request: Request, exc: UnknownFilterValue) -> JSONResponse:

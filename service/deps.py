@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request
 from indexer.settings import Settings
 from service.answer import Answerer
 from service.retrieval import Searcher
+from service.updates import IndexUpdater
 
 INDEX_HINT = "run `rapportsok index` to build it, then restart `rapportsok serve`"
 
@@ -30,26 +31,36 @@ def no_index_detail(problem: str | None) -> str:
 
 
 def get_services(request: Request) -> Services:
+    """The services of this request, read once: an index update replaces the whole
+    `Services` object, and FastAPI caches this per request, so the searcher and answerer of
+    one request always come from the same index, even while a new one is swapped in."""
     services: Services = request.app.state.services
     return services
 
 
-def get_searcher(request: Request) -> Searcher:
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_searcher(services: ServicesDep) -> Searcher:
     """The searcher, or 503 with the hint when no index is loaded."""
-    services = get_services(request)
     if services.searcher is None:
         raise HTTPException(503, no_index_detail(services.problem))
     return services.searcher
 
 
-def get_answerer(request: Request) -> Answerer:
+def get_answerer(services: ServicesDep) -> Answerer:
     """The answerer, or 503 with the hint when no index is loaded."""
-    services = get_services(request)
     if services.answerer is None:
         raise HTTPException(503, no_index_detail(services.problem))
     return services.answerer
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+def get_updater(request: Request) -> IndexUpdater:
+    """The one `IndexUpdater` of the app (adds and removes reports)."""
+    updater: IndexUpdater = request.app.state.updater
+    return updater
+
+
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
+UpdaterDep = Annotated[IndexUpdater, Depends(get_updater)]

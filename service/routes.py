@@ -26,7 +26,7 @@ router = APIRouter()
 _MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain; charset=utf-8",
                 ".md": "text/markdown; charset=utf-8"}
 _ERRORS: dict[int | str, dict[str, object]] = {
-    422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
+    400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
 
 
 def _filters(searcher: Searcher, model: object) -> SearchFilters:
@@ -120,7 +120,8 @@ def document_file(doc_id: str, searcher: SearcherDep, services: ServicesDep) -> 
 
 
 @router.get("/passages/{passage_id}", response_model=PassageContext,
-            responses={404: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+            responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
+                       503: {"model": ErrorResponse}})
 def passage(
     passage_id: str,
     searcher: SearcherDep,

@@ -163,3 +163,16 @@ class ErrorResponse(BaseModel):
     request_id: str | None = None
     valid: dict[str, list[object]] | None = Field(
         None, description="For an unknown filter value: the values that filter accepts.")
+
+
+class DocumentChange(BaseModel):
+    """What POST /documents or DELETE /documents/{id} did to the index."""
+
+    action: Literal["added", "removed"]
+    document_id: str
+    filename: str = Field(description="The report's file name in the corpus folder.")
+    chunks: int = Field(description="Passages of this report in the index now.")
+    embedded: int = Field(description="Passages embedded by this update (the rest reused).")
+    documents: int = Field(description="Reports in the index now.")
+    total_chunks: int = Field(description="Passages in the index now.")
+    seconds: float

@@ -1,0 +1,146 @@
+"""Add and remove reports while the service runs.
+
+One build at a time (a lock): store or delete the file, run the incremental `build_index`
+on the corpus folder (which publishes a new index version atomically on disk), load that
+version, build a new `Searcher` with the already loaded encoder, and hand it to `install`,
+which swaps it in with one reference assignment. Requests take the current searcher once
+when they start, so in-flight queries finish on the old index and no query fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from indexer.metadata import doc_id_for
+from indexer.settings import Settings
+from service import uploads
+from service.uploads import NotIndexable, UnknownReport
+
+if TYPE_CHECKING:
+    from indexer.build import BuildReport
+    from indexer.encoders import Encoder
+    from service.retrieval import Searcher
+
+log = logging.getLogger(__name__)
+
+
+class UpdateBusy(Exception):
+    """Another build of the same index (e.g. `rapportsok index`) is running."""
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What an upload or a removal did to the index."""
+
+    document_id: str
+    filename: str
+    chunks: int  # passages of this report in the new index (0 after a removal)
+    embedded: int  # passages embedded by this build (the rest were reused)
+    documents: int  # reports in the new index
+    total_chunks: int
+    seconds: float
+
+
+class IndexUpdater:
+    """Changes the corpus and the index of a running service, one change at a time."""
+
+    def __init__(self, settings: Settings, install: Callable[[Searcher], None],
+                 encoder: Encoder | None = None, analyzer: Any = None) -> None:
+        self.settings = settings
+        self.corpus = Path(settings.corpus_dir)
+        self.index_dir = Path(settings.index_dir)
+        self._install = install
+        self._encoder = encoder
+        self._analyzer = analyzer
+        self._lock = threading.Lock()
+
+    @property
+    def max_bytes(self) -> int:
+        return self.settings.max_upload_mb * uploads.MB
+
+    def add(self, filename: str, data: bytes, metadata: dict[str, Any] | None = None
+            ) -> UpdateResult:
+        """Check, store and index one uploaded report; refuse it with an `UploadRefused`."""
+        name = uploads.safe_name(filename)
+        uploads.check_content(name, data, self.max_bytes)
+        meta = uploads.clean_metadata(metadata or {})
+        digest = uploads.sha256_bytes(data)
+        with self._lock:
+            uploads.check_conflicts(self.corpus, name, digest)
+            path = uploads.store_file(self.corpus, name, data)
+            try:
+                if meta:
+                    uploads.set_catalogue_entry(self.corpus, name, meta)
+                report, searcher = self._rebuild()
+            except BaseException:
+                self._forget(path)
+                raise
+            reason = next((why for skipped, why in report.skipped if skipped == name), None)
+            if reason is not None:
+                # The build published an index without this report (the same reports as
+                # before): only the file has to go again.
+                self._forget(path)
+                raise NotIndexable(reason)
+            return self._result(doc_id_for(path), name, report, searcher)
+
+    def remove(self, doc_id: str) -> UpdateResult:
+        """Delete a report's file (and catalogue entry) and re-index without it."""
+        with self._lock:
+            path = self._find(doc_id)
+            self._forget(path)
+            report, searcher = self._rebuild()
+            return self._result(doc_id, path.name, report, searcher)
+
+    def _find(self, doc_id: str) -> Path:
+        from indexer.build import corpus_files
+
+        if self.corpus.is_dir():
+            for path in corpus_files(self.corpus):
+                if doc_id_for(path) == doc_id:
+                    return path
+        raise UnknownReport(f"no report with id {doc_id!r} in {self.corpus}")
+
+    def _forget(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+        uploads.remove_catalogue_entry(self.corpus, path.name)
+
+    def _rebuild(self) -> tuple[BuildReport, Searcher]:
+        """Index the corpus folder, then load the new version and install its searcher."""
+        from indexer.analyzer import get_analyzer
+        from indexer.build import build_index
+        from indexer.encoders import load_encoder
+        from indexer.store import IndexBusy, load_index
+        from service.retrieval import Searcher
+
+        if self._encoder is None:
+            self._encoder = load_encoder(self.settings.model)
+        if self._analyzer is None:
+            self._analyzer = get_analyzer()
+        t0 = time.perf_counter()
+        try:
+            report = build_index(self.corpus, self.index_dir, self._encoder, self._analyzer)
+        except IndexBusy as exc:
+            raise UpdateBusy(f"{exc}; try again when it has finished") from exc
+        index = load_index(self.index_dir, self._encoder.name)
+        searcher = Searcher(index, self._encoder, self._analyzer)
+        searcher.warm_up()
+        self._install(searcher)
+        log.info("index updated in %.1f s: %d reports, %d passages (%d embedded)",
+                 time.perf_counter() - t0, report.documents, report.chunks, report.embedded)
+        return report, searcher
+
+    @staticmethod
+    def _result(doc_id: str, name: str, report: BuildReport, searcher: Searcher
+                ) -> UpdateResult:
+        chunks = len(searcher.rows_of(doc_id)) if doc_id in searcher.index.documents else 0
+        return UpdateResult(
+            document_id=doc_id, filename=name, chunks=chunks, embedded=report.embedded,
+            documents=report.documents, total_chunks=report.chunks,
+            seconds=round(report.seconds, 2),
+        )

@@ -1,0 +1,210 @@
+"""Uploaded report files: checked by content, given a safe name, stored in the corpus folder
+atomically, with their optional metadata in the corpus's `catalogue.toml`.
+
+Everything here raises `UploadRefused` (a subclass saying why); `service/admin.py` turns it
+into an HTTP status.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from indexer.metadata import CATALOGUE_NAME, doc_id_for
+from indexer.reader import SUPPORTED_SUFFIXES
+
+METADATA_FIELDS = ("title", "municipality", "organ", "report_type", "year", "period")
+_MAX_NAME_CHARS = 120
+MB = 1024 * 1024  # RAPPORTSOK_MAX_UPLOAD_MB counts these
+
+
+class UploadRefused(Exception):
+    """An upload or removal that is refused; the message is shown to the user."""
+
+
+class TooLarge(UploadRefused):
+    """The file is over the configured size limit."""
+
+
+class BadFile(UploadRefused):
+    """Not a file type we read, or content that does not match its type."""
+
+
+class BadMetadata(UploadRefused):
+    """A metadata field with an invalid value."""
+
+
+class NameTaken(UploadRefused):
+    """Another report already has this file name or document id."""
+
+
+class Duplicate(UploadRefused):
+    """The same content is already in the corpus under another name."""
+
+    def __init__(self, doc_id: str) -> None:
+        super().__init__(f"duplicate of {doc_id}: this report is already indexed")
+        self.doc_id = doc_id
+
+
+class NotIndexable(UploadRefused):
+    """The file was stored but the indexer could not read it (it is removed again)."""
+
+
+class UnknownReport(UploadRefused):
+    """No report with that id."""
+
+
+def safe_name(filename: str) -> str:
+    """A file name that is safe to store in the corpus folder: the base name only (no
+    folders, no `..`), letters, digits, `.`, `_` and `-`, not hidden, a supported suffix.
+
+    'C:\\\\x\\\\..\\\\Årsredovisning 2023 (slutlig).PDF' → 'Årsredovisning-2023-slutlig.pdf'
+    """
+    base = unicodedata.normalize("NFC", filename.replace("\\", "/").rsplit("/", 1)[-1])
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = suffix, ""
+    suffix = f".{suffix.lower()}" if suffix else ""
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise BadFile(f"unsupported file type {suffix or '(no suffix)'!r}; "
+                      f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
+    stem = re.sub(r"[^\w.-]+", "-", stem, flags=re.UNICODE)
+    stem = re.sub(r"-{2,}", "-", stem).strip(".-_")[:_MAX_NAME_CHARS] or "rapport"
+    return stem + suffix
+
+
+def check_content(name: str, data: bytes, max_bytes: int) -> None:
+    """Refuse an empty or too large file, and content that does not match its suffix:
+    a PDF must start with the PDF magic bytes, a text file must decode as text."""
+    if len(data) > max_bytes:
+        raise TooLarge(f"the file is {len(data) / MB:.1f} MB, the limit is "
+                       f"{max_bytes / MB:.0f} MB")
+    if not data:
+        raise BadFile("the file is empty (0 bytes)")
+    is_pdf = data[:1024].lstrip().startswith(b"%PDF-")
+    if name.lower().endswith(".pdf"):
+        if not is_pdf:
+            raise BadFile(f"{name} is not a PDF (it does not start with %PDF-)")
+        return
+    if is_pdf:
+        raise BadFile(f"{name} is a PDF; upload it with the suffix .pdf")
+    if not _decodes(data):
+        raise BadFile(f"{name} is not a text file (neither UTF-8, UTF-16 nor Windows-1252 "
+                      "text)")
+
+
+def _decodes(data: bytes) -> bool:
+    """Text as `indexer.reader` reads it: UTF-8, UTF-16 with BOM, else Windows-1252; never
+    with NUL bytes (binary files)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return "\x00" not in data.decode("utf-16")
+        except UnicodeDecodeError:
+            return False
+    if b"\x00" in data:
+        return False
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            data.decode(encoding)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_conflicts(corpus: Path, name: str, digest: str) -> None:
+    """Refuse a file whose content is already in the corpus, or whose name or document id
+    belongs to another report (no report is ever overwritten by an upload)."""
+    from indexer.build import corpus_files, sha256_file
+
+    new_id = doc_id_for(Path(name))
+    files = corpus_files(corpus) if corpus.is_dir() else []
+    for path in files:
+        if sha256_file(path) == digest:
+            raise Duplicate(doc_id_for(path))
+    for path in files:
+        if path.name == name or doc_id_for(path) == new_id:
+            raise NameTaken(f"another report is already stored as {path.name} (id "
+                            f"{doc_id_for(path)}); delete it first or rename the file")
+
+
+def store_file(corpus: Path, name: str, data: bytes) -> Path:
+    """Write `data` to `corpus/name` atomically: a hidden temp file (the indexer skips hidden
+    files), flushed to disk, then renamed into place."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=corpus, prefix=".upload-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        target = corpus / name
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def clean_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The given metadata fields, stripped, empty ones dropped; `year` an integer."""
+    out: dict[str, Any] = {}
+    for key in METADATA_FIELDS:
+        value = metadata.get(key)
+        if value is None or not str(value).strip():
+            continue
+        value = str(value).strip()
+        if key == "year":
+            if not re.fullmatch(r"\d{4}", value):
+                raise BadMetadata(f"year must be a four-digit year, got {value!r}")
+            out[key] = int(value)
+        else:
+            if len(value) > 300:
+                raise BadMetadata(f"{key} must be at most 300 characters, got {len(value)}")
+            out[key] = value
+    return out
+
+
+def _entry_re(name: str) -> re.Pattern[str]:
+    """The `[reports."name"]` table of the catalogue, up to the next table."""
+    return re.compile(rf'(?ms)^\[reports\."{re.escape(name)}"\]\n.*?(?=^\[|\Z)')
+
+
+def set_catalogue_entry(corpus: Path, name: str, metadata: dict[str, Any]) -> None:
+    """Add (or replace) the catalogue entry of `name`; comments of the file are kept."""
+    path = corpus / CATALOGUE_NAME
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = _entry_re(name).sub("", text)
+    if metadata:
+        # JSON strings are valid TOML basic strings (same escapes); names are safe_name()s.
+        lines = [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in metadata.items()]
+        text = text.rstrip("\n") + ("\n\n" if text.strip() else "")
+        text += f'[reports."{name}"]\n' + "\n".join(lines) + "\n"
+    _write_atomic(path, text)
+
+
+def remove_catalogue_entry(corpus: Path, name: str) -> None:
+    """Drop the catalogue entry of `name`, if any."""
+    path = corpus / CATALOGUE_NAME
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        new = _entry_re(name).sub("", text)
+        if new != text:
+            _write_atomic(path, new.rstrip("\n") + "\n")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
