@@ -1,0 +1,221 @@
+"""Load test: concurrent clients send mixed `/search` and `/ask` requests for a fixed time
+while a report is uploaded and indexed mid-run; every failed request is counted.
+
+`rapportsok loadtest` starts its own server on a free loopback port over a temporary copy of
+the corpus and the index (the real ones are never changed), or measures a running server
+given with `--url` (loopback only; the uploaded report is deleted again at the end).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from service.bench import _free_port, _stop, _wait_healthy, percentile
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+SAMPLE_NAME = "lasttest-sundsvik-kultur-2024.md"
+SAMPLE_REPORT = """# Sundsviks kommun – kultur- och fritidsnämnden 2024
+
+## Kultur och fritid
+
+Biblioteket i Sundsvik har fått utökade öppettider under hösten, med kvällsöppet tre dagar \
+i veckan och läxhjälp på lördagar.
+
+Fritidsgårdarna har haft fler besökare än tidigare år, särskilt under sommarlovet.
+
+## Ekonomi
+
+Kultur- och fritidsnämnden redovisar ett överskott på 1,7 miljoner kronor för perioden.
+"""
+_FALLBACK_QUESTIONS = [
+    "Hur hög var sjukfrånvaron bland Timrås kommunanställda 2021?",
+    "Vilket valdeltagande hade Köpings kommun i kommunvalet 2018?",
+    "Hur stort överskott redovisade kommunstyrelsen i Krokom för 2020?",
+    "budgetavvikelse kommunstyrelsen",
+]
+
+
+@dataclass
+class LoadReport:
+    """Latencies (ms) per endpoint, failures, and what the upload did."""
+
+    seconds: float
+    clients: int
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    upload: dict[str, Any] | None = None
+
+    @property
+    def requests(self) -> int:
+        return sum(len(v) for v in self.latencies.values())
+
+    @property
+    def ok(self) -> bool:
+        """No failed request, and the upload (if any) was indexed."""
+        return not self.failures and (self.upload is None or self.upload.get("status") == 201)
+
+    def lines(self) -> list[str]:
+        """The report as printed by `rapportsok loadtest`."""
+        out = [f"{self.clients} clients for {self.seconds:.0f} s: {self.requests} requests, "
+               f"{self.requests / self.seconds:.1f} req/s, {len(self.failures)} failed"]
+        for path, times in sorted(self.latencies.items()):
+            if times:
+                out.append(f"{path:<8} {len(times):5d} requests  p50 {percentile(times, 50):7.1f}"
+                           f" ms  p95 {percentile(times, 95):7.1f} ms  max {max(times):7.1f} ms")
+        if self.upload is not None:
+            u = self.upload
+            out.append(f"upload   {u.get('filename')}: HTTP {u.get('status')} after "
+                       f"{u.get('at', 0):.1f} s, took {u.get('ms', 0) / 1000:.1f} s, "
+                       f"{u.get('chunks', '?')} passages added")
+        out += [f"failed: {f}" for f in self.failures[:10]]
+        return out
+
+
+def _questions() -> list[str]:
+    try:
+        from eval.metrics import load_questions
+
+        return [q.question for q in load_questions()] or _FALLBACK_QUESTIONS
+    except Exception:  # the eval set is optional for a load test
+        return _FALLBACK_QUESTIONS
+
+
+def run_load(url: str, *, clients: int = 8, seconds: float = 30.0,
+             upload: tuple[str, bytes] | None = None, api_key: str | None = None,
+             upload_after: float | None = None, cleanup: bool = False) -> LoadReport:
+    """Run `clients` threads of alternating /search and /ask against `url` for `seconds`,
+    uploading `upload` (name, bytes) after `upload_after` seconds (default: a third of the
+    run). With `cleanup`, the uploaded report is deleted after the run."""
+    import httpx
+
+    if urlparse(url).hostname not in _LOOPBACK:
+        raise ValueError(f"the load test only runs against this machine, got {url}")
+    if not 1 <= clients <= 64 or not 0 < seconds <= 600:
+        raise ValueError(f"clients must be 1–64 and seconds 0–600, got {clients}, {seconds}")
+    if upload is not None and not api_key:
+        raise ValueError("uploading needs the server's API key (--api-key or "
+                         "RAPPORTSOK_API_KEY)")
+    questions = _questions()
+    report = LoadReport(seconds=seconds, clients=clients,
+                        latencies={"/search": [], "/ask": []})
+    lock = threading.Lock()
+    t_start = time.monotonic()
+    deadline = t_start + seconds
+
+    def client(n: int) -> None:
+        with httpx.Client(base_url=url, timeout=60) as http:
+            i = n
+            while time.monotonic() < deadline:
+                q = questions[i % len(questions)] + " " * (i // len(questions) % 50)
+                path, body = (("/search", {"query": q, "k": 10}) if i % 2 == 0
+                              else ("/ask", {"question": q, "k": 5}))
+                t = time.perf_counter()
+                try:
+                    r = http.post(path, json=body)
+                    problem = None if r.status_code == 200 else f"{path} HTTP {r.status_code}: " \
+                                                                 f"{r.text[:200]}"
+                except httpx.HTTPError as exc:
+                    problem = f"{path} {type(exc).__name__}: {exc}"
+                ms = (time.perf_counter() - t) * 1000
+                with lock:
+                    report.latencies[path].append(ms)
+                    if problem:
+                        report.failures.append(problem)
+                i += clients
+
+    def uploader(name: str, data: bytes) -> None:
+        time.sleep(max(0.0, t_start + (upload_after if upload_after is not None
+                                       else seconds / 3) - time.monotonic()))
+        info: dict[str, Any] = {"filename": name, "at": time.monotonic() - t_start}
+        t = time.perf_counter()
+        try:
+            with httpx.Client(base_url=url, timeout=600) as http:
+                r = http.post("/documents", files={"file": (name, data)},
+                              headers={"Authorization": f"Bearer {api_key}"})
+            info.update(status=r.status_code, body=r.json())
+            if r.status_code == 201:
+                info.update(document_id=r.json()["document_id"], chunks=r.json()["chunks"])
+        except (httpx.HTTPError, ValueError) as exc:
+            info.update(status=None, error=str(exc))
+        info["ms"] = (time.perf_counter() - t) * 1000
+        report.upload = info
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
+    if upload is not None:
+        threads.append(threading.Thread(target=uploader, args=upload, daemon=True))
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=seconds + 660)
+    report.seconds = max(seconds, time.monotonic() - t_start)
+    doc_id = (report.upload or {}).get("document_id")
+    if cleanup and doc_id:
+        httpx.delete(f"{url}/documents/{doc_id}", timeout=600,
+                     headers={"Authorization": f"Bearer {api_key}"})
+    return report
+
+
+@contextmanager
+def own_server(index: Path, corpus: Path, api_key: str) -> Iterator[str]:
+    """`rapportsok serve` on a free loopback port over temporary copies of the index and
+    the corpus, with `api_key`; yields its URL."""
+    from indexer.store import version_dir
+
+    with tempfile.TemporaryDirectory(prefix="rapportsok-load-") as tmp:
+        root = Path(tmp)
+        shutil.copytree(corpus, root / "corpus")
+        version = version_dir(index)
+        shutil.copytree(version, root / version.name)
+        (root / "index").symlink_to(version.name)
+        port = _free_port()
+        cmd = [sys.executable, "-m", "indexer.cli", "serve", "--index", str(root / "index"),
+               "--corpus", str(root / "corpus"), "--host", "127.0.0.1", "--port", str(port)]
+        env = {**os.environ, "RAPPORTSOK_API_KEY": api_key}
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(url, proc)
+            yield url
+        finally:
+            _stop(proc)
+
+
+def run_loadtest(url: str | None = None, index: str | None = None, corpus: str | None = None,
+                 clients: int = 8, seconds: float = 30.0, upload: str | None = None,
+                 api_key: str | None = None, no_upload: bool = False) -> int:
+    """`rapportsok loadtest`: run, print the report; non-zero exit on any failure."""
+    from indexer.settings import get_settings
+
+    settings = get_settings()
+    if no_upload:
+        payload = None
+    elif upload:
+        payload = (Path(upload).name, Path(upload).read_bytes())
+    else:
+        payload = (SAMPLE_NAME, SAMPLE_REPORT.encode("utf-8"))
+    if url is None:
+        key = secrets.token_urlsafe(24)
+        with own_server(Path(index or settings.index_dir), Path(corpus or settings.corpus_dir),
+                        key) as own:
+            print(f"server {own} over a temporary copy of the index and corpus")
+            report = run_load(own, clients=clients, seconds=seconds, upload=payload,
+                              api_key=key)
+    else:
+        print(f"server {url}")
+        report = run_load(url.rstrip("/"), clients=clients, seconds=seconds, upload=payload,
+                          api_key=api_key or settings.api_key, cleanup=True)
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
