@@ -20,7 +20,7 @@ import streamlit as st  # noqa: E402
 
 from indexer.settings import get_settings  # noqa: E402
 from service.schemas import DocumentSummary, Filters, Passage, PassageContext  # noqa: E402
-from ui import render  # noqa: E402
+from ui import render, upload  # noqa: E402
 from ui.client import ApiClient, ApiError, ApiUnavailable  # noqa: E402
 
 EXAMPLES = [
@@ -38,7 +38,7 @@ st.markdown(render.CSS, unsafe_allow_html=True)
 @st.cache_resource
 def get_client(api_url: str) -> ApiClient:
     """One HTTP client (connection pool) per API address, shared by all sessions."""
-    return ApiClient(api_url, timeout=30.0)
+    return ApiClient(api_url, timeout=30.0, read_key=get_settings().read_key)
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -82,24 +82,29 @@ def show_api_error(exc: ApiError) -> NoReturn:
     st.stop()
 
 
+UPLOAD_VIEW = "Lägg till rapport"
 api_url = get_settings().api_url
 client = get_client(api_url)
+no_index: ApiError | None = None  # the API runs without an index: only uploads work
 try:
     client.health()
     documents = load_documents(api_url)
 except ApiUnavailable as exc:
     stop_unavailable(exc)
 except ApiError as exc:
-    show_api_error(exc)
+    if exc.status != 503:
+        show_api_error(exc)
+    no_index, documents = exc, []
 
 # --- Sidebar: view and filters ------------------------------------------------------------
 
 with st.sidebar:
     st.title("Rapportsök")
     st.caption("Sök och fråga i kommunernas rapporter.")
-    view = st.radio("Visa", ["Fråga", "Sök", "Rapporter"], key="view",
+    view = st.radio("Visa", ["Fråga", "Sök", "Rapporter", UPLOAD_VIEW], key="view",
                     captions=["Få ett svar med källor", "Lista med träffar",
-                              "Rapporterna som går att söka i"])
+                              "Rapporterna som går att söka i",
+                              "Ladda upp en ny rapport (kräver API-nyckel)"])
     st.subheader("Avgränsa")
     municipalities = sorted({d.municipality for d in documents if d.municipality})
     years = sorted({d.year for d in documents if d.year}, reverse=True)
@@ -262,7 +267,58 @@ def reports_view() -> None:
             st.link_button("Öppna rapporten", client.file_url(d))
 
 
-if view == "Rapporter":
+def upload_view() -> None:
+    """Upload a report with the API key; show the progress, then the result or the refusal."""
+    st.header("Lägg till rapport")
+    st.caption("Ladda upp en rapport som PDF, text (.txt) eller Markdown (.md). Den läses in "
+               "och går att söka i så fort den är klar; sökningar fungerar som vanligt under "
+               "tiden.")
+    with st.form("ladda-upp", border=True):
+        key = st.text_input("API-nyckel", type="password", key="api_key",
+                            help="Nyckeln som är satt i RAPPORTSOK_API_KEY på sökservern.")
+        file = st.file_uploader("Rapport", type=["pdf", "txt", "md"], key="rapportfil")
+        with st.expander("Uppgifter om rapporten (valfria, annars läses de ur rapporten)"):
+            meta = {"title": st.text_input("Titel", key="meta_title")}
+            left, right = st.columns(2)
+            meta["municipality"] = left.text_input("Kommun", key="meta_municipality")
+            meta["organ"] = right.text_input("Nämnd eller styrelse", key="meta_organ")
+            meta["report_type"] = left.text_input("Rapporttyp", key="meta_report_type",
+                                                  placeholder="Delårsrapport")
+            meta["year"] = right.text_input("År", key="meta_year", placeholder="2024")
+            meta["period"] = st.text_input("Period", key="meta_period",
+                                           placeholder="januari–augusti")
+        sent = st.form_submit_button("Lägg till", type="primary")
+    if not sent:
+        return
+    if not key.strip():
+        st.warning("Ange API-nyckeln för att ladda upp.")
+        return
+    if file is None:
+        st.warning("Välj en fil att ladda upp.")
+        return
+    with st.status(f"Laddar upp {file.name} …", expanded=True) as status:
+        st.write(f"Skickar filen ({file.size / 1e6:.2f} MB) och läser in den i sökindexet …")
+        try:
+            change = client.upload(file.name, file.getvalue(), key.strip(), meta)
+        except ApiUnavailable as exc:
+            status.update(label="Sökservern svarar inte", state="error")
+            st.error(f"Rapporten kunde inte skickas: sökservern på `{exc.url}` svarar inte.")
+            return
+        except ApiError as exc:
+            status.update(label="Rapporten lades inte till", state="error")
+            st.error(upload.refusal_message(exc.status, exc.detail))
+            st.caption(f"Sökserverns svar (fel {exc.status}): {exc.detail}")
+            return
+        status.update(label="Rapporten är inläst", state="complete")
+    load_documents.clear()  # the sidebar and the report list show the new report
+    st.success(upload.added_message(change))
+
+
+if view == UPLOAD_VIEW:
+    upload_view()
+elif no_index is not None:
+    show_api_error(no_index)
+elif view == "Rapporter":
     reports_view()
 else:
     asking = view == "Fråga"

@@ -14,6 +14,7 @@ import httpx
 
 from service.schemas import (
     AskResponse,
+    DocumentChange,
     DocumentInfo,
     DocumentSummary,
     Filters,
@@ -22,6 +23,12 @@ from service.schemas import (
     PassageContext,
     SearchResponse,
 )
+
+UPLOAD_TIMEOUT = 900.0  # indexing a long PDF on a busy machine takes minutes
+
+
+def _bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
 
 
 class ApiUnavailable(Exception):
@@ -57,11 +64,14 @@ class ApiClient:
     """Calls the API at `base_url` ('http://127.0.0.1:8000')."""
 
     def __init__(self, base_url: str, timeout: float = 30.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 read_key: str | None = None) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"the API URL must start with http:// or https://, got {base_url!r}")
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        headers = {"Authorization": f"Bearer {read_key}"} if read_key else None
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport,
+                                  headers=headers)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -109,6 +119,22 @@ class ApiClient:
         path = f"/passages/{quote(passage_id, safe='')}"
         data = self._request("GET", path, params={"window": window})
         return PassageContext.model_validate(data)
+
+    def upload(self, filename: str, data: bytes, api_key: str,
+               metadata: dict[str, str] | None = None,
+               timeout: float = UPLOAD_TIMEOUT) -> DocumentChange:
+        """POST /documents: store and index a report; waits until it is searchable."""
+        fields = {k: v for k, v in (metadata or {}).items() if v}
+        data_ = self._request("POST", "/documents", files={"file": (filename, data)},
+                              data=fields, headers=_bearer(api_key), timeout=timeout)
+        return DocumentChange.model_validate(data_)
+
+    def delete_document(self, doc_id: str, api_key: str,
+                        timeout: float = UPLOAD_TIMEOUT) -> DocumentChange:
+        """DELETE /documents/{id}: remove a report and re-index without it."""
+        path = f"/documents/{quote(doc_id, safe='')}"
+        data = self._request("DELETE", path, headers=_bearer(api_key), timeout=timeout)
+        return DocumentChange.model_validate(data)
 
     def file_url(self, document: DocumentInfo, page: int | None = None) -> str:
         """Absolute URL of the original report, at `page` (PDF viewers honour '#page=N')."""
