@@ -7,8 +7,9 @@ Run it with `rapportsok ui` (or `make run`, which also starts the API).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 # `streamlit run ui/app.py` puts ui/ on sys.path, not the project; make `ui.*` importable
 # also when the project is not pip-installed.
@@ -30,6 +31,7 @@ EXAMPLES = [
     "Hur stort överskott redovisade kommunstyrelsen i Krokom för 2020?",
 ]
 ASK_K, SEARCH_K = 5, 10
+T = TypeVar("T")
 
 st.set_page_config(page_title="Rapportsök", page_icon="📑", layout="wide")
 st.markdown(render.CSS, unsafe_allow_html=True)
@@ -82,6 +84,16 @@ def show_api_error(exc: ApiError) -> NoReturn:
     st.stop()
 
 
+def call_api(request: Callable[[], T]) -> T:
+    """The API's answer, or a Swedish message (and the page stops) when it cannot give one."""
+    try:
+        return request()
+    except ApiUnavailable as exc:
+        stop_unavailable(exc)
+    except ApiError as exc:
+        show_api_error(exc)
+
+
 UPLOAD_VIEW = "Lägg till rapport"
 api_url = get_settings().api_url
 client = get_client(api_url)
@@ -116,9 +128,11 @@ with st.sidebar:
                                   placeholder="Alla rapporttyper")
     st.caption(f"{len(documents)} rapporter i sökindexet.")
 
-filters = Filters(municipality=chosen_municipalities or None, year=chosen_years or None,
-                  report_type=chosen_types or None)
-has_filters = bool(chosen_municipalities or chosen_years or chosen_types)
+active_filters = (
+    Filters(municipality=chosen_municipalities or None, year=chosen_years or None,
+            report_type=chosen_types or None)
+    if chosen_municipalities or chosen_years or chosen_types else None
+)
 
 
 # --- Passage cards ------------------------------------------------------------------------
@@ -189,12 +203,7 @@ def question_form(asking: bool) -> str:
 
 def ask_view(question: str) -> None:
     with st.spinner("Letar efter svaret i rapporterna …"):
-        try:
-            resp = client.ask(question, k=ASK_K, filters=filters if has_filters else None)
-        except ApiUnavailable as exc:
-            stop_unavailable(exc)
-        except ApiError as exc:
-            show_api_error(exc)
+        resp = call_api(lambda: client.ask(question, k=ASK_K, filters=active_filters))
     markers: dict[str, list[int]] = {}
     for c in resp.citations:
         markers.setdefault(c.passage_id, []).append(c.n)
@@ -229,12 +238,7 @@ def ask_view(question: str) -> None:
 
 def search_view(query: str) -> None:
     with st.spinner("Söker i rapporterna …"):
-        try:
-            resp = client.search(query, k=SEARCH_K, filters=filters if has_filters else None)
-        except ApiUnavailable as exc:
-            stop_unavailable(exc)
-        except ApiError as exc:
-            show_api_error(exc)
+        resp = call_api(lambda: client.search(query, k=SEARCH_K, filters=active_filters))
     if not resp.results:
         st.warning("Inga träffar. Prova andra ord eller ta bort avgränsningarna.", icon="🔎")
         return
