@@ -38,26 +38,24 @@ class HttpBackend:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _json(self, method: str, path: str, body: dict[str, Any] | None = None,
+              unreachable: str | None = None) -> dict[str, Any]:
         try:
-            r = self._client.post(path, json=body)
+            r = self._client.request(method, path, json=body)
         except httpx.HTTPError as exc:
-            raise HttpError(f"{self.url}{path} did not answer: {exc}") from exc
+            what = unreachable or f"{self.url}{path} did not answer"
+            raise HttpError(f"{what}: {exc}") from exc
         if r.status_code != 200:
             raise HttpError(f"{self.url}{path} answered {r.status_code}: {r.text[:300]}")
         data: dict[str, Any] = r.json()
         return data
 
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._json("POST", path, body)
+
     def check(self) -> dict[str, Any]:
         """GET /health: the server is up and has an index (else `HttpError`)."""
-        try:
-            r = self._client.get("/health")
-        except httpx.HTTPError as exc:
-            raise HttpError(f"no Rapportsök server at {self.url}: {exc}") from exc
-        if r.status_code != 200:
-            raise HttpError(f"{self.url}/health answered {r.status_code}: {r.text[:300]}")
-        data: dict[str, Any] = r.json()
-        return data
+        return self._json("GET", "/health", unreachable=f"no Rapportsök server at {self.url}")
 
     def search(self, query: str, k: int, mode: Mode) -> list[Passage]:
         """POST /search (see `eval.runner.Backend.search`)."""
