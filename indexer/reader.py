@@ -39,13 +39,19 @@ def read_text(path: Path) -> Source:
         raise UnreadableReport(f"{path.name}: cannot open file ({exc.strerror})") from exc
     if not data:
         raise UnreadableReport(f"{path.name}: empty file (0 bytes)")
-    text = _decode(data, path.name)
-    if "\x00" in text:
-        raise UnreadableReport(f"{path.name}: binary content, not a text file")
+    text = decode_text(data, path.name)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise UnreadableReport(f"{path.name}: the file contains only whitespace")
     return Source(text=text)
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """The text of a report's bytes (see `read_text`); `UnreadableReport` for binary data."""
+    text = _decode(data, name)
+    if "\x00" in text:
+        raise UnreadableReport(f"{name}: binary content, not a text file")
+    return text
 
 
 def _decode(data: bytes, name: str) -> str:

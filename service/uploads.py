@@ -7,7 +7,6 @@ into an HTTP status.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import os
@@ -18,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from indexer.metadata import CATALOGUE_NAME, doc_id_for
-from indexer.reader import SUPPORTED_SUFFIXES
+from indexer.models import UnreadableReport
+from indexer.reader import SUPPORTED_SUFFIXES, decode_text
 
 METADATA_FIELDS = ("title", "municipality", "organ", "report_type", "year", "period")
 _MAX_NAME_CHARS = 120
@@ -101,22 +101,12 @@ def check_content(name: str, data: bytes, max_bytes: int) -> None:
 
 
 def _decodes(data: bytes) -> bool:
-    """Text as `indexer.reader` reads it: UTF-8, UTF-16 with BOM, else Windows-1252; never
-    with NUL bytes (binary files)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return "\x00" not in data.decode("utf-16")
-        except UnicodeDecodeError:
-            return False
-    if b"\x00" in data:
+    """Text as `indexer.reader` reads it (UTF-8, UTF-16 with BOM, else Windows-1252; no NUL)."""
+    try:
+        decode_text(data, "upload")
+    except UnreadableReport:
         return False
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            data.decode(encoding)
-            return True
-        except UnicodeDecodeError:
-            continue
-    return False
+    return True
 
 
 def sha256_bytes(data: bytes) -> str:
