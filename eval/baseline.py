@@ -84,7 +84,7 @@ def build_baseline_index(
     searcher's query understanding works the same on both.
     """
     from indexer.analyzer import get_analyzer
-    from indexer.build import _bm25, corpus_files, sha256_file
+    from indexer.build import corpus_files, make_bm25, sha256_file
     from indexer.chunker import clean_text
     from indexer.metadata import build_document, load_catalogue
     from indexer.reader import SUPPORTED_SUFFIXES, read_report
@@ -107,7 +107,7 @@ def build_baseline_index(
                              dtype=np.float32)
     else:
         vectors = np.zeros((0, encoder.dim), dtype=np.float32)
-    bm25 = _bm25([analyzer.analyze(t) for t in texts])
+    bm25 = make_bm25([analyzer.analyze(t) for t in texts])
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -41,12 +41,12 @@ def make_analyzer(variant: str) -> SwedishAnalyzer:
 
 def with_analyzer(searcher: Searcher, analyzer: SwedishAnalyzer) -> Searcher:
     """A searcher whose BM25 side is rebuilt with another analyzer (same dense side)."""
-    from indexer.build import _bm25
+    from indexer.build import make_bm25
     from indexer.chunker import clean_text
     from service.retrieval import Searcher
 
     tokens = [analyzer.analyze(clean_text(c.indexed_text)) for c in searcher.index.chunks]
-    index = dataclasses.replace(searcher.index, bm25=_bm25(tokens))
+    index = dataclasses.replace(searcher.index, bm25=make_bm25(tokens))
     return Searcher(index, searcher.encoder, analyzer, searcher.fusion)
 
 

@@ -73,9 +73,9 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     )
 
 
-def embed_key(encoder_name: str, chunk: Chunk) -> str:
-    """Embedding cache key: encoder and the exact text it embeds."""
-    return text_hash(f"{encoder_name}\x00{clean_text(chunk.indexed_text)}")
+def embed_key(encoder_name: str, text: str) -> str:
+    """Embedding cache key: encoder and the exact text it embeds (`clean_text` of a chunk)."""
+    return text_hash(f"{encoder_name}\x00{text}")
 
 
 def _previous(path: Path, encoder_name: str) -> IndexData | None:
@@ -121,7 +121,7 @@ def build_index(
         if prev is not None:
             for i, c in enumerate(prev.chunks):
                 prev_chunks.setdefault(c.doc_id, []).append(c)
-                cache[embed_key(encoder.name, c)] = prev.vectors[i]
+                cache[embed_key(encoder.name, clean_text(c.indexed_text))] = prev.vectors[i]
 
         catalogue = load_catalogue(corpus_dir)
         documents: list[Document] = []
@@ -173,9 +173,9 @@ def build_index(
             report.seconds = time.perf_counter() - t0
             return report
 
-        vectors = _embed(chunks, encoder, cache, report, progress)
-        tokens = [analyzer.analyze(clean_text(c.indexed_text)) for c in chunks]
-        bm25 = _bm25(tokens)
+        texts = [clean_text(c.indexed_text) for c in chunks]  # what the model and BM25 see
+        vectors = _embed(texts, encoder, cache, report, progress)
+        bm25 = make_bm25([analyzer.analyze(t) for t in texts])
 
         manifest: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
@@ -203,36 +203,37 @@ def _catalogue_matches(doc: Document, entry: dict[str, Any]) -> bool:
 
 
 def _embed(
-    chunks: list[Chunk], encoder: Encoder, cache: dict[str, np.ndarray], report: BuildReport,
+    texts: list[str], encoder: Encoder, cache: dict[str, np.ndarray], report: BuildReport,
     progress: bool,
 ) -> np.ndarray:
-    """Vectors for all chunks: from the cache where the text is unchanged, else encoded."""
+    """Vectors for all chunk texts: from the cache where the text is unchanged, else encoded."""
     from tqdm import tqdm
 
-    keys = [embed_key(encoder.name, c) for c in chunks]
+    keys = [embed_key(encoder.name, t) for t in texts]
     todo = [i for i, k in enumerate(keys) if k not in cache]
-    report.reused = len(chunks) - len(todo)
+    report.reused = len(texts) - len(todo)
     report.embedded = len(todo)
     if todo:
-        texts = [clean_text(chunks[i].indexed_text) for i in todo]
-        report.tokens_embedded = sum(encoder.count_tokens(t) for t in texts)
+        new_texts = [texts[i] for i in todo]
+        report.tokens_embedded = sum(encoder.count_tokens(t) for t in new_texts)
         t0 = time.perf_counter()
-        with tqdm(total=len(texts), desc="Embedding", unit="chunk", disable=not progress) as bar:
-            new = encoder.encode_documents(texts, progress=bar.update)
+        with tqdm(total=len(todo), desc="Embedding", unit="chunk", disable=not progress) as bar:
+            new = encoder.encode_documents(new_texts, progress=bar.update)
         report.embed_seconds = time.perf_counter() - t0
         for i, vec in zip(todo, new, strict=True):
             cache[keys[i]] = vec
-    if not chunks:
+    if not texts:
         return np.zeros((0, encoder.dim), dtype=np.float32)
     return np.stack([cache[k] for k in keys]).astype(np.float32)
 
 
-def _bm25(tokens: list[list[str]]) -> Any:
+def make_bm25(tokens: list[list[str]]) -> Any:
+    """A BM25 index over the analysed passages (an empty passage gets one empty token)."""
     import bm25s
 
-    from indexer.store import _quiet
+    from indexer.store import quiet_bm25
 
     retriever = bm25s.BM25()
-    with _quiet():
+    with quiet_bm25():
         retriever.index([t or [""] for t in tokens], show_progress=False)
     return retriever

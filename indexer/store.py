@@ -235,7 +235,7 @@ def load_index(path: Path, encoder_name: str | None = None) -> IndexData:
             chunks = [Chunk.from_dict(json.loads(line)) for line in f if line.strip()]
         vectors = np.load(path / VECTORS)
         dense = faiss.read_index(str(path / FAISS_FILE))
-        with _quiet():
+        with quiet_bm25():
             bm25 = bm25s.BM25.load(str(path / BM25_DIR), show_progress=False)
     except Exception as exc:  # any damage in any file: one clear message
         raise IndexCorrupt(f"index at {path} is damaged ({type(exc).__name__}: {exc}); "
@@ -250,7 +250,7 @@ def load_index(path: Path, encoder_name: str | None = None) -> IndexData:
 
 
 @contextlib.contextmanager
-def _quiet() -> Iterator[None]:
+def quiet_bm25() -> Iterator[None]:
     """bm25s logs at INFO on load; keep the console clean."""
     logger = logging.getLogger("bm25s")
     level = logger.level
