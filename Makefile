@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test install install-test index serve ui lint bench clean
+.PHONY: run test test-fast install install-test index serve ui lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ install-test: $(VENV)/.installed-test
 	    sudo=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
 	    ($$sudo apt-get update -qq && \
 	     $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-	    >/dev/null || echo "could not install chromium: the browser test will be skipped"; }
+	    >/dev/null || { echo "could not install Debian's chromium (needed by the browser test)"; exit 1; }; }
 
 index: install
 	$(BIN)/rapportsok index
@@ -41,12 +41,23 @@ run: index
 	$(BIN)/rapportsok serve & api=$$!; trap 'kill $$api 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/rapportsok ui
 
+PACKAGES := rapportsok indexer search service ui eval
+
 lint: install-test
-	$(BIN)/ruff check indexer service ui eval tests
-	$(BIN)/mypy indexer service eval
+	$(BIN)/ruff check $(PACKAGES) tests
+	$(BIN)/ruff format --check $(PACKAGES) tests
+	$(BIN)/mypy $(PACKAGES)
+	$(BIN)/lint-imports
+
+format: install-test
+	$(BIN)/ruff format $(PACKAGES) tests
 
 test: install-test lint
 	$(BIN)/python -m pytest -q
+
+# Everything but the real-model, server and browser tests (marked `slow`): under a minute.
+test-fast: install-test
+	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: install
 	$(BIN)/rapportsok bench

@@ -1,4 +1,4 @@
-"""`rapportsok eval` (registered into the indexer's CLI).
+"""`rapportsok eval`, `bench` and `loadtest` (registered into `rapportsok.cli`).
 
 Only argparse at import time: the model, FAISS and matplotlib load when the command runs.
 """
@@ -58,9 +58,9 @@ def _eval(args: argparse.Namespace) -> int:
     else:
         from indexer.analyzer import get_analyzer
         from indexer.encoders import load_encoder
-        from indexer.settings import get_settings
         from indexer.store import load_index
-        from service.retrieval import Searcher
+        from rapportsok.settings import get_settings
+        from search.retrieval import Searcher
 
         index_dir = Path(args.index or get_settings().index_dir)
         index = load_index(index_dir)
@@ -106,7 +106,7 @@ def _eval(args: argparse.Namespace) -> int:
 def _variant(searcher: Any, args: argparse.Namespace) -> tuple[Any, Any]:
     """The searcher and answerer with the variant flags applied (defaults: the service's)."""
     from eval.variants import make_analyzer, with_analyzer, with_fusion
-    from service.answer import Answerer
+    from search.answer import Answerer
 
     changes = {k: v for k, v in (("method", args.fusion), ("dense_weight", args.dense_weight),
                                  ("municipality", args.municipality)) if v is not None}
@@ -125,8 +125,23 @@ def _weight(value: str) -> float:
     return w
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from eval.bench import run_bench
+
+    return run_bench(url=args.url, index=args.index, requests=args.requests,
+                     clients=args.clients)
+
+
+def _loadtest(args: argparse.Namespace) -> int:
+    from eval.loadtest import run_loadtest
+
+    return run_loadtest(url=args.url, index=args.index, corpus=args.corpus,
+                        clients=args.clients, seconds=args.seconds, upload=args.upload,
+                        api_key=args.api_key, no_upload=args.no_upload)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add `eval` to the `rapportsok` subcommands."""
+    """Add `eval`, `bench` and `loadtest` to the `rapportsok` subcommands."""
     p = sub.add_parser(
         "eval", help="measure retrieval and /ask on the eval question set",
         description="Score hit@1/5/10, MRR@10 and nDCG@10 per mode and question type, the "
@@ -157,3 +172,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--min-support", type=_weight,
                    help="/ask abstains below this support of the question's content words")
     p.set_defaults(func=_eval)
+
+    p = sub.add_parser("bench", help="measure /search and /ask latency and throughput",
+                       description="Start a server on a free loopback port (or use --url), "
+                       "then measure p50/p95 latency with one client, throughput with several, "
+                       "and the in-process split of search time.")
+    p.add_argument("--url", help="a running server to measure (loopback only)")
+    p.add_argument("--index", help="index folder (default: ./data/index)")
+    p.add_argument("--requests", type=int, default=200,
+                   help="requests per measurement (default: 200)")
+    p.add_argument("--clients", type=int, default=8, help="concurrent clients (default: 8)")
+    p.set_defaults(func=_bench)
+
+    p = sub.add_parser("loadtest", help="mixed /search and /ask load while a report is uploaded",
+                       description="Concurrent clients send /search and /ask for a fixed time "
+                       "while a report is uploaded and indexed mid-run; prints p50/p95 and the "
+                       "failed requests (exit 1 if any). Without --url it starts its own server "
+                       "over a temporary copy of the index and corpus.")
+    p.add_argument("--url", help="a running server (loopback only; needs --api-key to upload)")
+    p.add_argument("--api-key", help="the server's API key (default: RAPPORTSOK_API_KEY)")
+    p.add_argument("--index", help="index folder to copy (default: ./data/index)")
+    p.add_argument("--corpus", help="corpus folder to copy (default: ./corpus)")
+    p.add_argument("--clients", type=int, default=8, help="concurrent clients (default: 8)")
+    p.add_argument("--seconds", type=float, default=30.0, help="duration (default: 30)")
+    p.add_argument("--upload", help="report to upload mid-run (default: a small sample)")
+    p.add_argument("--no-upload", action="store_true", help="only queries, no upload")
+    p.set_defaults(func=_loadtest)

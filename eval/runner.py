@@ -26,8 +26,8 @@ from eval.metrics import (
 )
 
 if TYPE_CHECKING:
-    from service.answer import Answerer
-    from service.retrieval import Searcher
+    from search.answer import Answerer
+    from search.retrieval import Searcher
 
 Mode = Literal["lexical", "dense", "hybrid"]
 MODES: tuple[Mode, ...] = ("lexical", "dense", "hybrid")
@@ -83,7 +83,7 @@ class InProcess:
     def answerer(self) -> Answerer:
         """The answerer (the service's defaults unless one was given)."""
         if self._answerer is None:
-            from service.answer import Answerer
+            from search.answer import Answerer
 
             self._answerer = Answerer(self.searcher)
         return self._answerer

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from indexer.analyzer import SwedishAnalyzer
-    from service.retrieval import Searcher
+    from search.retrieval import Searcher
 
 AnalyzerVariant = Literal["full", "no-lemmas", "no-compounds", "no-stopwords", "plain"]
 ANALYZER_VARIANTS: dict[str, dict[str, bool]] = {
@@ -43,7 +43,7 @@ def with_analyzer(searcher: Searcher, analyzer: SwedishAnalyzer) -> Searcher:
     """A searcher whose BM25 side is rebuilt with another analyzer (same dense side)."""
     from indexer.build import make_bm25
     from indexer.chunker import clean_text
-    from service.retrieval import Searcher
+    from search.retrieval import Searcher
 
     tokens = [analyzer.analyze(clean_text(c.indexed_text)) for c in searcher.index.chunks]
     index = dataclasses.replace(searcher.index, bm25=make_bm25(tokens))
@@ -53,7 +53,7 @@ def with_analyzer(searcher: Searcher, analyzer: SwedishAnalyzer) -> Searcher:
 def with_fusion(searcher: Searcher, **changes: Any) -> Searcher:
     """A searcher over the same index with some `FusionConfig` fields changed
     (`method`, `dense_weight`, `municipality`, ...)."""
-    from service.retrieval import Searcher
+    from search.retrieval import Searcher
 
     fusion = dataclasses.replace(searcher.fusion, **changes)
     return Searcher(searcher.index, searcher.encoder, searcher.analyzer, fusion)

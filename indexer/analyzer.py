@@ -28,6 +28,8 @@ from pathlib import Path
 
 import simplemma
 
+from indexer.errors import MissingDictionaryError
+
 # Snowball's Swedish stop list (snowballstem.org, algorithms/swedish/stop.txt), 114 words in its
 # order. Negations ("inte", "icke", "ej") stay in it: BM25 cannot scope a negation, and "inte"
 # occurs in most passages, so as a term it would only add noise; the dense side reads them.
@@ -65,9 +67,6 @@ _INFLECTED_ENDINGS = frozenset("a e t re are ast aste ar er or en et".split())
 
 _DICTIONARY_NAME = "sv_SE.dic"
 
-
-class MissingDictionaryError(FileNotFoundError):
-    """The Swedish hunspell word list (package `hunspell-sv`) is not installed."""
 
 
 def default_dictionary() -> Path:

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from indexer.chunker import ChunkerConfig, chunk_document, clean_text
+from indexer.errors import IndexProblem, UnreadableReport
 from indexer.metadata import build_document, load_catalogue
-from indexer.models import Chunk, Document, UnreadableReport, text_hash
+from indexer.models import Chunk, Document, text_hash
 from indexer.reader import SUPPORTED_SUFFIXES, read_report
 from indexer.store import (
     SCHEMA_VERSION,
     FaissType,
     IndexData,
-    IndexProblem,
     build_lock,
     clean_stale,
     load_index,
@@ -78,13 +78,32 @@ def embed_key(encoder_name: str, text: str) -> str:
     return text_hash(f"{encoder_name}\x00{text}")
 
 
-def _previous(path: Path, encoder_name: str) -> IndexData | None:
+@dataclass
+class _Previous:
+    """What the index in place offers the next build: its reports by file name, their
+    chunks, and the vectors of every text it embedded (keyed by `embed_key`)."""
+
+    index: IndexData | None
+    chunker_same: bool
+    documents: dict[str, Document] = field(default_factory=dict)
+    chunks: dict[str, list[Chunk]] = field(default_factory=dict)
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _load_previous(out: Path, encoder: Encoder, cfg: ChunkerConfig) -> _Previous:
+    """The index in place at `out`, if it loads with this encoder (else nothing to reuse)."""
     try:
-        return load_index(path, encoder_name)
+        index = load_index(out, encoder.name)
     except IndexProblem as exc:
-        if path.exists():
-            log.info("not reusing the index at %s: %s", path, exc)
-        return None
+        if out.exists():
+            log.info("not reusing the index at %s: %s", out, exc)
+        return _Previous(None, False)
+    prev = _Previous(index, index.manifest.get("chunker") == cfg.to_dict())
+    prev.documents = {d.path: d for d in index.documents.values()}
+    for i, c in enumerate(index.chunks):
+        prev.chunks.setdefault(c.doc_id, []).append(c)
+        prev.vectors[embed_key(encoder.name, clean_text(c.indexed_text))] = index.vectors[i]
+    return prev
 
 
 def build_index(
@@ -103,8 +122,6 @@ def build_index(
     and embeddings; only new or changed text is embedded. The new index replaces the old
     one atomically at the end; until then the old one stays in place.
     """
-    from tqdm import tqdm
-
     from indexer.analyzer import get_analyzer
 
     t0 = time.perf_counter()
@@ -113,89 +130,98 @@ def build_index(
     report = BuildReport(out)
     with build_lock(out):
         clean_stale(out)
-        prev = _previous(out, encoder.name)
-        prev_docs = {d.path: d for d in prev.documents.values()} if prev else {}
-        prev_chunks: dict[str, list[Chunk]] = {}
-        cache: dict[str, np.ndarray] = {}
-        same_chunker = prev is not None and prev.manifest.get("chunker") == cfg.to_dict()
-        if prev is not None:
-            for i, c in enumerate(prev.chunks):
-                prev_chunks.setdefault(c.doc_id, []).append(c)
-                cache[embed_key(encoder.name, clean_text(c.indexed_text))] = prev.vectors[i]
-
-        catalogue = load_catalogue(corpus_dir)
-        documents: list[Document] = []
-        chunks: list[Chunk] = []
-        files = corpus_files(corpus_dir)
-        for path in tqdm(files, desc="Reading reports", unit="file", disable=not progress):
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                report.skipped.append((path.name, f"unsupported file type {path.suffix!r}"))
-                continue
-            digest = sha256_file(path)
-            old = prev_docs.get(path.name)
-            if old is not None and old.sha256 == digest and same_chunker and \
-                    _catalogue_matches(old, catalogue.get(path.name, {})):
-                documents.append(old)
-                chunks.extend(prev_chunks.get(old.id, []))
-                continue
-            try:
-                source = read_report(path)
-                doc = build_document(path, source, digest, catalogue)
-                doc_chunks = chunk_document(doc, source, cfg)
-            except UnreadableReport as exc:
-                report.skipped.append((path.name, str(exc)))
-                continue
-            except Exception as exc:  # a parser bug must not stop the other reports
-                log.exception("failed to read %s", path)
-                report.skipped.append((path.name, f"could not be parsed ({type(exc).__name__}: "
-                                                  f"{exc})"))
-                continue
-            if not doc_chunks:
-                report.skipped.append((path.name, "no text found"))
-                continue
-            (report.changed if old is not None else report.added).append(doc.id)
-            documents.append(doc)
-            chunks.extend(doc_chunks)
-
-        ids = {d.id for d in documents}
-        if len(ids) != len(documents):
-            dup = sorted({d.id for d in documents if [x.id for x in documents].count(d.id) > 1})
-            raise IndexProblem(f"two reports share the id {dup[0]}: rename one of them")
-        report.removed = sorted(set(prev.documents) - ids) if prev else []
-        if prev is not None and not (report.added or report.changed or report.removed) and \
-                [c.id for c in chunks] == [c.id for c in prev.chunks] and \
-                prev.manifest.get("analyzer") == analyzer.name and \
-                prev.manifest.get("faiss", {}).get("type") == faiss_type:
-            # Nothing to do: the index in place is this build's result.
-            report.unchanged = True
+        prev = _load_previous(out, encoder, cfg)
+        documents, chunks = _read_corpus(corpus_dir, prev, cfg, report, progress)
+        report.documents, report.chunks = len(documents), len(chunks)
+        if _nothing_changed(prev.index, chunks, report, analyzer.name, faiss_type):
+            report.unchanged = True  # the index in place is this build's result
             report.reused = len(chunks)
-            report.documents, report.chunks = len(documents), len(chunks)
-            report.seconds = time.perf_counter() - t0
-            return report
-
-        texts = [clean_text(c.indexed_text) for c in chunks]  # what the model and BM25 see
-        vectors = _embed(texts, encoder, cache, report, progress)
-        bm25 = make_bm25([analyzer.analyze(t) for t in texts])
-
-        manifest: dict[str, Any] = {
-            "schema_version": SCHEMA_VERSION,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "encoder": {"name": encoder.name, "dim": encoder.dim},
-            "analyzer": analyzer.name,
-            "chunker": cfg.to_dict(),
-            "faiss": {"type": faiss_type},
-            "counts": {"documents": len(documents), "chunks": len(chunks)},
-            "corpus_fingerprint": hashlib.sha256(
-                "".join(sorted(d.sha256 for d in documents)).encode()
-            ).hexdigest(),
-            "sources": {d.path: d.sha256 for d in documents},
-        }
-        folder = new_version_dir(out)
-        write_version(folder, manifest, documents, chunks, vectors, bm25, faiss_type)
-        publish(out, folder)
-    report.documents, report.chunks = len(documents), len(chunks)
+        else:
+            texts = [clean_text(c.indexed_text) for c in chunks]  # what the model and BM25 see
+            vectors = _embed(texts, encoder, prev.vectors, report, progress)
+            bm25 = make_bm25([analyzer.analyze(t) for t in texts])
+            manifest = _manifest(documents, chunks, encoder, analyzer.name, cfg, faiss_type)
+            folder = new_version_dir(out)
+            write_version(folder, manifest, documents, chunks, vectors, bm25, faiss_type)
+            publish(out, folder)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _read_corpus(
+    corpus_dir: Path, prev: _Previous, cfg: ChunkerConfig, report: BuildReport, progress: bool
+) -> tuple[list[Document], list[Chunk]]:
+    """Every readable report of the corpus and its chunks: unchanged reports (same file,
+    chunker and catalogue entry) from the previous index, the others read and chunked.
+    Unreadable files are recorded in `report.skipped`; so are added, changed and removed."""
+    from tqdm import tqdm
+
+    catalogue = load_catalogue(corpus_dir)
+    documents: list[Document] = []
+    chunks: list[Chunk] = []
+    for path in tqdm(corpus_files(corpus_dir), desc="Reading reports", unit="file",
+                     disable=not progress):
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            report.skipped.append((path.name, f"unsupported file type {path.suffix!r}"))
+            continue
+        digest = sha256_file(path)
+        old = prev.documents.get(path.name)
+        if old is not None and old.sha256 == digest and prev.chunker_same and \
+                _catalogue_matches(old, catalogue.get(path.name, {})):
+            documents.append(old)
+            chunks.extend(prev.chunks.get(old.id, []))
+            continue
+        try:
+            source = read_report(path)
+            doc = build_document(path, source, digest, catalogue)
+            doc_chunks = chunk_document(doc, source, cfg)
+        except UnreadableReport as exc:
+            report.skipped.append((path.name, str(exc)))
+            continue
+        except Exception as exc:  # a parser bug must not stop the other reports
+            log.exception("failed to read %s", path)
+            report.skipped.append((path.name, f"could not be parsed ({type(exc).__name__}: "
+                                              f"{exc})"))
+            continue
+        if not doc_chunks:
+            report.skipped.append((path.name, "no text found"))
+            continue
+        (report.changed if old is not None else report.added).append(doc.id)
+        documents.append(doc)
+        chunks.extend(doc_chunks)
+    ids = [d.id for d in documents]
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        raise IndexProblem(f"two reports share the id {dup[0]}: rename one of them")
+    report.removed = sorted(set(prev.index.documents) - set(ids)) if prev.index else []
+    return documents, chunks
+
+
+def _nothing_changed(prev: IndexData | None, chunks: list[Chunk], report: BuildReport,
+                     analyzer_name: str, faiss_type: FaissType) -> bool:
+    """Whether the index in place already is what this build would write."""
+    return prev is not None and not (report.added or report.changed or report.removed) and \
+        [c.id for c in chunks] == [c.id for c in prev.chunks] and \
+        prev.manifest.get("analyzer") == analyzer_name and \
+        prev.manifest.get("faiss", {}).get("type") == faiss_type
+
+
+def _manifest(documents: list[Document], chunks: list[Chunk], encoder: Encoder,
+              analyzer_name: str, cfg: ChunkerConfig, faiss_type: FaissType) -> dict[str, Any]:
+    """What `manifest.json` records about the index this build writes."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "encoder": {"name": encoder.name, "dim": encoder.dim},
+        "analyzer": analyzer_name,
+        "chunker": cfg.to_dict(),
+        "faiss": {"type": faiss_type},
+        "counts": {"documents": len(documents), "chunks": len(chunks)},
+        "corpus_fingerprint": hashlib.sha256(
+            "".join(sorted(d.sha256 for d in documents)).encode()
+        ).hexdigest(),
+        "sources": {d.path: d.sha256 for d in documents},
+    }
 
 
 def _catalogue_matches(doc: Document, entry: dict[str, Any]) -> bool:

@@ -8,9 +8,8 @@ from typing import Any
 
 from indexer.models import Chunk, Document, Source, text_hash
 from indexer.sections import Section, sections
+from rapportsok.text import TAG, cell_texts, columns, is_header_row, sentence_breaks, strip_span
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"”(–-])")
-_TAG = re.compile(r"</?[a-zA-Z]+[^>]*>|&nbsp;")
 _CAPTION_LINE = re.compile(r"^\s*(foto|bild|illustration)\s*:.*$", re.IGNORECASE | re.MULTILINE)
 _HYPHEN_BREAK = re.compile(r"(\w)-\s*\n\s*(?=[a-zåäö])")
 _CONTINUES = ("och", "att", "för", "i", "av", "med", "samt", "till", "på", "om", "som", "eller")
@@ -35,7 +34,7 @@ def clean_text(text: str) -> str:
     hyphenation across line breaks, whitespace folded. Citations keep the verbatim text."""
     text = _CAPTION_LINE.sub(" ", text)
     text = _HYPHEN_BREAK.sub(r"\1", text)
-    text = _TAG.sub("", text).replace("&amp;", "&")
+    text = TAG.sub("", text).replace("&nbsp;", " ").replace("&amp;", "&")
     text = re.sub(r"\*{1,3}|\.{3,}|\|", " ", text)
     text = re.sub(r"\s*-{3,}\s*", " ", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -63,7 +62,7 @@ def _units(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, i
             out.append((s, e))
             continue
         cut = s
-        for sm in _SENTENCE_END.finditer(text, s, e):
+        for sm in sentence_breaks(text, s, e):
             if sm.start() - cut >= max_chars // 2:
                 out.append((cut, sm.start()))
                 cut = sm.end()
@@ -81,15 +80,6 @@ def _continues(text: str, prev_end: int, next_start: int) -> bool:
     return before.endswith("-") or before.rsplit(None, 1)[-1].lower() in _CONTINUES
 
 
-def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """[start, end) narrowed to leave out surrounding whitespace."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 class _Builder:
     def __init__(self, doc: Document, source: Source) -> None:
         self.doc, self.source = doc, source
@@ -104,9 +94,7 @@ class _Builder:
         if not clean_text(text):
             return
         context = context_header(self.doc, section)
-        meta: dict[str, Any] = {}
         if table_header is not None:
-            meta["table_header"] = table_header
             context = f"{context}\n{table_header}"
         self.chunks.append(
             Chunk(
@@ -119,7 +107,7 @@ class _Builder:
                 page=self.source.page_at(start),
                 kind="table" if kind == "table" else "text",
                 context=context,
-                meta=meta,
+                table_header=table_header,
             )
         )
 
@@ -144,18 +132,6 @@ def _chunk_text_run(b: _Builder, path: tuple[str, ...], spans: list[tuple[int, i
         b.add(path, *cur)
 
 
-def _is_header_row(row: str) -> bool:
-    """A table row of labels ('Mått', '2019', 'Budget period') rather than figures."""
-    cells = [_TAG.sub("", c).strip() for c in re.split(r"\t|\|", row)[1:]]
-    cells = [c for c in cells if c and not set(c) <= set("-:")]
-    figures = sum(bool(re.fullmatch(r"[-+−\s\d,.%()]+", c)) for c in cells)
-    return bool(cells) and figures < len(cells) / 2
-
-
-def _columns(row: str) -> int:
-    return len(re.split(r"\t|\|", row.strip().strip("|")))
-
-
 def _chunk_table(b: _Builder, path: tuple[str, ...], start: int, end: int,
                  cfg: ChunkerConfig, inherited: str | None) -> str | None:
     """One chunk per table, or row groups when long; later groups carry the header row in
@@ -165,8 +141,8 @@ def _chunk_table(b: _Builder, path: tuple[str, ...], start: int, end: int,
     text = b.source.text
     rows = [(start + m.start(), start + m.end()) for m in re.finditer(r"[^\n]+", text[start:end])]
     first_row = text[rows[0][0] : rows[0][1]]
-    own = _is_header_row(first_row) or inherited is None or \
-        _columns(inherited) != _columns(first_row)
+    own = is_header_row(cell_texts(first_row)) or inherited is None or \
+        columns(inherited) != columns(first_row)
     header = first_row if own else inherited
     if end - start <= cfg.table_max_chars:
         b.add(path, start, end, "table", None if own else header)

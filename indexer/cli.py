@@ -1,28 +1,15 @@
-"""`rapportsok`: index reports, inspect the index, serve the API and UI, evaluate, benchmark.
+"""`rapportsok index` and `rapportsok info` (registered into `rapportsok.cli`).
 
-Heavy imports (FAISS, the model, FastAPI) happen inside the subcommands, so `--help` is
-instant. Errors become one line on stderr and a non-zero exit.
+Only argparse at import time: FAISS and the model load when a command runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
-from indexer.settings import get_settings
-
-EXAMPLES = """examples:
-  rapportsok index                      index ./corpus into ./data/index
-  rapportsok index reports/ --out idx/  index another folder
-  rapportsok info                       show what the index holds
-  rapportsok serve                      start the HTTP API on 127.0.0.1:8000
-  rapportsok ui                         start the web UI on 127.0.0.1:8501
-  rapportsok eval --split dev           measure retrieval and /ask on the dev questions
-"""
+from rapportsok.settings import get_settings
 
 
 def _index(args: argparse.Namespace) -> int:
@@ -72,17 +59,8 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of `rapportsok` (subcommands register themselves here)."""
-    parser = argparse.ArgumentParser(
-        prog="rapportsok",
-        description="Rapportsök: search and question answering over Swedish municipal reports.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `index` and `info` to the `rapportsok` subcommands."""
     p = sub.add_parser("index", help="index the reports of a folder (incremental)",
                        description="Read, chunk and embed the reports (PDF, .txt, .md) of a "
                        "folder into an index. Unchanged reports are not embedded again.")
@@ -99,43 +77,3 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("index", nargs="?", help="index folder (default: ./data/index)")
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
     p.set_defaults(func=_info)
-
-    for register in _EXTRA_COMMANDS:
-        register(sub)
-    return parser
-
-
-# Subcommands of the service, UI and eval packages (imported lazily when run).
-_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
-
-# `from eval import cli`, never `import eval` (the package name shadows the builtin).
-from eval import cli as _eval_cli  # noqa: E402  (light: argparse only)
-from service.cli import register as _register_service  # noqa: E402  (light: argparse only)
-from ui.cli import register as _register_ui  # noqa: E402  (light: argparse and subprocess)
-
-_EXTRA_COMMANDS.append(_register_service)
-_EXTRA_COMMANDS.append(_register_ui)
-_EXTRA_COMMANDS.append(_eval_cli.register)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `rapportsok` console script."""
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    from indexer.errors import user_error
-
-    try:
-        return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        print("interrupted; the previous index is unchanged", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        if args.verbose:
-            raise
-        print(f"rapportsok: error: {user_error(exc)}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 BlockKind = Literal["text", "table"]
 
-
-class UnreadableReport(Exception):
-    """A report that cannot be read; the message says why (shown to the user)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +67,8 @@ class Chunk:
     `text` is verbatim source text (what a citation quotes); `start`/`end` are its character
     offsets in the report's `Source.text`. `context` is the header (municipality, report,
     year, section path) that is prepended for embedding and lexical indexing only.
+    `table_header` is the header row of the table a later row group of a long table belongs
+    to (not part of `text`: the rows quoted are the report's own; the header is shown above).
     """
 
     id: str
@@ -81,7 +80,7 @@ class Chunk:
     page: int | None = None
     kind: BlockKind = "text"
     context: str = ""
-    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    table_header: str | None = None
 
     @property
     def indexed_text(self) -> str:
@@ -97,6 +96,8 @@ class Chunk:
     def from_dict(cls, data: dict[str, Any]) -> Chunk:
         fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         fields["section"] = tuple(fields.get("section", ()))
+        if "table_header" not in data:  # indexes written before the field had a name
+            fields["table_header"] = (data.get("meta") or {}).get("table_header")
         return cls(**fields)
 
 

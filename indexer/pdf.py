@@ -26,7 +26,8 @@ from pdfminer.psexceptions import PSEOF
 from pdfplumber.utils import cluster_objects, extract_words
 from pdfplumber.utils.exceptions import PdfminerException
 
-from indexer.models import Source, UnreadableReport
+from indexer.errors import UnreadableReport
+from indexer.models import Source
 
 log = logging.getLogger(__name__)
 

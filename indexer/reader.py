@@ -5,7 +5,8 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from indexer.models import Source, UnreadableReport
+from indexer.errors import UnreadableReport
+from indexer.models import Source
 from indexer.pdf import read_pdf
 
 SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md")

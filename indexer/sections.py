@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from indexer.models import Source
+from rapportsok.text import CAPTION, TAG, is_rule_line, is_table_line
 
 BlockType = Literal["heading", "text", "table", "skip"]
 
@@ -41,13 +42,9 @@ class Section:
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_TAG = re.compile(r"</?[a-zA-Z]+[^>]*>")
 _DOT_LEADER = re.compile(r"\.{3,}\s*(\|\s*)?\t?\s*\d+\s*\|?\s*$")
 _TOC_TITLE = re.compile(r"^(innehållsförteckning|innehåll)$", re.IGNORECASE)
-_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
-_PIPE_RULE = re.compile(r"^\s*\|?[\s:|-]*-{2,}[\s:|-]*$")
 _LIST_ITEM = re.compile(r"^\s*([-•*–]|\d+\))\s+")
-_CAPTION = re.compile(r"^\s*(foto|bild|illustration)\s*:", re.IGNORECASE)
 # Numbered or prefixed heading families: "Mål 3. …", "Inriktningsmål 2: …", "Uppdrag: …".
 _FAMILY = re.compile(
     r"^(Mål|Målbild|Inriktningsmål|Uppdrag|Processområde|Bilaga|Kapitel|Avsnitt)\b[\s\d.:–-]",
@@ -77,7 +74,7 @@ _MAX_NUMBERED_HEADING_CHARS = 220
 
 def clean_heading(text: str) -> str:
     """Heading text without Markdown emphasis, HTML tags or dot leaders."""
-    text = _TAG.sub("", text)
+    text = TAG.sub("", text)
     text = re.sub(r"[*_]{1,3}", "", text)
     text = re.sub(r"\.{3,}.*$", "", text)
     return re.sub(r"\s+", " ", text).strip(" \t:")
@@ -85,13 +82,6 @@ def clean_heading(text: str) -> str:
 
 def _norm(text: str) -> str:
     return re.sub(r"[^0-9a-zåäöéü]", "", clean_heading(text).lower())
-
-
-def _is_table_line(line: str) -> bool:
-    if _PIPE_ROW.match(line):
-        return True
-    cells = [c for c in line.split("\t")]
-    return len(cells) >= 2 and bool(cells[0].strip() or len([c for c in cells if c.strip()]) >= 2)
 
 
 def _looks_like_heading(text: str) -> bool:
@@ -118,7 +108,7 @@ def _looks_like_heading(text: str) -> bool:
         return False
     if (":" in title and not numbered) or re.search(r",\s*\w+\s+\d{4}$", title):
         return False
-    if _LIST_ITEM.match(text) or _CAPTION.match(text):
+    if _LIST_ITEM.match(text) or CAPTION.match(text):
         return False
     return not re.search(r"\d{1,3}(\s\d{3})+|\d+,\d+\s*%", title)
 
@@ -164,7 +154,7 @@ def _toc(runs: list[list[_Line]]) -> tuple[set[int], list[str]]:
         for j in range(i + 1, len(runs)):
             lines = [ln.text for ln in runs[j]]
             is_toc = all(
-                _DOT_LEADER.search(t) or re.search(r"\t\s*\d+\s*$", t) or _PIPE_RULE.match(t)
+                _DOT_LEADER.search(t) or re.search(r"\t\s*\d+\s*$", t) or is_rule_line(t)
                 or re.match(r"^\s*\|.*\|\s*\d+\s*\|\s*$", t) or re.match(r"^\s*\|[\s|]*\|\s*$", t)
                 or t.strip().upper() in {"SIDNUMMER", "SIDA", "SID"}
                 for t in lines
@@ -238,9 +228,9 @@ def _run_blocks(
                 out.append(Block("heading", line.start, line.end, len(md.group(1)), title))
             else:
                 add("skip", line)
-        elif _CAPTION.match(stripped):
+        elif CAPTION.match(stripped):
             add("skip", line)
-        elif _is_table_line(line.text):
+        elif is_table_line(line.text):
             add("table", line)
         elif len(run) == 1 and _bold_only(stripped) and _looks_like_heading(stripped):
             out.append(Block("heading", line.start, line.end, 0, clean_heading(stripped)))

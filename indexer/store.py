@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from indexer.errors import EncoderMismatch, IndexBusy, IndexCorrupt, IndexMissing
 from indexer.models import Chunk, Document
 
 log = logging.getLogger(__name__)
@@ -37,24 +38,9 @@ BM25_DIR = "bm25"
 REQUIRED = (MANIFEST, DOCUMENTS, CHUNKS, VECTORS, FAISS_FILE, BM25_DIR)
 
 
-class IndexProblem(Exception):
-    """Base of index problems; the message is meant for the user."""
 
 
-class IndexMissing(IndexProblem):
-    """No index at the configured folder."""
 
-
-class IndexCorrupt(IndexProblem):
-    """An index folder that cannot be loaded (missing or damaged files)."""
-
-
-class EncoderMismatch(IndexProblem):
-    """The index was built with another encoder than the configured one."""
-
-
-class IndexBusy(IndexProblem):
-    """Another build of the same index is running."""
 
 
 @dataclass

@@ -15,26 +15,11 @@ from starlette.datastructures import UploadFile
 from service.auth import require_api_key
 from service.deps import UpdaterDep
 from service.schemas import DocumentChange, ErrorResponse
-from service.updates import UpdateBusy, UpdateResult
-from service.uploads import (
-    MB,
-    METADATA_FIELDS,
-    BadFile,
-    BadMetadata,
-    Duplicate,
-    NameTaken,
-    NotIndexable,
-    TooLarge,
-    UnknownReport,
-    UploadRefused,
-)
+from service.updates import UpdateResult
+from service.uploads import MB, METADATA_FIELDS
 
 router = APIRouter(tags=["admin"], dependencies=[Depends(require_api_key)])
 
-_STATUS: list[tuple[type[Exception], int]] = [
-    (TooLarge, 413), (BadFile, 415), (BadMetadata, 422), (Duplicate, 409), (NameTaken, 409),
-    (NotIndexable, 422), (UnknownReport, 404), (UpdateBusy, 409), (UploadRefused, 422),
-]
 _FORM_OVERHEAD = 64 * 1024  # multipart boundaries and metadata fields, beyond the file
 _ERR: dict[str, object] = {"model": ErrorResponse}
 _UPLOAD_ERRORS: dict[int | str, dict[str, object]] = {
@@ -54,11 +39,6 @@ _UPLOAD_BODY = {
         }}},
     },
 }
-
-
-def _http(exc: Exception) -> HTTPException:
-    status = next(code for kind, code in _STATUS if isinstance(exc, kind))
-    return HTTPException(status, str(exc))
 
 
 def _change(action: str, r: UpdateResult) -> DocumentChange:
@@ -90,10 +70,7 @@ async def upload(request: Request, updater: UpdaterDep) -> DocumentChange:
         filename = file.filename or ""
     finally:
         await form.close()
-    try:
-        result = await run_in_threadpool(updater.add, filename, data, metadata)
-    except (UploadRefused, UpdateBusy) as exc:
-        raise _http(exc) from exc
+    result = await run_in_threadpool(updater.add, filename, data, metadata)
     return _change("added", result)
 
 
@@ -101,8 +78,4 @@ async def upload(request: Request, updater: UpdaterDep) -> DocumentChange:
                responses={401: _ERR, 403: _ERR, 404: _ERR, 409: _ERR, 503: _ERR})
 def delete(doc_id: str, updater: UpdaterDep) -> DocumentChange:
     """Remove a report's file and re-index without it; needs the API key."""
-    try:
-        result = updater.remove(doc_id)
-    except (UploadRefused, UpdateBusy) as exc:
-        raise _http(exc) from exc
-    return _change("removed", result)
+    return _change("removed", updater.remove(doc_id))

@@ -18,9 +18,11 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from indexer.settings import Settings, get_settings
+from indexer.errors import RapportsokError
+from rapportsok.settings import Settings, get_settings
+from search.retrieval import Searcher
 from service.deps import Services
-from service.retrieval import Searcher, UnknownFilterValue
+from service.errors import error_response, rapportsok_error
 from service.updates import IndexUpdater
 
 log = logging.getLogger(__name__)
@@ -33,8 +35,9 @@ def load_services(settings: Settings) -> Services:
     model, raises its `IndexProblem`: the service must not start on half an index."""
     from indexer.analyzer import get_analyzer
     from indexer.encoders import load_encoder
-    from indexer.store import IndexMissing, load_index
-    from service.answer import Answerer
+    from indexer.errors import IndexMissing
+    from indexer.store import load_index
+    from search.answer import Answerer
 
     services = Services(settings)
     encoder = load_encoder(settings.model)
@@ -58,7 +61,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from service.answer import Answerer
+        from search.answer import Answerer
 
         if services is not None:
             app.state.services = services
@@ -94,7 +97,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.include_router(admin_router)
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(UnknownFilterValue, _unknown_filter)  # type: ignore[arg-type]
+    app.add_exception_handler(RapportsokError, rapportsok_error)  # type: ignore[arg-type]
     app.add_middleware(RequestIdMiddleware)
     return app
 
@@ -103,24 +106,15 @@ def request_id(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
 
-def _error(request: Request, status: int, detail: Any, **extra: Any) -> JSONResponse:
-    rid = request_id(request)
-    return JSONResponse({"detail": detail, "request_id": rid, **extra}, status_code=status)
-
-
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    response = _error(request, exc.status_code, exc.detail)
+    response = error_response(request, exc.status_code, exc.detail)
     response.headers.update(exc.headers or {})  # e.g. WWW-Authenticate on a 401
     return response
 
 
-async def _unknown_filter(request: Request, exc: UnknownFilterValue) -> JSONResponse:
-    return _error(request, 422, str(exc), valid={exc.name: exc.valid})
-
-
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     """422 with one readable line per problem: "query: must not be empty"."""
-    return _error(request, 422, "; ".join(readable(e) for e in exc.errors()))
+    return error_response(request, 422, "; ".join(readable(e) for e in exc.errors()))
 
 
 def readable(error: dict[str, Any]) -> str:

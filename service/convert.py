@@ -8,7 +8,7 @@ from indexer.models import Chunk, Document
 from service.schemas import Citation, DocumentInfo, DocumentSummary, Passage, Span
 
 if TYPE_CHECKING:
-    from service.answer import Sentence
+    from search.answer import Sentence
 
 
 def file_url(doc_id: str) -> str:
@@ -46,13 +46,12 @@ def passage(
     highlights: list[tuple[int, int]] | None = None,
 ) -> Passage:
     """A chunk as a cited passage (rank 0 and score 0 for context passages)."""
-    header = chunk.meta.get("table_header") if chunk.meta else None
     return Passage(
         id=chunk.id, rank=rank, score=round(score, 6), text=chunk.text,
         document=document_info(doc), section=list(chunk.section), page=chunk.page,
         span=Span(start=chunk.start, end=chunk.end),
         highlights=[Span(start=s, end=e) for s, e in highlights or []],
-        kind=chunk.kind, table_header=header if isinstance(header, str) else None,
+        kind=chunk.kind, table_header=chunk.table_header,
     )
 
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from indexer.settings import Settings
-from service.answer import Answerer
-from service.retrieval import Searcher
+from rapportsok.settings import Settings
+from search.answer import Answerer
+from search.retrieval import Searcher
 from service.updates import IndexUpdater
 
 INDEX_HINT = "run `rapportsok index` to build it, then restart `rapportsok serve`"

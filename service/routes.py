@@ -8,9 +8,9 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
 
+from search.retrieval import Searcher, SearchFilters
 from service import convert
 from service.deps import AnswererDep, SearcherDep, ServicesDep, no_index_detail
-from service.retrieval import Searcher, SearchFilters
 from service.schemas import (
     AskRequest,
     AskResponse,

@@ -17,21 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from indexer.errors import NotIndexable, UnknownReport, UpdateBusy
 from indexer.metadata import doc_id_for
-from indexer.settings import Settings
+from rapportsok.settings import Settings
 from service import uploads
-from service.uploads import NotIndexable, UnknownReport
 
 if TYPE_CHECKING:
     from indexer.build import BuildReport
     from indexer.encoders import Encoder
-    from service.retrieval import Searcher
+    from search.retrieval import Searcher
 
 log = logging.getLogger(__name__)
 
-
-class UpdateBusy(Exception):
-    """Another build of the same index (e.g. `rapportsok index`) is running."""
 
 
 @dataclass(frozen=True)
@@ -115,8 +112,9 @@ class IndexUpdater:
         from indexer.analyzer import get_analyzer
         from indexer.build import build_index
         from indexer.encoders import load_encoder
-        from indexer.store import IndexBusy, load_index
-        from service.retrieval import Searcher
+        from indexer.errors import IndexBusy
+        from indexer.store import load_index
+        from search.retrieval import Searcher
 
         if self._encoder is None:
             self._encoder = load_encoder(self.settings.model)

@@ -16,8 +16,8 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from indexer.errors import BadFile, BadMetadata, Duplicate, NameTaken, TooLarge, UnreadableReport
 from indexer.metadata import CATALOGUE_NAME, doc_id_for
-from indexer.models import UnreadableReport
 from indexer.reader import SUPPORTED_SUFFIXES, decode_text
 
 METADATA_FIELDS = ("title", "municipality", "organ", "report_type", "year", "period")
@@ -25,40 +25,12 @@ _MAX_NAME_CHARS = 120
 MB = 1024 * 1024  # RAPPORTSOK_MAX_UPLOAD_MB counts these
 
 
-class UploadRefused(Exception):
-    """An upload or removal that is refused; the message is shown to the user."""
 
 
-class TooLarge(UploadRefused):
-    """The file is over the configured size limit."""
 
 
-class BadFile(UploadRefused):
-    """Not a file type we read, or content that does not match its type."""
 
 
-class BadMetadata(UploadRefused):
-    """A metadata field with an invalid value."""
-
-
-class NameTaken(UploadRefused):
-    """Another report already has this file name or document id."""
-
-
-class Duplicate(UploadRefused):
-    """The same content is already in the corpus under another name."""
-
-    def __init__(self, doc_id: str) -> None:
-        super().__init__(f"duplicate of {doc_id}: this report is already indexed")
-        self.doc_id = doc_id
-
-
-class NotIndexable(UploadRefused):
-    """The file was stored but the indexer could not read it (it is removed again)."""
-
-
-class UnknownReport(UploadRefused):
-    """No report with that id."""
 
 
 def safe_name(filename: str) -> str:

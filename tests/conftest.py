@@ -1,16 +1,29 @@
 """Shared fixtures: one real index of the real corpus, built once per test session with the
-real default encoder, and helpers to run real servers on free loopback ports."""
+real default encoder (helpers that are not fixtures live in `helpers.py`)."""
 
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
+
+# Fixtures that load the real model, build the real corpus index or start real servers: a
+# test that uses one (directly or through another fixture) is `slow`, and so is every test
+# of the folders below. `make test-fast` leaves them out; `make test` runs them all.
+SLOW_FIXTURES = frozenset({"encoder", "corpus_index", "loaded_index", "api_url", "ui_url"})
+SLOW_FOLDERS = frozenset({"robustness"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        folder = Path(str(item.fspath)).parent.name
+        if fixtures & SLOW_FIXTURES or folder in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -45,10 +58,3 @@ def loaded_index(corpus_index: Path):
     from indexer.store import load_index
 
     return load_index(corpus_index)
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

@@ -54,9 +54,10 @@ def writable_server(corpus: Path, corpus_index: Path, tmp: Path, searcher: Any,
                     **settings: Any) -> Iterator[Writable]:
     """Start the API (uvicorn in a thread) over copies of `corpus` and `corpus_index`,
     reusing the session's loaded `searcher` (and so its encoder) for the first index."""
-    from indexer.settings import Settings
+    from helpers import LiveServer
+
+    from rapportsok.settings import Settings
     from service.app import create_app
-    from tests.service.conftest import LiveServer
 
     corpus_dir = tmp / "corpus"
     shutil.copytree(corpus, corpus_dir)

@@ -6,23 +6,15 @@ Run it with `rapportsok ui` (or `make run`, which also starts the API).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import NoReturn, TypeVar
 
-# `streamlit run ui/app.py` puts ui/ on sys.path, not the project; make `ui.*` importable
-# also when the project is not pip-installed.
-_ROOT = str(Path(__file__).resolve().parents[1])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
+import streamlit as st
 
-import streamlit as st  # noqa: E402
-
-from indexer.settings import get_settings  # noqa: E402
-from service.schemas import DocumentSummary, Filters, Passage, PassageContext  # noqa: E402
-from ui import render, upload  # noqa: E402
-from ui.client import ApiClient, ApiError, ApiUnavailable  # noqa: E402
+from rapportsok.settings import get_settings
+from service.schemas import DocumentSummary, Filters, Passage, PassageContext
+from ui import render, upload
+from ui.client import ApiClient, ApiError, ApiUnavailable
 
 EXAMPLES = [
     "Hur stor budgetavvikelse hade Timrås kommunstyrelse för januari–augusti 2021?",

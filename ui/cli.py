@@ -20,7 +20,7 @@ def streamlit_command(port: int, host: str) -> list[str]:
 
 
 def _ui(args: argparse.Namespace) -> int:
-    from indexer.settings import get_settings
+    from rapportsok.settings import get_settings
 
     settings = get_settings()
     port = args.port or settings.ui_port
@@ -31,9 +31,6 @@ def _ui(args: argparse.Namespace) -> int:
     if not api_url.startswith(("http://", "https://")):
         raise ValueError(f"--api-url must start with http:// or https://, got {api_url!r}")
     env = {**os.environ, "RAPPORTSOK_API_URL": api_url}
-    # The app imports ui.* and service.schemas; make them importable from a plain checkout.
-    root = str(APP.resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     print(f"Rapportsök UI on http://{host}:{port} (API: {api_url})", flush=True)
     proc = subprocess.Popen(streamlit_command(port, host), env=env)
     try:

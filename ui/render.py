@@ -13,19 +13,19 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from indexer.chunker import strip_span
+from rapportsok.text import (
+    BOLD,
+    is_figure,
+    is_header_row,
+    is_rule_line,
+    is_table_line,
+    plain_cell,
+    table_cells,
+)
 
 SECTION_SEP = " › "
 
-# Inline markup found verbatim in the reports: <b>…</b> from PDF tables, **…** from
-# Markdown conversions. Both become bold; the markers themselves are not shown.
-_BOLD = re.compile(r"</?b>|\*\*", re.IGNORECASE)
 _HEADING = re.compile(r"#{1,6}\s+")
-_PIPE_ROW = re.compile(r"\s*\|.*\|\s*")
-_PIPE_RULE = re.compile(r"\s*\|?(\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*")
-# A cell of figures (Swedish style: '-70 508', '5,2 %', '+150', '(3)').
-_FIGURE = re.compile(r"[-+−–\s\d,.%()]+")
-_YEAR = re.compile(r"(19|20)\d\d")
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
@@ -108,7 +108,7 @@ def _inline(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]) -
     """Escaped, highlighted text[start:end] with bold markers turned into <strong>."""
     out: list[str] = []
     pos, bold = start, False
-    for m in _BOLD.finditer(text, start, end):
+    for m in BOLD.finditer(text, start, end):
         out.append(_marked(text, pos, m.start(), spans))
         opening = m.group() == "<b>" or (m.group() == "**" and not bold)
         if opening != bold:
@@ -121,45 +121,11 @@ def _inline(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]) -
     return "".join(out)
 
 
-def _cells(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Offsets of the cells of one table row (TAB-separated, or '| a | b |')."""
-    if "\t" not in text[start:end]:
-        s, e = strip_span(text, start, end)
-        start, end = s + (text[s] == "|"), e - (e > s + 1 and text[e - 1] == "|")
-        sep = "|"
-    else:
-        sep = "\t"
-    cells, pos = [], start
-    while True:
-        cut = text.find(sep, pos, end)
-        if cut < 0:
-            cells.append(strip_span(text, pos, end))
-            return cells
-        cells.append(strip_span(text, pos, cut))
-        pos = cut + 1
-
-
-def _plain(cell: str) -> str:
-    return _BOLD.sub("", cell).strip()
-
-
-def _is_figure(cell: str) -> bool:
-    return bool(cell) and bool(_FIGURE.fullmatch(cell)) and any(ch.isdigit() for ch in cell)
-
-
-def _is_header(cells: list[str]) -> bool:
-    """A row of labels ('Mått', '2019 jan-juni') rather than of figures."""
-    filled = [c for c in cells if c]
-    # Years ('2021') label columns; they are not figures of the table.
-    figures = sum(_is_figure(c) and not _YEAR.fullmatch(c) for c in filled)
-    return bool(filled) and figures < len(filled) / 2 and not _is_figure(filled[0])
-
-
 def _row_html(text: str, cells: list[tuple[int, int]], spans: Sequence[tuple[int, int]],
               tag: str, width: int) -> str:
     out = []
     for s, e in cells:
-        cls = ' class="num"' if _is_figure(_plain(text[s:e])) else ""
+        cls = ' class="num"' if is_figure(plain_cell(text[s:e])) else ""
         out.append(f"<{tag}{cls}>{_inline(text, s, e, spans)}</{tag}>")
     out += [f"<{tag}></{tag}>"] * (width - len(cells))
     return "<tr>" + "".join(out) + "</tr>"
@@ -169,21 +135,17 @@ def _table_html(text: str, rows: list[tuple[int, int]], spans: Sequence[tuple[in
                 header: str | None) -> str:
     """An HTML table of the rows (line offsets into `text`). `header` is a header row that
     is not part of `text` (later row groups of a long table); it carries no highlights."""
-    grid = [_cells(text, s, e) for s, e in rows]
-    head_cells = _cells(header, 0, len(header)) if header else None
+    grid = [table_cells(text, s, e) for s, e in rows]
+    head_cells = table_cells(header, 0, len(header)) if header else None
     width = max([len(c) for c in grid] + [len(head_cells or [])])
     head = ""
     if head_cells is not None and header is not None:
         head = _row_html(header, head_cells, (), "th", width)
-    elif grid and _is_header([_plain(text[s:e]) for s, e in grid[0]]) and len(grid) > 1:
+    elif grid and is_header_row([plain_cell(text[s:e]) for s, e in grid[0]]) and len(grid) > 1:
         head = _row_html(text, grid.pop(0), spans, "th", width)
     body = "".join(_row_html(text, cells, spans, "td", width) for cells in grid)
     thead = f"<thead>{head}</thead>" if head else ""
     return f'<table class="rs-table">{thead}<tbody>{body}</tbody></table>'
-
-
-def _is_table_line(line: str) -> bool:
-    return "\t" in line or bool(_PIPE_ROW.fullmatch(line))
 
 
 def passage_html(text: str, highlights: Iterable[tuple[int, int]] = (),
@@ -217,11 +179,11 @@ def passage_html(text: str, highlights: Iterable[tuple[int, int]] = (),
 
     for s, e in lines:
         line = text[s:e]
-        if _is_table_line(line):
+        if is_table_line(line):
             if paragraph:
                 blocks.append("<p>" + "<br>".join(paragraph) + "</p>")
                 paragraph.clear()
-            if not _PIPE_RULE.fullmatch(line):
+            if not is_rule_line(line):
                 table.append((s, e))
             continue
         if table:
@@ -241,7 +203,7 @@ def passage_html(text: str, highlights: Iterable[tuple[int, int]] = (),
 
 def plain_quote(text: str) -> str:
     """A quoted sentence on one line: table cells joined with ' | ', bold markers dropped."""
-    cells = [c.strip() for c in _BOLD.sub("", text).split("\t")]
+    cells = [c.strip() for c in BOLD.sub("", text).split("\t")]
     return " | ".join(c for c in cells if c)
 
 

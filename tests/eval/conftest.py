@@ -9,6 +9,6 @@ import pytest
 def eval_searcher(loaded_index, encoder):
     """A searcher over the real corpus index with the real model (the service's defaults)."""
     from indexer.analyzer import get_analyzer
-    from service.retrieval import Searcher
+    from search.retrieval import Searcher
 
     return Searcher(loaded_index, encoder, get_analyzer())

@@ -134,7 +134,7 @@ def test_real_ask_never_abstains_on_answerable_dev_questions(eval_searcher) -> N
 
 
 def test_eval_command_writes_json_and_png(corpus_index: Path, tmp_path: Path, capsys) -> None:
-    from indexer.cli import main
+    from rapportsok.cli import main
 
     out = tmp_path / "results"
     code = main(["eval", "--index", str(corpus_index), "--split", "test", "--modes", "hybrid",
@@ -153,7 +153,7 @@ def test_eval_command_writes_json_and_png(corpus_index: Path, tmp_path: Path, ca
 
 
 def test_eval_command_rejects_bad_modes(capsys) -> None:
-    from indexer.cli import main
+    from rapportsok.cli import main
 
     with pytest.raises(SystemExit):
         main(["eval", "--modes", "hybrid,bm25"])
@@ -162,10 +162,11 @@ def test_eval_command_rejects_bad_modes(capsys) -> None:
 
 def test_against_a_live_server_matches_in_process(eval_searcher, corpus_copy: Path,
                                                   corpus_index: Path) -> None:
+    from helpers import LiveServer
+
     from eval.http import HttpBackend
-    from indexer.settings import Settings
+    from rapportsok.settings import Settings
     from service.app import create_app
-    from tests.service.conftest import LiveServer
 
     questions = load_questions(split="test")
     settings = Settings(index_dir=corpus_index, corpus_dir=corpus_copy)
@@ -183,8 +184,9 @@ def test_against_a_live_server_matches_in_process(eval_searcher, corpus_copy: Pa
 
 
 def test_http_backend_names_an_absent_server() -> None:
+    from helpers import free_port
+
     from eval.http import HttpBackend, HttpError
-    from tests.conftest import free_port
 
     with HttpBackend(f"http://127.0.0.1:{free_port()}", timeout=2) as backend, \
             pytest.raises(HttpError, match="no Rapportsök server at"):

@@ -6,13 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.analyzer import (
-    STOP_WORDS,
-    MissingDictionaryError,
-    SwedishAnalyzer,
-    default_dictionary,
-    get_analyzer,
-)
+from indexer.analyzer import STOP_WORDS, SwedishAnalyzer, default_dictionary, get_analyzer
+from indexer.errors import MissingDictionaryError
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 

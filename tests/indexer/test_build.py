@@ -12,7 +12,8 @@ from pdfs import make_report_pdf
 
 from indexer import store
 from indexer.build import build_index
-from indexer.store import IndexCorrupt, IndexMissing, load_index, read_manifest
+from indexer.errors import IndexCorrupt, IndexMissing
+from indexer.store import load_index, read_manifest
 
 ECONOMY = """# Delårsrapport 2022
 

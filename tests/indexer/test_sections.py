@@ -170,7 +170,7 @@ def test_long_table_is_split_into_row_groups_that_repeat_the_header() -> None:
     assert header.startswith("Resultat per verksamhet jan-aug (tkr)\tBudget period")
     assert len(groups) >= 3
     for later in groups[1:]:
-        assert later.meta["table_header"] == header
+        assert later.table_header == header
         assert header in later.context
         assert len(later.text) <= 1200
 

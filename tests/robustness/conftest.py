@@ -10,6 +10,6 @@ import pytest
 def base_searcher(loaded_index, encoder):
     """A searcher over the real corpus index with the real model."""
     from indexer.analyzer import get_analyzer
-    from service.retrieval import Searcher
+    from search.retrieval import Searcher
 
     return Searcher(loaded_index, encoder, get_analyzer())

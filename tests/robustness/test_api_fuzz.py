@@ -24,9 +24,10 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 @pytest.fixture(scope="module")
 def fuzz_url(base_searcher, corpus_copy: Path, corpus_index: Path) -> Iterator[str]:
-    from indexer.settings import Settings
+    from helpers import LiveServer
+
+    from rapportsok.settings import Settings
     from service.app import create_app
-    from tests.service.conftest import LiveServer
 
     app = create_app(Settings(index_dir=corpus_index, corpus_dir=corpus_copy, api_key=None),
                      searcher=base_searcher)
@@ -36,7 +37,7 @@ def fuzz_url(base_searcher, corpus_copy: Path, corpus_index: Path) -> Iterator[s
 
 def _operations() -> list[tuple[str, str]]:
     """(METHOD, path) of every operation, from the app's own schema (nothing is loaded)."""
-    from indexer.settings import Settings
+    from rapportsok.settings import Settings
     from service.app import create_app
 
     paths = create_app(Settings()).openapi()["paths"]

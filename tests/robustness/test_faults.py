@@ -59,7 +59,7 @@ elif point == "renamed":  # version folder renamed into place, symlink not yet s
             stall()
         return real_replace(src, dst, *args, **kwargs)
     os.replace = replace
-from indexer.cli import main
+from rapportsok.cli import main
 sys.exit(main(sys.argv[2:]))
 """
 
@@ -145,7 +145,7 @@ def test_sigkill_leaves_the_previous_index_and_the_next_run_completes(
 @pytest.mark.parametrize("damage", ["truncated-chunks", "truncated-vectors", "no-manifest"])
 def test_serve_refuses_a_damaged_index_with_one_clear_line(corpus_index: Path, tmp_path: Path,
                                                            damage: str) -> None:
-    from conftest import free_port
+    from helpers import free_port
 
     broken = tmp_path / "index"
     shutil.copytree(corpus_index, broken)
@@ -158,7 +158,7 @@ def test_serve_refuses_a_damaged_index_with_one_clear_line(corpus_index: Path, t
     else:  # a half-written version folder: the manifest is written last
         (broken / store.MANIFEST).unlink()
     port = free_port()
-    r = subprocess.run([sys.executable, "-m", "indexer.cli", "serve", "--index", str(broken),
+    r = subprocess.run([sys.executable, "-m", "rapportsok", "serve", "--index", str(broken),
                         "--port", str(port)], cwd=ROOT, env=_env(), capture_output=True,
                        text=True, timeout=120)
     assert r.returncode != 0
@@ -173,7 +173,7 @@ def test_serve_refuses_a_damaged_index_with_one_clear_line(corpus_index: Path, t
 def test_app_does_not_start_on_a_damaged_index(corpus_index: Path, tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
-    from indexer.settings import Settings
+    from rapportsok.settings import Settings
     from service.app import create_app
 
     broken = tmp_path / "index"

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 from writable import API_KEY, UPLOAD_TEXT, auth, writable_server
 
-from service.loadtest import run_load
-from service.retrieval import Searcher
+from eval.loadtest import run_load
+from search.retrieval import Searcher
 
 
 class _Held(Searcher):

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from writable import API_KEY, UPLOAD_TEXT, Writable, writable_server
 
-from indexer.settings import get_settings
+from rapportsok.settings import get_settings
 
 APP_FILE = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from service.answer import NO_ANSWER, Answerer, is_english, split_sentences
+from search.answer import NO_ANSWER, Answerer, is_english, split_sentences
 
 
 def test_ask_answers_with_verbatim_citation(api, corpus_copy):

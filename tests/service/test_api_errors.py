@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from service.retrieval import Searcher
+from search.retrieval import Searcher
 
 
 @pytest.mark.parametrize(("body", "message"), [
@@ -68,9 +68,10 @@ def test_unknown_ids_404(api, path):
 
 
 def test_no_index_503(tmp_path):
-    from indexer.settings import Settings
+    from helpers import LiveServer
+
+    from rapportsok.settings import Settings
     from service.app import create_app
-    from tests.service.conftest import LiveServer
 
     app = create_app(Settings(index_dir=tmp_path / "no-index", corpus_dir=tmp_path))
     with LiveServer(app) as live, httpx.Client(base_url=live.url) as client:
@@ -92,10 +93,11 @@ class _Broken(Searcher):
 
 
 def test_unexpected_error_is_json_500(loaded_index, encoder, caplog):
+    from helpers import LiveServer
+
     from indexer.analyzer import get_analyzer
-    from indexer.settings import Settings
+    from rapportsok.settings import Settings
     from service.app import create_app
-    from tests.service.conftest import LiveServer
 
     broken = _Broken(loaded_index, encoder, get_analyzer())
     broken.warm_up = lambda: None  # type: ignore[method-assign]

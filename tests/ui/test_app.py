@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from helpers import free_port
 from streamlit.testing.v1 import AppTest
 
-from indexer.settings import get_settings
+from rapportsok.settings import get_settings
 
 APP_FILE = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
 

@@ -13,10 +13,13 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 QUESTION = "Hur hög var sjukfrånvaron bland Timrås kommunanställda 2021?"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="/usr/bin/chromium is missing: install Debian's chromium (`make install-test` does)",
-)
+
+
+@pytest.fixture(autouse=True)
+def _chromium() -> None:
+    # Never a silent skip: without the browser the end-to-end test fails and says why.
+    assert CHROMIUM.exists(), (
+        "/usr/bin/chromium is missing: install Debian's chromium (`make install-test` does)")
 
 
 def test_question_gets_answer_with_citation_in_a_real_browser(ui_url: str,

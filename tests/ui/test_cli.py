@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from indexer.cli import build_parser
+from rapportsok.cli import build_parser
 from ui.cli import APP, streamlit_command
 
 

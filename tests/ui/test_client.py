@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import free_port
+from helpers import free_port
 
 from service.schemas import DocumentInfo
 from ui.client import ApiClient, ApiError, ApiUnavailable

@@ -18,41 +18,29 @@ abstain. English questions skip that check (their words never meet Swedish terms
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from service.retrieval import _fold
+from rapportsok.text import YEAR, is_rule_line, sentence_breaks
+from search.query import fold, is_english
 
 if TYPE_CHECKING:
     from indexer.models import Hit
-    from service.retrieval import Searcher
+    from search.retrieval import Searcher
 
 NO_ANSWER = (
     "Rapporterna verkar inte besvara frågan. Här är de avsnitt som ligger närmast."
 )
-# A line of prose is cut after . ! ? when a capital letter or digit follows.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"”“(])")
-_TABLE_RULE = re.compile(r"^\|?[\s:|-]*$")
 _MIN_WORDS = 4
-_YEAR = re.compile(r"(?:19|20)\d\d")
 # Lemmas that carry no subject: every report is about a municipality, its executive board
 # and a year, and questions are phrased with these verbs ("Vad står det under …?").
 GENERIC_TERMS = frozenset(
     "kommun kommunstyrelse kommunstyrelsen år stå finnas göra få ge ha gå komma ta fram "
     "jämföra jämför bli visa säga".split()
 )
-# English function words: two of them (and no Swedish stop word…) mark an English question.
-_ENGLISH = frozenset(
-    "what which who whom whose when where why how is are was were the of did does do has have "
-    "to at by with and for from this that".split()
-)
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-
-
 @dataclass(frozen=True)
 class Sentence:
     """A verbatim sentence (or table row) of a passage: `hit.chunk.text[start:end]`."""
@@ -100,29 +88,18 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         start, end = pos, pos + len(line)
         pos = end + 1
         stripped = line.strip()
-        if not stripped or _TABLE_RULE.match(stripped):
+        if not stripped or is_rule_line(stripped):
             continue
         if stripped.startswith("|"):
             out.append((start + line.index(stripped[0]), start + len(line.rstrip())))
             continue
         cut = start
-        for m in _SENTENCE_END.finditer(line):
-            out.append((cut, start + m.start()))
-            cut = start + m.end()
+        for m in sentence_breaks(text, start, end):
+            out.append((cut, m.start()))
+            cut = m.end()
         out.append((cut, end))
     return [(s + _lead(text[s:e]), e - _trail(text[s:e])) for s, e in out
             if text[s:e].strip()]
-
-
-def is_english(question: str) -> bool:
-    """Whether a question reads as English: at least two English function words, and more
-    of them than Swedish stop words ("What is the population of Uppsala?")."""
-    from indexer.analyzer import STOP_WORDS
-
-    words = [w.lower() for w in _WORD.findall(question)]
-    english = sum(w in _ENGLISH for w in words)
-    swedish = sum(w in STOP_WORDS for w in words)
-    return english >= 2 and english > swedish
 
 
 def _lead(s: str) -> int:
@@ -214,11 +191,11 @@ class Answerer:
     def content_words(self, question: str) -> list[tuple[frozenset[str], float]]:
         """The question's subject words: (analyzer terms, IDF weight) of each word that is
         not a stop word, a generic term, a municipality of the index or a year."""
-        names = {_fold(n) for n in self.indexed()}
+        names = {fold(n) for n in self.indexed()}
         out = []
         for start, end, terms in self.searcher.analyzer.spans(question):
-            word = _fold(question[start:end])
-            if not terms or terms & GENERIC_TERMS or _YEAR.fullmatch(word):
+            word = fold(question[start:end])
+            if not terms or terms & GENERIC_TERMS or YEAR.fullmatch(word):
                 continue
             if word in names or word.removesuffix("s") in names:
                 continue

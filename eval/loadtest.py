@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from service.bench import _free_port, _stop, _wait_healthy, percentile
+from eval.servers import LOOPBACK, free_port, percentile, stop, wait_healthy
 
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 SAMPLE_NAME = "lasttest-sundsvik-kultur-2024.md"
 SAMPLE_REPORT = """# Sundsviks kommun – kultur- och fritidsnämnden 2024
 
@@ -101,7 +100,7 @@ def run_load(url: str, *, clients: int = 8, seconds: float = 30.0,
     run). With `cleanup`, the uploaded report is deleted after the run."""
     import httpx
 
-    if urlparse(url).hostname not in _LOOPBACK:
+    if urlparse(url).hostname not in LOOPBACK:
         raise ValueError(f"the load test only runs against this machine, got {url}")
     if not 1 <= clients <= 64 or not 0 < seconds <= 600:
         raise ValueError(f"clients must be 1–64 and seconds 0–600, got {clients}, {seconds}")
@@ -180,24 +179,24 @@ def own_server(index: Path, corpus: Path, api_key: str) -> Iterator[str]:
         version = version_dir(index)
         shutil.copytree(version, root / version.name)
         (root / "index").symlink_to(version.name)
-        port = _free_port()
-        cmd = [sys.executable, "-m", "indexer.cli", "serve", "--index", str(root / "index"),
+        port = free_port()
+        cmd = [sys.executable, "-m", "rapportsok", "serve", "--index", str(root / "index"),
                "--corpus", str(root / "corpus"), "--host", "127.0.0.1", "--port", str(port)]
         env = {**os.environ, "RAPPORTSOK_API_KEY": api_key}
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_healthy(url, proc)
+            wait_healthy(url, proc)
             yield url
         finally:
-            _stop(proc)
+            stop(proc)
 
 
 def run_loadtest(url: str | None = None, index: str | None = None, corpus: str | None = None,
                  clients: int = 8, seconds: float = 30.0, upload: str | None = None,
                  api_key: str | None = None, no_upload: bool = False) -> int:
     """`rapportsok loadtest`: run, print the report; non-zero exit on any failure."""
-    from indexer.settings import get_settings
+    from rapportsok.settings import get_settings
 
     settings = get_settings()
     if no_upload:

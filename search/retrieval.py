@@ -6,20 +6,20 @@ request threads: the index is read-only and the query-vector cache holds a lock.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from indexer.errors import UnknownFilterValue
 from indexer.models import Hit
-from service.municipalities import named_municipalities
+from search.query import QueryInfo, QueryReader, fold
 
 if TYPE_CHECKING:
     from indexer.analyzer import SwedishAnalyzer
@@ -30,16 +30,6 @@ Mode = Literal["hybrid", "dense", "lexical"]
 FusionMethod = Literal["linear", "rrf"]
 FILTER_FIELDS = ("municipality", "year", "report_type", "document_id")
 
-
-class UnknownFilterValue(ValueError):
-    """A filter names a value no report has; `valid` lists the values that exist."""
-
-    def __init__(self, name: str, unknown: list[Any], valid: list[Any]) -> None:
-        self.name, self.unknown, self.valid = name, unknown, valid
-        super().__init__(
-            f"unknown {name} {', '.join(map(str, unknown))}; valid values: "
-            f"{', '.join(map(str, valid))}"
-        )
 
 
 @dataclass(frozen=True)
@@ -59,18 +49,6 @@ class FusionConfig:
     year_boost: float = 0.0
 
 
-@dataclass(frozen=True)
-class QueryInfo:
-    """What the query says about where to look: municipalities and years it names.
-
-    `elsewhere` are Swedish municipalities the query names that no indexed report is from.
-    """
-
-    municipalities: tuple[str, ...] = ()
-    years: tuple[int, ...] = ()
-    elsewhere: tuple[str, ...] = ()
-
-
 @dataclass
 class Timings:
     """Milliseconds spent in each step of one search."""
@@ -83,6 +61,16 @@ class Timings:
 
     def as_dict(self) -> dict[str, float]:
         return {k: round(v, 3) for k, v in self.__dict__.items()}
+
+    @contextmanager
+    def measure(self, step: str) -> Iterator[None]:
+        """Add the milliseconds spent in the `with` block to `{step}_ms`."""
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            name = f"{step}_ms"
+            setattr(self, name, getattr(self, name) + (time.perf_counter() - t) * 1000)
 
 
 @dataclass(frozen=True)
@@ -105,15 +93,6 @@ class SearchFilters:
     def names_reports(self) -> bool:
         """Whether the user chose the reports themselves (query understanding then steps back)."""
         return bool(self.municipality or self.document_id)
-
-
-def _fold(text: str) -> str:
-    """Lower case without diacritics: "Köpings" → "kopings" (queries typed without å ä ö)."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-_YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 
 
 class Searcher:
@@ -144,7 +123,9 @@ class Searcher:
             d: np.flatnonzero(self._doc_of_row == i) for i, d in enumerate(self.doc_ids)
         }
         self._vocab: dict[str, int] = dict(getattr(index.bm25, "vocab_dict", {}) or {})
-        self._municipality_patterns = self._municipality_regexes()
+        self.query_reader = QueryReader(
+            d.municipality for d in index.documents.values() if d.municipality
+        )
 
     def warm_up(self) -> None:
         """Run one search so first-call costs (bm25s, FAISS, caches) are not a user's."""
@@ -167,8 +148,8 @@ class Searcher:
         valid = self.filter_values()
         for name in FILTER_FIELDS:
             wanted = getattr(filters, name)
-            known = {_fold(str(v)) for v in valid[name]}
-            unknown = [v for v in wanted if _fold(str(v)) not in known]
+            known = {fold(str(v)) for v in valid[name]}
+            unknown = [v for v in wanted if fold(str(v)) not in known]
             if unknown:
                 raise UnknownFilterValue(name, unknown, valid[name])
 
@@ -176,7 +157,7 @@ class Searcher:
         """Ids of the reports that pass `filters` (all reports when none are set)."""
 
         def match(value: Any, wanted: Sequence[Any]) -> bool:
-            return not wanted or _fold(str(value)) in {_fold(str(w)) for w in wanted}
+            return not wanted or fold(str(value)) in {fold(str(w)) for w in wanted}
 
         return {
             d.id
@@ -187,23 +168,9 @@ class Searcher:
             and match(d.id, filters.document_id)
         }
 
-    def _municipality_regexes(self) -> dict[str, re.Pattern[str]]:
-        names = {d.municipality for d in self.index.documents.values() if d.municipality}
-        # "Timrå", "Timrås", "Timras", "Krokom's", "Eskilstunas kommun": the name, maybe a
-        # genitive -s, matched on the folded text so missing diacritics still match.
-        return {
-            name: re.compile(rf"(?<!\w){re.escape(_fold(name))}(?:s|'s|’s|:s)?(?!\w)")
-            for name in names
-        }
-
     def understand(self, query: str) -> QueryInfo:
         """Municipalities (of indexed reports) and years that the query names."""
-        folded = _fold(query)
-        found = tuple(sorted(n for n, p in self._municipality_patterns.items() if p.search(folded)))
-        years = tuple(sorted({int(y) for y in _YEAR.findall(query)}))
-        indexed = {_fold(n) for n in self._municipality_patterns}
-        elsewhere = tuple(n for n in named_municipalities(query) if _fold(n) not in indexed)
-        return QueryInfo(found, years, elsewhere)
+        return self.query_reader.understand(query)
 
     # ---- search --------------------------------------------------------------------------
 
@@ -243,12 +210,38 @@ class Searcher:
         """
         if not 1 <= k <= 50:
             raise ValueError(f"k must be between 1 and 50, got {k}")
-        t0 = time.perf_counter()
         timings = Timings()
-        filters = filters or SearchFilters()
-        self.check_filters(filters)
+        with timings.measure("total"):
+            filters = filters or SearchFilters()
+            self.check_filters(filters)
+            info = self.understand(query)
+            rows, boosted = self.scope(filters, info)
+            if rows.size == 0:
+                return [], timings
+            n_cand = min(rows.size, max(self.fusion.candidates, k))
+            dense: dict[int, float] = {}
+            lexical: dict[int, float] = {}
+            qvec = query_vector
+            if mode in ("hybrid", "dense"):
+                with timings.measure("embed"):
+                    qvec = self.embed(query) if qvec is None else qvec
+                with timings.measure("faiss"):
+                    dense = self._dense(qvec, rows, n_cand)
+            if mode in ("hybrid", "lexical"):
+                with timings.measure("bm25"):
+                    lexical = self._lexical(self.query_terms(query), rows, n_cand)
+            with timings.measure("fusion"):
+                scores = self._combine(mode, dense, lexical, qvec)
+                scores = self._boost(scores, boosted, info.years)
+                ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+                hits = [Hit(self.index.chunks[r], float(s), rank)
+                        for rank, (r, s) in enumerate(ranked, start=1)]
+        return hits, timings
+
+    def scope(self, filters: SearchFilters, info: QueryInfo) -> tuple[np.ndarray, set[str]]:
+        """The rows to search, and the reports to boost: the filters' reports, narrowed to
+        the municipalities the query names (unless the user chose the reports)."""
         allowed = self.allowed_docs(filters)
-        info = self.understand(query)
         boosted: set[str] = set()
         if info.municipalities and not filters.names_reports and self.fusion.municipality != "off":
             named = {d.id for d in self.index.documents.values()
@@ -257,45 +250,20 @@ class Searcher:
                 allowed &= named
             else:
                 boosted = named
-        rows = self._rows(allowed)
-        if rows.size == 0:
-            timings.total_ms = (time.perf_counter() - t0) * 1000
-            return [], timings
+        return self._rows(allowed), boosted
 
-        n_cand = min(rows.size, max(self.fusion.candidates, k))
-        dense: dict[int, float] = {}
-        lexical: dict[int, float] = {}
-        if mode in ("hybrid", "dense"):
-            t = time.perf_counter()
-            qvec = self.embed(query) if query_vector is None else query_vector
-            timings.embed_ms = (time.perf_counter() - t) * 1000
-            t = time.perf_counter()
-            dense = self._dense(qvec, rows, n_cand)
-            timings.faiss_ms = (time.perf_counter() - t) * 1000
-        if mode in ("hybrid", "lexical"):
-            t = time.perf_counter()
-            lexical = self._lexical(self.query_terms(query), rows, n_cand)
-            timings.bm25_ms = (time.perf_counter() - t) * 1000
-
-        t = time.perf_counter()
+    def _combine(self, mode: Mode, dense: dict[int, float], lexical: dict[int, float],
+                 qvec: np.ndarray | None) -> dict[int, float]:
+        """One score per candidate row: one side's, or both fused."""
         if mode == "dense":
-            scores = dense
-        elif mode == "lexical":
-            scores = lexical
-        else:
-            if lexical:  # fill in the exact cosine of BM25-only candidates
-                missing = [r for r in lexical if r not in dense]
-                if missing:
-                    sims = self.index.vectors[missing] @ qvec
-                    dense.update(zip(missing, map(float, sims), strict=True))
-            scores = self._fuse(dense, lexical)
-        scores = self._boost(scores, boosted, info.years)
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
-        hits = [Hit(self.index.chunks[r], float(s), rank) for rank, (r, s) in
-                enumerate(ranked, start=1)]
-        timings.fusion_ms = (time.perf_counter() - t) * 1000
-        timings.total_ms = (time.perf_counter() - t0) * 1000
-        return hits, timings
+            return dense
+        if mode == "lexical":
+            return lexical
+        missing = [r for r in lexical if r not in dense]
+        if missing and qvec is not None:  # the exact cosine of BM25-only candidates
+            sims = self.index.vectors[missing] @ qvec
+            dense.update(zip(missing, map(float, sims), strict=True))
+        return fuse(dense, lexical, self.fusion)
 
     def rows_of(self, doc_id: str) -> list[int]:
         """Rows (chunk indices) of one report, in report order."""
@@ -327,19 +295,6 @@ class Searcher:
         top = np.argsort(-sub, kind="stable")[:n]
         return {int(rows[i]): float(sub[i]) for i in top if sub[i] > 0}
 
-    def _fuse(self, dense: dict[int, float], lexical: dict[int, float]) -> dict[int, float]:
-        cfg = self.fusion
-        w = cfg.dense_weight
-        if cfg.method == "rrf":
-            out: dict[int, float] = {}
-            for weight, side in ((w, dense), (1 - w, lexical)):
-                order = sorted(side, key=lambda r, s=side: -s[r])  # type: ignore[misc]
-                for rank, r in enumerate(order, start=1):
-                    out[r] = out.get(r, 0.0) + weight / (cfg.rrf_k + rank)
-            return out
-        d, lx = _minmax(dense), _minmax(lexical)
-        return {r: w * d.get(r, 0.0) + (1 - w) * lx.get(r, 0.0) for r in set(d) | set(lx)}
-
     def _boost(
         self, scores: dict[int, float], docs: set[str], years: tuple[int, ...]
     ) -> dict[int, float]:
@@ -363,7 +318,21 @@ class Searcher:
         return [(s, e) for s, e, t in self._spans(text) if t & terms]
 
 
-def _minmax(scores: dict[int, float]) -> dict[int, float]:
+def fuse(dense: dict[int, float], lexical: dict[int, float], cfg: FusionConfig) -> dict[int, float]:
+    """One score per row from the two sides' scores, as `cfg` says (see `FusionConfig`)."""
+    w = cfg.dense_weight
+    if cfg.method == "rrf":
+        out: dict[int, float] = {}
+        for weight, side in ((w, dense), (1 - w, lexical)):
+            order = sorted(side, key=lambda r, s=side: -s[r])  # type: ignore[misc]
+            for rank, r in enumerate(order, start=1):
+                out[r] = out.get(r, 0.0) + weight / (cfg.rrf_k + rank)
+        return out
+    d, lx = minmax(dense), minmax(lexical)
+    return {r: w * d.get(r, 0.0) + (1 - w) * lx.get(r, 0.0) for r in set(d) | set(lx)}
+
+
+def minmax(scores: dict[int, float]) -> dict[int, float]:
     """Scores scaled to [0, 1] (all 1.0 when they are equal)."""
     if not scores:
         return {}

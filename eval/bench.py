@@ -8,7 +8,6 @@ Starts `rapportsok serve` on a free loopback port unless `--url` names a running
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -18,41 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
-from eval.metrics import load_questions
-
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def percentile(values: list[float], p: float) -> float:
-    """The `p`-th percentile (nearest rank) of `values`."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes] | None, timeout: float = 120) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"the server exited with code {proc.returncode}")
-        try:
-            r = httpx.get(f"{url}/health", timeout=2)
-            if r.status_code == 200:
-                return
-            if r.status_code == 503:
-                raise RuntimeError(r.json().get("detail", "no index"))
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"no healthy server at {url} after {timeout:.0f} s")
+from eval.servers import LOOPBACK, free_port, percentile, stop, wait_healthy
 
 
 def _latency(
@@ -100,7 +65,7 @@ def _in_process(index: Path, queries: list[str]) -> dict[str, float]:
     from indexer.analyzer import get_analyzer
     from indexer.encoders import load_encoder
     from indexer.store import load_index
-    from service.retrieval import Searcher
+    from search.retrieval import Searcher
 
     idx = load_index(index)
     searcher = Searcher(idx, load_encoder(idx.manifest["encoder"]["name"]), get_analyzer(),
@@ -113,23 +78,24 @@ def _in_process(index: Path, queries: list[str]) -> dict[str, float]:
 def run_bench(url: str | None = None, index: str | None = None, requests: int = 200,
               clients: int = 8) -> int:
     """Run the benchmark and print its numbers; non-zero exit when a request failed."""
-    from indexer.settings import get_settings
+    from eval.metrics import load_questions
+    from rapportsok.settings import get_settings
 
     if not 1 <= requests <= 10_000 or not 1 <= clients <= 64:
         raise ValueError(f"requests must be 1–10000 and clients 1–64, got {requests}, {clients}")
     index_dir = Path(index or get_settings().index_dir)
     proc = None
     if url is None:
-        port = _free_port()
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
-        cmd = [sys.executable, "-m", "indexer.cli", "serve", "--index", str(index_dir),
+        cmd = [sys.executable, "-m", "rapportsok", "serve", "--index", str(index_dir),
                "--host", "127.0.0.1", "--port", str(port)]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=dict(os.environ))
-    elif urlparse(url).hostname not in _LOOPBACK:
+    elif urlparse(url).hostname not in LOOPBACK:
         raise ValueError(f"bench only measures a server on this machine, got {url}")
     url = url.rstrip("/")
     try:
-        _wait_healthy(url, proc)
+        wait_healthy(url, proc)
         questions = [q.question for q in load_questions()]
         # Every request distinct for the server's query-vector cache (trailing spaces change
         # the cache key, not the meaning), so each one pays for its embedding.
@@ -151,18 +117,9 @@ def run_bench(url: str | None = None, index: str | None = None, requests: int = 
                   f"{percentile(times, 95):6.1f} ms   {clients} clients: {rps:6.1f} req/s   "
                   f"errors {errors + errors8}")
     finally:
-        _stop(proc)
+        stop(proc)
     if index_dir.exists():
         split = _in_process(index_dir, questions)
         print("\nin-process search (mean ms, uncached): " + "  ".join(
             f"{k.removesuffix('_ms')} {v:.2f}" for k, v in split.items()))
     return 1 if failures else 0
-
-
-def _stop(proc: subprocess.Popen[bytes] | None) -> None:
-    if proc is not None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
