@@ -65,8 +65,14 @@ def pack(text: str, size: int = BASELINE_CHARS) -> list[tuple[int, int]]:
 def baseline_chunks(doc: Document, text: str, size: int = BASELINE_CHARS) -> list[Chunk]:
     """The baseline passages of one report (verbatim text, offsets, no context header)."""
     return [
-        Chunk(id=f"{doc.id}:b{i:04d}:{text_hash(text[s:e])[:8]}", doc_id=doc.id,
-              text=text[s:e], section=(), start=s, end=e)
+        Chunk(
+            id=f"{doc.id}:b{i:04d}:{text_hash(text[s:e])[:8]}",
+            doc_id=doc.id,
+            text=text[s:e],
+            section=(),
+            start=s,
+            end=e,
+        )
         for i, (s, e) in enumerate(pack(text, size))
     ]
 
@@ -103,8 +109,7 @@ def build_baseline_index(
         chunks.extend(baseline_chunks(doc, source.text, size))
     texts = [clean_text(c.text) for c in chunks]
     if texts:
-        vectors = np.asarray(encoder.encode_documents(texts, progress=progress),
-                             dtype=np.float32)
+        vectors = np.asarray(encoder.encode_documents(texts, progress=progress), dtype=np.float32)
     else:
         vectors = np.zeros((0, encoder.dim), dtype=np.float32)
     bm25 = make_bm25([analyzer.analyze(t) for t in texts])
@@ -117,5 +122,4 @@ def build_baseline_index(
         "faiss": {"type": "flat"},
         "counts": {"documents": len(documents), "chunks": len(chunks)},
     }
-    return IndexData(corpus_dir, manifest, documents, chunks, vectors,
-                     make_faiss(vectors), bm25)
+    return IndexData(corpus_dir, manifest, documents, chunks, vectors, make_faiss(vectors), bm25)

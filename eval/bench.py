@@ -35,8 +35,9 @@ def _latency(
     return times, errors
 
 
-def _throughput(url: str, path: str, bodies: Sequence[Mapping[str, object]],
-                clients: int) -> tuple[float, int]:
+def _throughput(
+    url: str, path: str, bodies: Sequence[Mapping[str, object]], clients: int
+) -> tuple[float, int]:
     """Requests per second with `clients` threads sharing the bodies; and the error count."""
     import httpx
 
@@ -68,15 +69,17 @@ def _in_process(index: Path, queries: list[str]) -> dict[str, float]:
     from search.retrieval import Searcher
 
     idx = load_index(index)
-    searcher = Searcher(idx, load_encoder(idx.manifest["encoder"]["name"]), get_analyzer(),
-                        cache_size=0)
+    searcher = Searcher(
+        idx, load_encoder(idx.manifest["encoder"]["name"]), get_analyzer(), cache_size=0
+    )
     searcher.warm_up()
     rows = [searcher.search(q, 10)[1].as_dict() for q in queries]
     return {k: statistics.fmean(r[k] for r in rows) for k in rows[0]}
 
 
-def run_bench(url: str | None = None, index: str | None = None, requests: int = 200,
-              clients: int = 8) -> int:
+def run_bench(
+    url: str | None = None, index: str | None = None, requests: int = 200, clients: int = 8
+) -> int:
     """Run the benchmark and print its numbers; non-zero exit when a request failed."""
     from eval.metrics import load_questions
     from rapportsok.settings import get_settings
@@ -88,8 +91,18 @@ def run_bench(url: str | None = None, index: str | None = None, requests: int = 
     if url is None:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        cmd = [sys.executable, "-m", "rapportsok", "serve", "--index", str(index_dir),
-               "--host", "127.0.0.1", "--port", str(port)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "rapportsok",
+            "serve",
+            "--index",
+            str(index_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=dict(os.environ))
     elif urlparse(url).hostname not in LOOPBACK:
         raise ValueError(f"bench only measures a server on this machine, got {url}")
@@ -99,8 +112,9 @@ def run_bench(url: str | None = None, index: str | None = None, requests: int = 
         questions = [q.question for q in load_questions()]
         # Every request distinct for the server's query-vector cache (trailing spaces change
         # the cache key, not the meaning), so each one pays for its embedding.
-        queries = [questions[i % len(questions)] + " " * (i // len(questions))
-                   for i in range(requests)]
+        queries = [
+            questions[i % len(questions)] + " " * (i // len(questions)) for i in range(requests)
+        ]
         _latency(url, "/search", [{"query": q, "k": 10} for q in questions[:10]])  # warm-up
         failures = 0
         print(f"server {url}, {requests} requests per measurement, eval questions cycled\n")
@@ -113,13 +127,17 @@ def run_bench(url: str | None = None, index: str | None = None, requests: int = 
             times, errors = _latency(url, path, single)
             rps, errors8 = _throughput(url, path, multi, clients)
             failures += errors + errors8
-            print(f"{path:<8} 1 client: p50 {percentile(times, 50):6.1f} ms  p95 "
-                  f"{percentile(times, 95):6.1f} ms   {clients} clients: {rps:6.1f} req/s   "
-                  f"errors {errors + errors8}")
+            print(
+                f"{path:<8} 1 client: p50 {percentile(times, 50):6.1f} ms  p95 "
+                f"{percentile(times, 95):6.1f} ms   {clients} clients: {rps:6.1f} req/s   "
+                f"errors {errors + errors8}"
+            )
     finally:
         stop(proc)
     if index_dir.exists():
         split = _in_process(index_dir, questions)
-        print("\nin-process search (mean ms, uncached): " + "  ".join(
-            f"{k.removesuffix('_ms')} {v:.2f}" for k, v in split.items()))
+        print(
+            "\nin-process search (mean ms, uncached): "
+            + "  ".join(f"{k.removesuffix('_ms')} {v:.2f}" for k, v in split.items())
+        )
     return 1 if failures else 0

@@ -17,7 +17,8 @@ def _modes(value: str) -> list[str]:
     bad = [m for m in modes if m not in ("lexical", "dense", "hybrid")]
     if bad or not modes:
         raise argparse.ArgumentTypeError(
-            f"modes must be a comma-separated list of lexical, dense, hybrid; got {value!r}")
+            f"modes must be a comma-separated list of lexical, dense, hybrid; got {value!r}"
+        )
     return list(dict.fromkeys(modes))
 
 
@@ -36,15 +37,26 @@ def _eval(args: argparse.Namespace) -> int:
     questions = load_questions(split=args.split)
     meta: dict[str, Any] = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "split": args.split, "modes": args.modes, "questions": len(questions),
+        "split": args.split,
+        "modes": args.modes,
+        "questions": len(questions),
     }
-    variant = {k: v for k, v in (("fusion", args.fusion), ("dense_weight", args.dense_weight),
-                                 ("municipality", args.municipality),
-                                 ("analyzer", args.analyzer), ("min_support", args.min_support))
-               if v is not None}
+    variant = {
+        k: v
+        for k, v in (
+            ("fusion", args.fusion),
+            ("dense_weight", args.dense_weight),
+            ("municipality", args.municipality),
+            ("analyzer", args.analyzer),
+            ("min_support", args.min_support),
+        )
+        if v is not None
+    }
     if args.against and variant:
-        raise ValueError(f"--{next(iter(variant)).replace('_', '-')} changes the in-process "
-                         "searcher; it cannot be combined with --against")
+        raise ValueError(
+            f"--{next(iter(variant)).replace('_', '-')} changes the in-process "
+            "searcher; it cannot be combined with --against"
+        )
     meta["variant"] = variant
     t0 = time.perf_counter()
     if args.against:
@@ -69,20 +81,24 @@ def _eval(args: argparse.Namespace) -> int:
         searcher = Searcher(index, encoder, analyzer)
         searcher, answerer = _variant(searcher, args)
         analyzer = searcher.analyzer
-        meta |= {"index": str(index_dir), "encoder": encoder.name,
-                 "chunks": len(index.chunks)}
-        print(f"Evaluating {len(questions)} questions ({args.split}) on {index_dir} "
-              f"({len(index.chunks)} passages), modes {', '.join(args.modes)}"
-              + (f", {variant}" if variant else ""), flush=True)
+        meta |= {"index": str(index_dir), "encoder": encoder.name, "chunks": len(index.chunks)}
+        print(
+            f"Evaluating {len(questions)} questions ({args.split}) on {index_dir} "
+            f"({len(index.chunks)} passages), modes {', '.join(args.modes)}"
+            + (f", {variant}" if variant else ""),
+            flush=True,
+        )
         retrieval = evaluate_retrieval(searcher, questions, args.modes)
         ask = evaluate_ask(InProcess(searcher, answerer), questions)
         if args.baseline:
             from eval.baseline import BASELINE_CHARS, build_baseline_index
 
             corpus = Path(args.corpus or get_settings().corpus_dir)
-            print(f"Building the naive baseline (blank-line paragraphs packed into "
-                  f"~{BASELINE_CHARS}-character passages, no section context) of {corpus}/",
-                  flush=True)
+            print(
+                f"Building the naive baseline (blank-line paragraphs packed into "
+                f"~{BASELINE_CHARS}-character passages, no section context) of {corpus}/",
+                flush=True,
+            )
             base_index = build_baseline_index(corpus, encoder, analyzer)
             base = Searcher(base_index, encoder, analyzer, searcher.fusion)
             base_results = evaluate_retrieval(base, questions, args.modes, label="baseline-")
@@ -96,9 +112,12 @@ def _eval(args: argparse.Namespace) -> int:
     print(format_report(retrieval, ask))
     out = Path(args.out)
     json_path = write_json(to_json(retrieval, ask, meta), out / f"{args.name}.json")
-    png_path = plot(retrieval, out / f"{args.name}.png",
-                    title="Rapportsök retrieval, answerable questions"
-                    + ("" if args.split == "all" else f" ({args.split} split)"))
+    png_path = plot(
+        retrieval,
+        out / f"{args.name}.png",
+        title="Rapportsök retrieval, answerable questions"
+        + ("" if args.split == "all" else f" ({args.split} split)"),
+    )
     print(f"\nwrote {json_path} and {png_path}")
     return 0
 
@@ -108,8 +127,15 @@ def _variant(searcher: Any, args: argparse.Namespace) -> tuple[Any, Any]:
     from eval.variants import make_analyzer, with_analyzer, with_fusion
     from search.answer import Answerer
 
-    changes = {k: v for k, v in (("method", args.fusion), ("dense_weight", args.dense_weight),
-                                 ("municipality", args.municipality)) if v is not None}
+    changes = {
+        k: v
+        for k, v in (
+            ("method", args.fusion),
+            ("dense_weight", args.dense_weight),
+            ("municipality", args.municipality),
+        )
+        if v is not None
+    }
     if changes:
         searcher = with_fusion(searcher, **changes)
     if args.analyzer not in (None, "full"):
@@ -128,67 +154,106 @@ def _weight(value: str) -> float:
 def _bench(args: argparse.Namespace) -> int:
     from eval.bench import run_bench
 
-    return run_bench(url=args.url, index=args.index, requests=args.requests,
-                     clients=args.clients)
+    return run_bench(url=args.url, index=args.index, requests=args.requests, clients=args.clients)
 
 
 def _loadtest(args: argparse.Namespace) -> int:
     from eval.loadtest import run_loadtest
 
-    return run_loadtest(url=args.url, index=args.index, corpus=args.corpus,
-                        clients=args.clients, seconds=args.seconds, upload=args.upload,
-                        api_key=args.api_key, no_upload=args.no_upload)
+    return run_loadtest(
+        url=args.url,
+        index=args.index,
+        corpus=args.corpus,
+        clients=args.clients,
+        seconds=args.seconds,
+        upload=args.upload,
+        api_key=args.api_key,
+        no_upload=args.no_upload,
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `eval`, `bench` and `loadtest` to the `rapportsok` subcommands."""
     p = sub.add_parser(
-        "eval", help="measure retrieval and /ask on the eval question set",
+        "eval",
+        help="measure retrieval and /ask on the eval question set",
         description="Score hit@1/5/10, MRR@10 and nDCG@10 per mode and question type, the "
         "evidence in /ask's citations and its abstentions, against a naive baseline; write "
-        "JSON and a bar chart.")
+        "JSON and a bar chart.",
+    )
     p.add_argument("--index", help="index folder (default: ./data/index)")
-    p.add_argument("--split", choices=["dev", "test", "all"], default="test",
-                   help="which questions (default: test; tune on dev only)")
-    p.add_argument("--modes", type=_modes, default=["lexical", "dense", "hybrid"],
-                   help="comma-separated search modes (default: lexical,dense,hybrid)")
-    p.add_argument("--against", metavar="URL",
-                   help="evaluate a running server over HTTP instead of in-process")
-    p.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
-                   help="also evaluate the naive fixed-size baseline (in-process only; "
-                   "embeds the corpus again, about a minute)")
+    p.add_argument(
+        "--split",
+        choices=["dev", "test", "all"],
+        default="test",
+        help="which questions (default: test; tune on dev only)",
+    )
+    p.add_argument(
+        "--modes",
+        type=_modes,
+        default=["lexical", "dense", "hybrid"],
+        help="comma-separated search modes (default: lexical,dense,hybrid)",
+    )
+    p.add_argument(
+        "--against", metavar="URL", help="evaluate a running server over HTTP instead of in-process"
+    )
+    p.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also evaluate the naive fixed-size baseline (in-process only; "
+        "embeds the corpus again, about a minute)",
+    )
     p.add_argument("--corpus", help="corpus folder for the baseline (default: ./corpus)")
-    p.add_argument("--out", default=str(DEFAULT_OUT),
-                   help="folder for NAME.json and NAME.png (default: eval/results)")
+    p.add_argument(
+        "--out",
+        default=str(DEFAULT_OUT),
+        help="folder for NAME.json and NAME.png (default: eval/results)",
+    )
     p.add_argument("--name", default="latest", help="file name stem (default: latest)")
     g = p.add_argument_group("variants (in-process; compare them on --split dev)")
     g.add_argument("--fusion", choices=["linear", "rrf"], help="fusion method")
     g.add_argument("--dense-weight", type=_weight, help="weight of the dense side, 0–1")
-    g.add_argument("--municipality", choices=["restrict", "boost", "off"],
-                   help="what a municipality named in the query does")
-    g.add_argument("--analyzer", choices=["full", "no-lemmas", "no-compounds",
-                                          "no-stopwords", "plain"],
-                   help="rebuild BM25 with analyzer steps switched off")
-    g.add_argument("--min-support", type=_weight,
-                   help="/ask abstains below this support of the question's content words")
+    g.add_argument(
+        "--municipality",
+        choices=["restrict", "boost", "off"],
+        help="what a municipality named in the query does",
+    )
+    g.add_argument(
+        "--analyzer",
+        choices=["full", "no-lemmas", "no-compounds", "no-stopwords", "plain"],
+        help="rebuild BM25 with analyzer steps switched off",
+    )
+    g.add_argument(
+        "--min-support",
+        type=_weight,
+        help="/ask abstains below this support of the question's content words",
+    )
     p.set_defaults(func=_eval)
 
-    p = sub.add_parser("bench", help="measure /search and /ask latency and throughput",
-                       description="Start a server on a free loopback port (or use --url), "
-                       "then measure p50/p95 latency with one client, throughput with several, "
-                       "and the in-process split of search time.")
+    p = sub.add_parser(
+        "bench",
+        help="measure /search and /ask latency and throughput",
+        description="Start a server on a free loopback port (or use --url), "
+        "then measure p50/p95 latency with one client, throughput with several, "
+        "and the in-process split of search time.",
+    )
     p.add_argument("--url", help="a running server to measure (loopback only)")
     p.add_argument("--index", help="index folder (default: ./data/index)")
-    p.add_argument("--requests", type=int, default=200,
-                   help="requests per measurement (default: 200)")
+    p.add_argument(
+        "--requests", type=int, default=200, help="requests per measurement (default: 200)"
+    )
     p.add_argument("--clients", type=int, default=8, help="concurrent clients (default: 8)")
     p.set_defaults(func=_bench)
 
-    p = sub.add_parser("loadtest", help="mixed /search and /ask load while a report is uploaded",
-                       description="Concurrent clients send /search and /ask for a fixed time "
-                       "while a report is uploaded and indexed mid-run; prints p50/p95 and the "
-                       "failed requests (exit 1 if any). Without --url it starts its own server "
-                       "over a temporary copy of the index and corpus.")
+    p = sub.add_parser(
+        "loadtest",
+        help="mixed /search and /ask load while a report is uploaded",
+        description="Concurrent clients send /search and /ask for a fixed time "
+        "while a report is uploaded and indexed mid-run; prints p50/p95 and the "
+        "failed requests (exit 1 if any). Without --url it starts its own server "
+        "over a temporary copy of the index and corpus.",
+    )
     p.add_argument("--url", help="a running server (loopback only; needs --api-key to upload)")
     p.add_argument("--api-key", help="the server's API key (default: RAPPORTSOK_API_KEY)")
     p.add_argument("--index", help="index folder to copy (default: ./data/index)")

@@ -20,8 +20,7 @@ class HttpError(RuntimeError):
 class HttpBackend:
     """POST /search and POST /ask of the server at `url`."""
 
-    def __init__(self, url: str, timeout: float = 60.0,
-                 client: httpx.Client | None = None) -> None:
+    def __init__(self, url: str, timeout: float = 60.0, client: httpx.Client | None = None) -> None:
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"url must start with http:// or https://, got {url!r}")
         self.url = url.rstrip("/")
@@ -38,8 +37,13 @@ class HttpBackend:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _json(self, method: str, path: str, body: dict[str, Any] | None = None,
-              unreachable: str | None = None) -> dict[str, Any]:
+    def _json(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        unreachable: str | None = None,
+    ) -> dict[str, Any]:
         try:
             r = self._client.request(method, path, json=body)
         except httpx.HTTPError as exc:
@@ -68,6 +72,7 @@ class HttpBackend:
         if not body["answered"]:
             return AskOutcome(False, [], [])
         passages = {p["id"]: Passage(p["document"]["id"], p["text"]) for p in body["passages"]}
-        cited = [passages[c["passage_id"]] for c in body["citations"]
-                 if c["passage_id"] in passages]
+        cited = [
+            passages[c["passage_id"]] for c in body["citations"] if c["passage_id"] in passages
+        ]
         return AskOutcome(True, [c["quote"] for c in body["citations"]], cited)

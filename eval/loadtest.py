@@ -68,17 +68,23 @@ class LoadReport:
 
     def lines(self) -> list[str]:
         """The report as printed by `rapportsok loadtest`."""
-        out = [f"{self.clients} clients for {self.seconds:.0f} s: {self.requests} requests, "
-               f"{self.requests / self.seconds:.1f} req/s, {len(self.failures)} failed"]
+        out = [
+            f"{self.clients} clients for {self.seconds:.0f} s: {self.requests} requests, "
+            f"{self.requests / self.seconds:.1f} req/s, {len(self.failures)} failed"
+        ]
         for path, times in sorted(self.latencies.items()):
             if times:
-                out.append(f"{path:<8} {len(times):5d} requests  p50 {percentile(times, 50):7.1f}"
-                           f" ms  p95 {percentile(times, 95):7.1f} ms  max {max(times):7.1f} ms")
+                out.append(
+                    f"{path:<8} {len(times):5d} requests  p50 {percentile(times, 50):7.1f}"
+                    f" ms  p95 {percentile(times, 95):7.1f} ms  max {max(times):7.1f} ms"
+                )
         if self.upload is not None:
             u = self.upload
-            out.append(f"upload   {u.get('filename')}: HTTP {u.get('status')} after "
-                       f"{u.get('at', 0):.1f} s, took {u.get('ms', 0) / 1000:.1f} s, "
-                       f"{u.get('chunks', '?')} passages added")
+            out.append(
+                f"upload   {u.get('filename')}: HTTP {u.get('status')} after "
+                f"{u.get('at', 0):.1f} s, took {u.get('ms', 0) / 1000:.1f} s, "
+                f"{u.get('chunks', '?')} passages added"
+            )
         out += [f"failed: {f}" for f in self.failures[:10]]
         return out
 
@@ -92,9 +98,16 @@ def _questions() -> list[str]:
         return _FALLBACK_QUESTIONS
 
 
-def run_load(url: str, *, clients: int = 8, seconds: float = 30.0,
-             upload: tuple[str, bytes] | None = None, api_key: str | None = None,
-             upload_after: float | None = None, cleanup: bool = False) -> LoadReport:
+def run_load(
+    url: str,
+    *,
+    clients: int = 8,
+    seconds: float = 30.0,
+    upload: tuple[str, bytes] | None = None,
+    api_key: str | None = None,
+    upload_after: float | None = None,
+    cleanup: bool = False,
+) -> LoadReport:
     """Run `clients` threads of alternating /search and /ask against `url` for `seconds`,
     uploading `upload` (name, bytes) after `upload_after` seconds (default: a third of the
     run). With `cleanup`, the uploaded report is deleted after the run."""
@@ -105,11 +118,9 @@ def run_load(url: str, *, clients: int = 8, seconds: float = 30.0,
     if not 1 <= clients <= 64 or not 0 < seconds <= 600:
         raise ValueError(f"clients must be 1–64 and seconds 0–600, got {clients}, {seconds}")
     if upload is not None and not api_key:
-        raise ValueError("uploading needs the server's API key (--api-key or "
-                         "RAPPORTSOK_API_KEY)")
+        raise ValueError("uploading needs the server's API key (--api-key or RAPPORTSOK_API_KEY)")
     questions = _questions()
-    report = LoadReport(seconds=seconds, clients=clients,
-                        latencies={"/search": [], "/ask": []})
+    report = LoadReport(seconds=seconds, clients=clients, latencies={"/search": [], "/ask": []})
     lock = threading.Lock()
     t_start = time.monotonic()
     deadline = t_start + seconds
@@ -119,13 +130,19 @@ def run_load(url: str, *, clients: int = 8, seconds: float = 30.0,
             i = n
             while time.monotonic() < deadline:
                 q = questions[i % len(questions)] + " " * (i // len(questions) % 50)
-                path, body = (("/search", {"query": q, "k": 10}) if i % 2 == 0
-                              else ("/ask", {"question": q, "k": 5}))
+                path, body = (
+                    ("/search", {"query": q, "k": 10})
+                    if i % 2 == 0
+                    else ("/ask", {"question": q, "k": 5})
+                )
                 t = time.perf_counter()
                 try:
                     r = http.post(path, json=body)
-                    problem = None if r.status_code == 200 else f"{path} HTTP {r.status_code}: " \
-                                                                 f"{r.text[:200]}"
+                    problem = (
+                        None
+                        if r.status_code == 200
+                        else f"{path} HTTP {r.status_code}: {r.text[:200]}"
+                    )
                 except httpx.HTTPError as exc:
                     problem = f"{path} {type(exc).__name__}: {exc}"
                 ms = (time.perf_counter() - t) * 1000
@@ -136,14 +153,23 @@ def run_load(url: str, *, clients: int = 8, seconds: float = 30.0,
                 i += clients
 
     def uploader(name: str, data: bytes) -> None:
-        time.sleep(max(0.0, t_start + (upload_after if upload_after is not None
-                                       else seconds / 3) - time.monotonic()))
+        time.sleep(
+            max(
+                0.0,
+                t_start
+                + (upload_after if upload_after is not None else seconds / 3)
+                - time.monotonic(),
+            )
+        )
         info: dict[str, Any] = {"filename": name, "at": time.monotonic() - t_start}
         t = time.perf_counter()
         try:
             with httpx.Client(base_url=url, timeout=600) as http:
-                r = http.post("/documents", files={"file": (name, data)},
-                              headers={"Authorization": f"Bearer {api_key}"})
+                r = http.post(
+                    "/documents",
+                    files={"file": (name, data)},
+                    headers={"Authorization": f"Bearer {api_key}"},
+                )
             info.update(status=r.status_code, body=r.json())
             if r.status_code == 201:
                 info.update(document_id=r.json()["document_id"], chunks=r.json()["chunks"])
@@ -162,8 +188,9 @@ def run_load(url: str, *, clients: int = 8, seconds: float = 30.0,
     report.seconds = max(seconds, time.monotonic() - t_start)
     doc_id = (report.upload or {}).get("document_id")
     if cleanup and doc_id:
-        httpx.delete(f"{url}/documents/{doc_id}", timeout=600,
-                     headers={"Authorization": f"Bearer {api_key}"})
+        httpx.delete(
+            f"{url}/documents/{doc_id}", timeout=600, headers={"Authorization": f"Bearer {api_key}"}
+        )
     return report
 
 
@@ -180,8 +207,20 @@ def own_server(index: Path, corpus: Path, api_key: str) -> Iterator[str]:
         shutil.copytree(version, root / version.name)
         (root / "index").symlink_to(version.name)
         port = free_port()
-        cmd = [sys.executable, "-m", "rapportsok", "serve", "--index", str(root / "index"),
-               "--corpus", str(root / "corpus"), "--host", "127.0.0.1", "--port", str(port)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "rapportsok",
+            "serve",
+            "--index",
+            str(root / "index"),
+            "--corpus",
+            str(root / "corpus"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
         env = {**os.environ, "RAPPORTSOK_API_KEY": api_key}
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
         url = f"http://127.0.0.1:{port}"
@@ -192,9 +231,16 @@ def own_server(index: Path, corpus: Path, api_key: str) -> Iterator[str]:
             stop(proc)
 
 
-def run_loadtest(url: str | None = None, index: str | None = None, corpus: str | None = None,
-                 clients: int = 8, seconds: float = 30.0, upload: str | None = None,
-                 api_key: str | None = None, no_upload: bool = False) -> int:
+def run_loadtest(
+    url: str | None = None,
+    index: str | None = None,
+    corpus: str | None = None,
+    clients: int = 8,
+    seconds: float = 30.0,
+    upload: str | None = None,
+    api_key: str | None = None,
+    no_upload: bool = False,
+) -> int:
     """`rapportsok loadtest`: run, print the report; non-zero exit on any failure."""
     from rapportsok.settings import get_settings
 
@@ -207,14 +253,20 @@ def run_loadtest(url: str | None = None, index: str | None = None, corpus: str |
         payload = (SAMPLE_NAME, SAMPLE_REPORT.encode("utf-8"))
     if url is None:
         key = secrets.token_urlsafe(24)
-        with own_server(Path(index or settings.index_dir), Path(corpus or settings.corpus_dir),
-                        key) as own:
+        with own_server(
+            Path(index or settings.index_dir), Path(corpus or settings.corpus_dir), key
+        ) as own:
             print(f"server {own} over a temporary copy of the index and corpus")
-            report = run_load(own, clients=clients, seconds=seconds, upload=payload,
-                              api_key=key)
+            report = run_load(own, clients=clients, seconds=seconds, upload=payload, api_key=key)
     else:
         print(f"server {url}")
-        report = run_load(url.rstrip("/"), clients=clients, seconds=seconds, upload=payload,
-                          api_key=api_key or settings.api_key, cleanup=True)
+        report = run_load(
+            url.rstrip("/"),
+            clients=clients,
+            seconds=seconds,
+            upload=payload,
+            api_key=api_key or settings.api_key,
+            cleanup=True,
+        )
     print("\n".join(report.lines()))
     return 0 if report.ok else 1

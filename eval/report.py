@@ -43,9 +43,11 @@ def retrieval_table(retrieval: RetrievalResults) -> str:
             g = retrieval.means[mode].get(split)
             if g is None:
                 continue
-            lines.append(f"{mode:<18}{int(g['n']):>4}"
-                         + "".join(f"{_f(g[m]):>9}" for m in RETRIEVAL_METRICS)
-                         + f"{retrieval.latency_ms[mode]:>9.1f}")
+            lines.append(
+                f"{mode:<18}{int(g['n']):>4}"
+                + "".join(f"{_f(g[m]):>9}" for m in RETRIEVAL_METRICS)
+                + f"{retrieval.latency_ms[mode]:>9.1f}"
+            )
         lines.append("")
     lines.append("Per question type: hit@5 / MRR@10")
     lines.append(f"{'type':<12}{'n':>4}" + "".join(f"{m:>18}" for m in modes))
@@ -63,9 +65,11 @@ def retrieval_table(retrieval: RetrievalResults) -> str:
 
 def ask_table(ask: AskResults, splits: list[str]) -> str:
     """/ask: evidence cited and quoted, abstentions (right and wrong), median latency."""
-    lines = ["/ask (hybrid search, 5 passages): rates over answerable / unanswerable questions",
-             f"{'split':<8}{'answerable':>11}{'cites evidence':>16}{'quotes evidence':>17}"
-             f"{'wrongly abstains':>18}{'unanswerable':>14}{'abstains':>14}"]
+    lines = [
+        "/ask (hybrid search, 5 passages): rates over answerable / unanswerable questions",
+        f"{'split':<8}{'answerable':>11}{'cites evidence':>16}{'quotes evidence':>17}"
+        f"{'wrongly abstains':>18}{'unanswerable':>14}{'abstains':>14}",
+    ]
     for split in splits:
         g = ask.means.get(split)
         if g is None:
@@ -78,7 +82,8 @@ def ask_table(ask: AskResults, splits: list[str]) -> str:
         lines.append(
             f"{split:<8}{n_ans:>11}{_f(g['cites_evidence']):>16}{_f(g['quotes_evidence']):>17}"
             f"{_f(g['wrong_abstain_answerable']) + f' ({wrong}/{n_ans})':>18}{n_un:>14}"
-            f"{_f(g['abstain_unanswerable']) + f' ({right}/{n_un})':>14}")
+            f"{_f(g['abstain_unanswerable']) + f' ({right}/{n_un})':>14}"
+        )
     lines.append(f"median /ask latency {ask.latency_ms:.1f} ms")
     return "\n".join(lines)
 
@@ -104,10 +109,12 @@ def to_json(
         },
     }
     if ask is not None:
-        data["ask"] = {"means": ask.means, "median_latency_ms": ask.latency_ms,
-                       "metrics": list(ASK_METRICS),
-                       "rows": [{**asdict(r), "latency_ms": round(r.latency_ms, 1)}
-                                for r in ask.rows]}
+        data["ask"] = {
+            "means": ask.means,
+            "median_latency_ms": ask.latency_ms,
+            "metrics": list(ASK_METRICS),
+            "rows": [{**asdict(r), "latency_ms": round(r.latency_ms, 1)} for r in ask.rows],
+        }
     return data
 
 
@@ -129,8 +136,10 @@ def write_json(data: dict[str, Any], path: Path) -> Path:
 
     def mark(obj: Any) -> Any:
         if isinstance(obj, dict):
-            return {k: ([_placeholder(rows, r) for r in v] if k == "rows" else mark(v))
-                    for k, v in obj.items()}
+            return {
+                k: ([_placeholder(rows, r) for r in v] if k == "rows" else mark(v))
+                for k, v in obj.items()
+            }
         return obj
 
     text = json.dumps(mark(clean), ensure_ascii=False, indent=1)
@@ -165,16 +174,24 @@ def plot(retrieval: RetrievalResults, path: Path, title: str = "Rapportsök retr
             # A baseline mode has its mode's colour, lighter and hatched.
             baseline = mode.startswith("baseline-")
             colour = palette.get(mode.removeprefix("baseline-"), "tab:gray")
-            ax.bar(xs, values, width, label=mode, color=colour, alpha=0.4 if baseline else 1.0,
-                   hatch="//" if baseline else None, edgecolor="white", linewidth=0.5)
+            ax.bar(
+                xs,
+                values,
+                width,
+                label=mode,
+                color=colour,
+                alpha=0.4 if baseline else 1.0,
+                hatch="//" if baseline else None,
+                edgecolor="white",
+                linewidth=0.5,
+            )
         n = int(retrieval.means[modes[0]].get(split, {}).get("n", 0)) if modes else 0
         ax.set_title(f"{split} split ({n} questions)" if split != "all" else f"{n} questions")
         ax.set_xticks(range(len(RETRIEVAL_METRICS)), RETRIEVAL_METRICS)
         ax.set_ylim(0, 1.0)
         ax.grid(axis="y", alpha=0.3)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(modes), fontsize=8,
-               frameon=False)
+    fig.legend(handles, labels, loc="lower center", ncol=len(modes), fontsize=8, frameon=False)
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -32,8 +32,12 @@ if TYPE_CHECKING:
 Mode = Literal["lexical", "dense", "hybrid"]
 MODES: tuple[Mode, ...] = ("lexical", "dense", "hybrid")
 RETRIEVAL_METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10")
-ASK_METRICS = ("cites_evidence", "quotes_evidence", "abstain_unanswerable",
-               "wrong_abstain_answerable")
+ASK_METRICS = (
+    "cites_evidence",
+    "quotes_evidence",
+    "abstain_unanswerable",
+    "wrong_abstain_answerable",
+)
 
 
 class Passage(NamedTuple):
@@ -73,8 +77,9 @@ class InProcess:
     that of a new query even when several modes ask the same question.
     """
 
-    def __init__(self, searcher: Searcher, answerer: Answerer | None = None,
-                 name: str = "in-process") -> None:
+    def __init__(
+        self, searcher: Searcher, answerer: Answerer | None = None, name: str = "in-process"
+    ) -> None:
         self.searcher = searcher
         self._answerer = answerer
         self.name = name
@@ -121,8 +126,10 @@ def as_backend(searcher_or_backend: Searcher | Backend) -> Backend:
 
 def relevance(question: Question, passages: Iterable[Passage]) -> list[bool]:
     """Per rank: does the passage come from an answering report and hold the evidence?"""
-    return [p.doc_id in question.doc_ids and contains_evidence(p.text, question.evidence)
-            for p in passages]
+    return [
+        p.doc_id in question.doc_ids and contains_evidence(p.text, question.evidence)
+        for p in passages
+    ]
 
 
 def score_ranking(rel: Sequence[bool]) -> dict[str, float]:
@@ -216,9 +223,18 @@ def evaluate_retrieval(
             passages = backend.search(q.question, k, mode)
             ms = (time.perf_counter() - t0) * 1000
             rel = relevance(q, passages)
-            rows.append(RetrievalRow(q.id, q.type, q.split, f"{label}{mode}", tuple(rel),
-                                     score_ranking(rel), ms,
-                                     passages[0].doc_id if passages else None))
+            rows.append(
+                RetrievalRow(
+                    q.id,
+                    q.type,
+                    q.split,
+                    f"{label}{mode}",
+                    tuple(rel),
+                    score_ranking(rel),
+                    ms,
+                    passages[0].doc_id if passages else None,
+                )
+            )
     results = RetrievalResults(rows)
     for name in dict.fromkeys(r.mode for r in rows):
         mine = [r for r in rows if r.mode == name]
@@ -289,8 +305,7 @@ def evaluate_ask(
         ms = (time.perf_counter() - t0) * 1000
         cites = q.answerable and out.answered and any(relevance(q, out.cited))
         quotes = q.answerable and out.answered and quotes_evidence(out.quotes, q.evidence)
-        rows.append(AskRow(q.id, q.type, q.split, q.answerable, out.answered, cites, quotes,
-                           ms))
+        rows.append(AskRow(q.id, q.type, q.split, q.answerable, out.answered, cites, quotes, ms))
     means = group_means(rows, ASK_METRICS, lambda r, m: r.value(m))
     latency = statistics.median(r.latency_ms for r in rows) if rows else float("nan")
     return AskResults(rows, means, latency)

@@ -29,14 +29,16 @@ def make_analyzer(variant: str) -> SwedishAnalyzer:
     from indexer.analyzer import SwedishAnalyzer, get_analyzer
 
     if variant not in ANALYZER_VARIANTS:
-        raise ValueError(f"analyzer must be one of {', '.join(ANALYZER_VARIANTS)}, "
-                         f"got {variant!r}")
+        raise ValueError(f"analyzer must be one of {', '.join(ANALYZER_VARIANTS)}, got {variant!r}")
     if variant == "full":
         return get_analyzer()
     steps = {"lemmatize": True, "split_compounds": True, "stopwords": True}
     steps.update(ANALYZER_VARIANTS[variant])
-    return SwedishAnalyzer(lemmatize=steps["lemmatize"], split_compounds=steps["split_compounds"],
-                           stopwords=steps["stopwords"])
+    return SwedishAnalyzer(
+        lemmatize=steps["lemmatize"],
+        split_compounds=steps["split_compounds"],
+        stopwords=steps["stopwords"],
+    )
 
 
 def with_analyzer(searcher: Searcher, analyzer: SwedishAnalyzer) -> Searcher:

@@ -68,7 +68,6 @@ _INFLECTED_ENDINGS = frozenset("a e t re are ast aste ar er or en et".split())
 _DICTIONARY_NAME = "sv_SE.dic"
 
 
-
 def default_dictionary() -> Path:
     """Where the `hunspell-sv` package installs `sv_SE.dic` (`<prefix>/share/hunspell`)."""
     prefixes = [sysconfig.get_path("data"), sys.prefix, sys.base_prefix, site.getuserbase()]

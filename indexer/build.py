@@ -68,7 +68,8 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     if not corpus_dir.is_dir():
         raise IndexProblem(f"corpus folder {corpus_dir} does not exist")
     return sorted(
-        p for p in corpus_dir.iterdir()
+        p
+        for p in corpus_dir.iterdir()
         if p.is_file() and not p.name.startswith(".") and p.name != "catalogue.toml"
     )
 
@@ -159,15 +160,20 @@ def _read_corpus(
     catalogue = load_catalogue(corpus_dir)
     documents: list[Document] = []
     chunks: list[Chunk] = []
-    for path in tqdm(corpus_files(corpus_dir), desc="Reading reports", unit="file",
-                     disable=not progress):
+    for path in tqdm(
+        corpus_files(corpus_dir), desc="Reading reports", unit="file", disable=not progress
+    ):
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             report.skipped.append((path.name, f"unsupported file type {path.suffix!r}"))
             continue
         digest = sha256_file(path)
         old = prev.documents.get(path.name)
-        if old is not None and old.sha256 == digest and prev.chunker_same and \
-                _catalogue_matches(old, catalogue.get(path.name, {})):
+        if (
+            old is not None
+            and old.sha256 == digest
+            and prev.chunker_same
+            and _catalogue_matches(old, catalogue.get(path.name, {}))
+        ):
             documents.append(old)
             chunks.extend(prev.chunks.get(old.id, []))
             continue
@@ -180,8 +186,7 @@ def _read_corpus(
             continue
         except Exception as exc:  # a parser bug must not stop the other reports
             log.exception("failed to read %s", path)
-            report.skipped.append((path.name, f"could not be parsed ({type(exc).__name__}: "
-                                              f"{exc})"))
+            report.skipped.append((path.name, f"could not be parsed ({type(exc).__name__}: {exc})"))
             continue
         if not doc_chunks:
             report.skipped.append((path.name, "no text found"))
@@ -197,17 +202,31 @@ def _read_corpus(
     return documents, chunks
 
 
-def _nothing_changed(prev: IndexData | None, chunks: list[Chunk], report: BuildReport,
-                     analyzer_name: str, faiss_type: FaissType) -> bool:
+def _nothing_changed(
+    prev: IndexData | None,
+    chunks: list[Chunk],
+    report: BuildReport,
+    analyzer_name: str,
+    faiss_type: FaissType,
+) -> bool:
     """Whether the index in place already is what this build would write."""
-    return prev is not None and not (report.added or report.changed or report.removed) and \
-        [c.id for c in chunks] == [c.id for c in prev.chunks] and \
-        prev.manifest.get("analyzer") == analyzer_name and \
-        prev.manifest.get("faiss", {}).get("type") == faiss_type
+    return (
+        prev is not None
+        and not (report.added or report.changed or report.removed)
+        and [c.id for c in chunks] == [c.id for c in prev.chunks]
+        and prev.manifest.get("analyzer") == analyzer_name
+        and prev.manifest.get("faiss", {}).get("type") == faiss_type
+    )
 
 
-def _manifest(documents: list[Document], chunks: list[Chunk], encoder: Encoder,
-              analyzer_name: str, cfg: ChunkerConfig, faiss_type: FaissType) -> dict[str, Any]:
+def _manifest(
+    documents: list[Document],
+    chunks: list[Chunk],
+    encoder: Encoder,
+    analyzer_name: str,
+    cfg: ChunkerConfig,
+    faiss_type: FaissType,
+) -> dict[str, Any]:
     """What `manifest.json` records about the index this build writes."""
     return {
         "schema_version": SCHEMA_VERSION,
@@ -229,7 +248,10 @@ def _catalogue_matches(doc: Document, entry: dict[str, Any]) -> bool:
 
 
 def _embed(
-    texts: list[str], encoder: Encoder, cache: dict[str, np.ndarray], report: BuildReport,
+    texts: list[str],
+    encoder: Encoder,
+    cache: dict[str, np.ndarray],
+    report: BuildReport,
     progress: bool,
 ) -> np.ndarray:
     """Vectors for all chunk texts: from the cache where the text is unchanged, else encoded."""

@@ -86,7 +86,11 @@ class _Builder:
         self.chunks: list[Chunk] = []
 
     def add(
-        self, section: tuple[str, ...], start: int, end: int, kind: str = "text",
+        self,
+        section: tuple[str, ...],
+        start: int,
+        end: int,
+        kind: str = "text",
         table_header: str | None = None,
     ) -> None:
         start, end = strip_span(self.source.text, start, end)
@@ -112,8 +116,9 @@ class _Builder:
         )
 
 
-def _chunk_text_run(b: _Builder, path: tuple[str, ...], spans: list[tuple[int, int]],
-                    cfg: ChunkerConfig) -> None:
+def _chunk_text_run(
+    b: _Builder, path: tuple[str, ...], spans: list[tuple[int, int]], cfg: ChunkerConfig
+) -> None:
     text = b.source.text
     units = [u for s, e in spans for u in _units(text, s, e, cfg.max_chars)]
     cur: tuple[int, int] | None = None
@@ -132,8 +137,14 @@ def _chunk_text_run(b: _Builder, path: tuple[str, ...], spans: list[tuple[int, i
         b.add(path, *cur)
 
 
-def _chunk_table(b: _Builder, path: tuple[str, ...], start: int, end: int,
-                 cfg: ChunkerConfig, inherited: str | None) -> str | None:
+def _chunk_table(
+    b: _Builder,
+    path: tuple[str, ...],
+    start: int,
+    end: int,
+    cfg: ChunkerConfig,
+    inherited: str | None,
+) -> str | None:
     """One chunk per table, or row groups when long; later groups carry the header row in
     their context (the cited text stays a verbatim span of the report). A table that goes
     on after a blank line without a header of its own takes the previous one's header.
@@ -141,8 +152,11 @@ def _chunk_table(b: _Builder, path: tuple[str, ...], start: int, end: int,
     text = b.source.text
     rows = [(start + m.start(), start + m.end()) for m in re.finditer(r"[^\n]+", text[start:end])]
     first_row = text[rows[0][0] : rows[0][1]]
-    own = is_header_row(cell_texts(first_row)) or inherited is None or \
-        columns(inherited) != columns(first_row)
+    own = (
+        is_header_row(cell_texts(first_row))
+        or inherited is None
+        or columns(inherited) != columns(first_row)
+    )
     header = first_row if own else inherited
     if end - start <= cfg.table_max_chars:
         b.add(path, start, end, "table", None if own else header)

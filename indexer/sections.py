@@ -154,8 +154,11 @@ def _toc(runs: list[list[_Line]]) -> tuple[set[int], list[str]]:
         for j in range(i + 1, len(runs)):
             lines = [ln.text for ln in runs[j]]
             is_toc = all(
-                _DOT_LEADER.search(t) or re.search(r"\t\s*\d+\s*$", t) or is_rule_line(t)
-                or re.match(r"^\s*\|.*\|\s*\d+\s*\|\s*$", t) or re.match(r"^\s*\|[\s|]*\|\s*$", t)
+                _DOT_LEADER.search(t)
+                or re.search(r"\t\s*\d+\s*$", t)
+                or is_rule_line(t)
+                or re.match(r"^\s*\|.*\|\s*\d+\s*\|\s*$", t)
+                or re.match(r"^\s*\|[\s|]*\|\s*$", t)
                 or t.strip().upper() in {"SIDNUMMER", "SIDA", "SID"}
                 for t in lines
             )
@@ -283,12 +286,20 @@ def _drop_title_page(blocks: list[Block], text: str, plain: bool) -> list[Block]
         if b.type == "heading" and _TITLE_LINE.search(b.title):
             title_lines.add(_norm(b.title))
     if plain:
-        toc_at = next((i for i, b in enumerate(blocks) if b.type == "skip"
-                       and _TOC_TITLE.match(clean_heading(text[b.start:b.end].split("\n")[0]))),
-                      None)
+        toc_at = next(
+            (
+                i
+                for i, b in enumerate(blocks)
+                if b.type == "skip"
+                and _TOC_TITLE.match(clean_heading(text[b.start : b.end].split("\n")[0]))
+            ),
+            None,
+        )
         if toc_at is None:
-            first_long = next((i for i, b in enumerate(blocks)
-                               if b.type == "text" and b.end - b.start >= 150), len(blocks))
+            first_long = next(
+                (i for i, b in enumerate(blocks) if b.type == "text" and b.end - b.start >= 150),
+                len(blocks),
+            )
             end = first_long
             while end > 0 and blocks[end - 1].type == "heading":
                 end -= 1

@@ -38,11 +38,6 @@ BM25_DIR = "bm25"
 REQUIRED = (MANIFEST, DOCUMENTS, CHUNKS, VECTORS, FAISS_FILE, BM25_DIR)
 
 
-
-
-
-
-
 @dataclass
 class IndexData:
     """A loaded index: row i of `vectors` and of the FAISS index is `chunks[i]`."""
@@ -190,8 +185,9 @@ def read_manifest(path: Path) -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise IndexCorrupt(f"index at {path} has no manifest; {rebuild_hint(path)}") from exc
     except (OSError, ValueError) as exc:
-        raise IndexCorrupt(f"index manifest at {path} is damaged ({exc}); "
-                           f"{rebuild_hint(path)}") from exc
+        raise IndexCorrupt(
+            f"index manifest at {path} is damaged ({exc}); {rebuild_hint(path)}"
+        ) from exc
     if manifest.get("schema_version") != SCHEMA_VERSION:
         raise IndexCorrupt(
             f"index at {path} has schema version {manifest.get('schema_version')}, this "
@@ -224,8 +220,9 @@ def load_index(path: Path, encoder_name: str | None = None) -> IndexData:
         with quiet_bm25():
             bm25 = bm25s.BM25.load(str(path / BM25_DIR), show_progress=False)
     except Exception as exc:  # any damage in any file: one clear message
-        raise IndexCorrupt(f"index at {path} is damaged ({type(exc).__name__}: {exc}); "
-                           f"{rebuild_hint(path)}") from exc
+        raise IndexCorrupt(
+            f"index at {path} is damaged ({type(exc).__name__}: {exc}); {rebuild_hint(path)}"
+        ) from exc
     n = manifest["counts"]["chunks"]
     if not (len(chunks) == n == vectors.shape[0] == dense.ntotal):
         raise IndexCorrupt(

@@ -57,8 +57,10 @@ def user_error(exc: BaseException) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `rapportsok` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -119,7 +119,7 @@ def _ends_sentence(text: str, dot: int) -> bool:
     word = _LAST_WORD.search(text, max(0, dot - 20), dot + 1)
     if word is None:
         return True
-    token = word.group(1).lstrip("(\"“").lower()
+    token = word.group(1).lstrip('("“').lower()
     if token in ABBREVIATIONS:
         return False
     # "t.o.m." written with its inner dots only in part ("t.o.m" + ".") and single letters
@@ -133,7 +133,7 @@ def sentence_breaks(text: str, start: int = 0, end: int | None = None) -> Iterat
     end = len(text) if end is None else end
     for m in _END.finditer(text, start, end):
         dot = m.start() - 1
-        while dot > start and text[dot] in "\"”’)":
+        while dot > start and text[dot] in '"”’)':
             dot -= 1
         if _ends_sentence(text, dot):
             yield m

@@ -31,9 +31,7 @@ if TYPE_CHECKING:
     from indexer.models import Hit
     from search.retrieval import Searcher
 
-NO_ANSWER = (
-    "Rapporterna verkar inte besvara frågan. Här är de avsnitt som ligger närmast."
-)
+NO_ANSWER = "Rapporterna verkar inte besvara frågan. Här är de avsnitt som ligger närmast."
 _MIN_WORDS = 4
 # Lemmas that carry no subject: every report is about a municipality, its executive board
 # and a year, and questions are phrased with these verbs ("Vad står det under …?").
@@ -41,6 +39,8 @@ GENERIC_TERMS = frozenset(
     "kommun kommunstyrelse kommunstyrelsen år stå finnas göra få ge ha gå komma ta fram "
     "jämföra jämför bli visa säga".split()
 )
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A verbatim sentence (or table row) of a passage: `hit.chunk.text[start:end]`."""
@@ -98,8 +98,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             out.append((cut, m.start()))
             cut = m.end()
         out.append((cut, end))
-    return [(s + _lead(text[s:e]), e - _trail(text[s:e])) for s, e in out
-            if text[s:e].strip()]
+    return [(s + _lead(text[s:e]), e - _trail(text[s:e])) for s, e in out if text[s:e].strip()]
 
 
 def _lead(s: str) -> int:
@@ -257,5 +256,6 @@ def _idf_table(searcher: Searcher) -> dict[str, float]:
     if len(indptr) == len(vocab):
         indptr = np.append(indptr, len(scores["data"]))
     df = np.diff(indptr)
-    return {t: math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5)) for t, i in vocab.items()
-            if i < len(df)}
+    return {
+        t: math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5)) for t, i in vocab.items() if i < len(df)
+    }

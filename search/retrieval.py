@@ -31,7 +31,6 @@ FusionMethod = Literal["linear", "rrf"]
 FILTER_FIELDS = ("municipality", "year", "report_type", "document_id")
 
 
-
 @dataclass(frozen=True)
 class FusionConfig:
     """How dense and BM25 rankings are combined (chosen on the eval set's dev split).
@@ -234,8 +233,10 @@ class Searcher:
                 scores = self._combine(mode, dense, lexical, qvec)
                 scores = self._boost(scores, boosted, info.years)
                 ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
-                hits = [Hit(self.index.chunks[r], float(s), rank)
-                        for rank, (r, s) in enumerate(ranked, start=1)]
+                hits = [
+                    Hit(self.index.chunks[r], float(s), rank)
+                    for rank, (r, s) in enumerate(ranked, start=1)
+                ]
         return hits, timings
 
     def scope(self, filters: SearchFilters, info: QueryInfo) -> tuple[np.ndarray, set[str]]:
@@ -244,16 +245,22 @@ class Searcher:
         allowed = self.allowed_docs(filters)
         boosted: set[str] = set()
         if info.municipalities and not filters.names_reports and self.fusion.municipality != "off":
-            named = {d.id for d in self.index.documents.values()
-                     if d.municipality in info.municipalities}
+            named = {
+                d.id for d in self.index.documents.values() if d.municipality in info.municipalities
+            }
             if self.fusion.municipality == "restrict" and allowed & named:
                 allowed &= named
             else:
                 boosted = named
         return self._rows(allowed), boosted
 
-    def _combine(self, mode: Mode, dense: dict[int, float], lexical: dict[int, float],
-                 qvec: np.ndarray | None) -> dict[int, float]:
+    def _combine(
+        self,
+        mode: Mode,
+        dense: dict[int, float],
+        lexical: dict[int, float],
+        qvec: np.ndarray | None,
+    ) -> dict[int, float]:
         """One score per candidate row: one side's, or both fused."""
         if mode == "dense":
             return dense

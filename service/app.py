@@ -53,8 +53,11 @@ def load_services(settings: Settings) -> Services:
     return services
 
 
-def create_app(settings: Settings | None = None, searcher: Searcher | None = None,
-               services: Services | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    searcher: Searcher | None = None,
+    services: Services | None = None,
+) -> FastAPI:
     """The API. With `searcher` (tests) or already loaded `services` (`rapportsok serve`,
     which loads before it starts the server) nothing is loaded at start-up."""
     settings = settings or get_settings()
@@ -78,8 +81,11 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
 
         current = app.state.services.searcher
         app.state.updater = IndexUpdater(
-            settings, install, encoder=current.encoder if current else None,
-            analyzer=current.analyzer if current else None)
+            settings,
+            install,
+            encoder=current.encoder if current else None,
+            analyzer=current.analyzer if current else None,
+        )
         yield
 
     app = FastAPI(
@@ -161,13 +167,21 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            log.exception("unexpected error in request %s (%s %s)", rid, scope.get("method"),
-                          scope.get("path"))
+            log.exception(
+                "unexpected error in request %s (%s %s)",
+                rid,
+                scope.get("method"),
+                scope.get("path"),
+            )
             if started:
                 raise
             response = JSONResponse(
-                {"detail": "internal error; the server log has the details under this "
-                           "request id", "request_id": rid},
-                status_code=500, headers={"X-Request-ID": rid},
+                {
+                    "detail": "internal error; the server log has the details under this "
+                    "request id",
+                    "request_id": rid,
+                },
+                status_code=500,
+                headers={"X-Request-ID": rid},
             )
             await response(scope, receive, send)

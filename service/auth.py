@@ -13,8 +13,11 @@ from service.deps import ServicesDep
 
 UPLOADS_DISABLED = "uploads are disabled: set RAPPORTSOK_API_KEY to enable them"
 
-_bearer = HTTPBearer(auto_error=False, description="The API key (`RAPPORTSOK_API_KEY`), or "
-                     "the read key (`RAPPORTSOK_READ_KEY`) for the read endpoints.")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="The API key (`RAPPORTSOK_API_KEY`), or "
+    "the read key (`RAPPORTSOK_READ_KEY`) for the read endpoints.",
+)
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
@@ -29,8 +32,9 @@ def _matches(sent: HTTPAuthorizationCredentials | None, *keys: str | None) -> bo
 
 
 def _unauthorized(what: str) -> HTTPException:
-    return HTTPException(401, f"{what}: send `Authorization: Bearer <key>`",
-                         headers={"WWW-Authenticate": "Bearer"})
+    return HTTPException(
+        401, f"{what}: send `Authorization: Bearer <key>`", headers={"WWW-Authenticate": "Bearer"}
+    )
 
 
 def require_api_key(services: ServicesDep, sent: BearerDep) -> None:

@@ -19,8 +19,13 @@ def file_url(doc_id: str) -> str:
 def document_info(doc: Document) -> DocumentInfo:
     """The metadata of a report as the API shows it."""
     return DocumentInfo(
-        id=doc.id, title=doc.title, municipality=doc.municipality, organ=doc.organ,
-        report_type=doc.report_type, year=doc.year, period=doc.period,
+        id=doc.id,
+        title=doc.title,
+        municipality=doc.municipality,
+        organ=doc.organ,
+        report_type=doc.report_type,
+        year=doc.year,
+        period=doc.period,
         file_url=file_url(doc.id),
     )
 
@@ -47,11 +52,17 @@ def passage(
 ) -> Passage:
     """A chunk as a cited passage (rank 0 and score 0 for context passages)."""
     return Passage(
-        id=chunk.id, rank=rank, score=round(score, 6), text=chunk.text,
-        document=document_info(doc), section=list(chunk.section), page=chunk.page,
+        id=chunk.id,
+        rank=rank,
+        score=round(score, 6),
+        text=chunk.text,
+        document=document_info(doc),
+        section=list(chunk.section),
+        page=chunk.page,
         span=Span(start=chunk.start, end=chunk.end),
         highlights=[Span(start=s, end=e) for s, e in highlights or []],
-        kind=chunk.kind, table_header=chunk.table_header,
+        kind=chunk.kind,
+        table_header=chunk.table_header,
     )
 
 
@@ -59,6 +70,10 @@ def citation(n: int, sentence: Sentence, doc: Document) -> Citation:
     """Marker [n] of an answer: the verbatim sentence and where it stands."""
     chunk = sentence.hit.chunk
     return Citation(
-        n=n, quote=sentence.text, passage_id=chunk.id, document=document_info(doc),
-        section=list(chunk.section), page=chunk.page,
+        n=n,
+        quote=sentence.text,
+        passage_id=chunk.id,
+        document=document_info(doc),
+        section=list(chunk.section),
+        page=chunk.page,
     )

@@ -23,10 +23,16 @@ from service.schemas import (
 )
 
 router = APIRouter()
-_MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain; charset=utf-8",
-                ".md": "text/markdown; charset=utf-8"}
+_MEDIA_TYPES = {
+    ".pdf": "application/pdf",
+    ".txt": "text/plain; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+}
 _ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
+    400: {"model": ErrorResponse},
+    422: {"model": ErrorResponse},
+    503: {"model": ErrorResponse},
+}
 
 
 def _filters(searcher: Searcher, model: object) -> SearchFilters:
@@ -38,8 +44,12 @@ def _filters(searcher: Searcher, model: object) -> SearchFilters:
 
 def _passages(searcher: Searcher, hits: list, query: str) -> list:
     docs = searcher.index.documents
-    return [convert.passage(h.chunk, docs[h.chunk.doc_id], h.rank, h.score,
-                            searcher.highlights(h.chunk.text, query)) for h in hits]
+    return [
+        convert.passage(
+            h.chunk, docs[h.chunk.doc_id], h.rank, h.score, searcher.highlights(h.chunk.text, query)
+        )
+        for h in hits
+    ]
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": ErrorResponse}})
@@ -48,8 +58,10 @@ def health(services: ServicesDep) -> Health:
     if services.searcher is None:
         raise HTTPException(503, no_index_detail(services.problem))
     m = services.searcher.index.manifest
-    summary = {key: m.get(key) for key in ("schema_version", "created", "encoder", "analyzer",
-                                           "faiss", "counts")}
+    summary = {
+        key: m.get(key)
+        for key in ("schema_version", "created", "encoder", "analyzer", "faiss", "counts")
+    }
     summary["path"] = str(services.searcher.index.path)
     summary["documents"] = sorted(services.searcher.index.documents)
     return Health(status="ok", index=summary)
@@ -61,9 +73,12 @@ def search(body: SearchRequest, searcher: SearcherDep) -> SearchResponse:
     t0 = time.perf_counter()
     filters = _filters(searcher, body.filters)
     hits, timings = searcher.search(body.query, body.k, filters, body.mode)
-    return SearchResponse(query=body.query, results=_passages(searcher, hits, body.query),
-                          took_ms=round((time.perf_counter() - t0) * 1000, 2),
-                          timings=timings.as_dict())
+    return SearchResponse(
+        query=body.query,
+        results=_passages(searcher, hits, body.query),
+        took_ms=round((time.perf_counter() - t0) * 1000, 2),
+        timings=timings.as_dict(),
+    )
 
 
 @router.post("/ask", response_model=AskResponse, responses=_ERRORS)
@@ -77,33 +92,45 @@ def ask(body: AskRequest, searcher: SearcherDep, answerer: AnswererDep) -> AskRe
     docs = searcher.index.documents
     citations = []
     if result.answered:
-        citations = [convert.citation(n, s, docs[s.hit.chunk.doc_id])
-                     for n, s in enumerate(result.sentences, start=1)]
+        citations = [
+            convert.citation(n, s, docs[s.hit.chunk.doc_id])
+            for n, s in enumerate(result.sentences, start=1)
+        ]
     answer = " ".join(f"{c.quote} [{c.n}]" for c in citations) or None
     return AskResponse(
-        question=body.question, answered=result.answered and answer is not None, answer=answer,
-        message=None if answer else result.message, citations=citations,
+        question=body.question,
+        answered=result.answered and answer is not None,
+        answer=answer,
+        message=None if answer else result.message,
+        citations=citations,
         passages=_passages(searcher, hits, body.question),
         took_ms=round((time.perf_counter() - t0) * 1000, 2),
     )
 
 
-@router.get("/documents", response_model=list[DocumentSummary],
-            responses={503: {"model": ErrorResponse}})
+@router.get(
+    "/documents", response_model=list[DocumentSummary], responses={503: {"model": ErrorResponse}}
+)
 def documents(searcher: SearcherDep) -> list[DocumentSummary]:
     """Every indexed report with its passage count and section outline."""
     return [_summary(searcher, doc_id) for doc_id in searcher.doc_ids]
 
 
-@router.get("/documents/{doc_id}", response_model=DocumentSummary,
-            responses={404: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+@router.get(
+    "/documents/{doc_id}",
+    response_model=DocumentSummary,
+    responses={404: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+)
 def document(doc_id: str, searcher: SearcherDep) -> DocumentSummary:
     """One report's metadata, passage count and section outline."""
     return _summary(searcher, doc_id)
 
 
-@router.get("/documents/{doc_id}/file", response_class=FileResponse,
-            responses={404: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+@router.get(
+    "/documents/{doc_id}/file",
+    response_class=FileResponse,
+    responses={404: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+)
 def document_file(doc_id: str, searcher: SearcherDep, services: ServicesDep) -> FileResponse:
     """The original report file (open a PDF at a cited page with `#page=N`)."""
     doc = searcher.index.documents.get(doc_id)
@@ -112,16 +139,25 @@ def document_file(doc_id: str, searcher: SearcherDep, services: ServicesDep) -> 
     corpus = Path(services.settings.corpus_dir).resolve()
     path = (corpus / doc.path).resolve()
     if corpus not in path.parents or not path.is_file():
-        raise HTTPException(404, f"the file of report {doc_id!r} ({doc.path}) is not in "
-                                 f"{services.settings.corpus_dir}")
+        raise HTTPException(
+            404,
+            f"the file of report {doc_id!r} ({doc.path}) is not in {services.settings.corpus_dir}",
+        )
     media = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
-    return FileResponse(path, media_type=media, filename=path.name,
-                        content_disposition_type="inline")
+    return FileResponse(
+        path, media_type=media, filename=path.name, content_disposition_type="inline"
+    )
 
 
-@router.get("/passages/{passage_id}", response_model=PassageContext,
-            responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
-                       503: {"model": ErrorResponse}})
+@router.get(
+    "/passages/{passage_id}",
+    response_model=PassageContext,
+    responses={
+        404: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+        503: {"model": ErrorResponse},
+    },
+)
 def passage(
     passage_id: str,
     searcher: SearcherDep,
@@ -136,8 +172,11 @@ def passage(
     doc = searcher.index.documents[chunk.doc_id]
 
     def same_doc(rows: range) -> list:
-        return [convert.passage(chunks[r], doc) for r in rows
-                if 0 <= r < len(chunks) and chunks[r].doc_id == chunk.doc_id]
+        return [
+            convert.passage(chunks[r], doc)
+            for r in rows
+            if 0 <= r < len(chunks) and chunks[r].doc_id == chunk.doc_id
+        ]
 
     return PassageContext(
         passage=convert.passage(chunk, doc, rank=1, score=1.0),

@@ -34,8 +34,10 @@ class SearchRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(description="What to search for, in Swedish or English.",
-                       examples=["sjukfrånvaro bland anställda"])
+    query: str = Field(
+        description="What to search for, in Swedish or English.",
+        examples=["sjukfrånvaro bland anställda"],
+    )
     k: int = Field(10, description="Number of passages, 1–50.")
     filters: Filters | None = None
     mode: Mode = "hybrid"
@@ -58,8 +60,10 @@ class AskRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(description="A question in Swedish (or English).",
-                          examples=["Hur gick Timrås ekonomi under årets första åtta månader?"])
+    question: str = Field(
+        description="A question in Swedish (or English).",
+        examples=["Hur gick Timrås ekonomi under årets första åtta månader?"],
+    )
     k: int = Field(5, description="Number of passages to answer from, 1–20.")
     filters: Filters | None = None
 
@@ -108,7 +112,8 @@ class Passage(BaseModel):
     highlights: list[Span] = Field(description="Offsets in `text` of matched query words.")
     kind: Literal["text", "table"] = "text"
     table_header: str | None = Field(
-        None, description="Header row of a table split into row groups (not part of `text`).")
+        None, description="Header row of a table split into row groups (not part of `text`)."
+    )
 
 
 class SearchResponse(BaseModel):
@@ -116,7 +121,8 @@ class SearchResponse(BaseModel):
     took_ms: float
     results: list[Passage]
     timings: dict[str, float] | None = Field(
-        None, description="Milliseconds in embedding, FAISS, BM25 and fusion.")
+        None, description="Milliseconds in embedding, FAISS, BM25 and fusion."
+    )
 
 
 class Citation(BaseModel):
@@ -162,7 +168,8 @@ class ErrorResponse(BaseModel):
     detail: str | list[object]
     request_id: str | None = None
     valid: dict[str, list[object]] | None = Field(
-        None, description="For an unknown filter value: the values that filter accepts.")
+        None, description="For an unknown filter value: the values that filter accepts."
+    )
 
 
 class DocumentChange(BaseModel):

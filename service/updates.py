@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class UpdateResult:
     """What an upload or a removal did to the index."""
@@ -47,8 +46,13 @@ class UpdateResult:
 class IndexUpdater:
     """Changes the corpus and the index of a running service, one change at a time."""
 
-    def __init__(self, settings: Settings, install: Callable[[Searcher], None],
-                 encoder: Encoder | None = None, analyzer: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        install: Callable[[Searcher], None],
+        encoder: Encoder | None = None,
+        analyzer: Any = None,
+    ) -> None:
         self.settings = settings
         self.corpus = Path(settings.corpus_dir)
         self.index_dir = Path(settings.index_dir)
@@ -61,8 +65,9 @@ class IndexUpdater:
     def max_bytes(self) -> int:
         return self.settings.max_upload_mb * uploads.MB
 
-    def add(self, filename: str, data: bytes, metadata: dict[str, Any] | None = None
-            ) -> UpdateResult:
+    def add(
+        self, filename: str, data: bytes, metadata: dict[str, Any] | None = None
+    ) -> UpdateResult:
         """Check, store and index one uploaded report; refuse it with an `UploadRefused`."""
         name = uploads.safe_name(filename)
         uploads.check_content(name, data, self.max_bytes)
@@ -129,16 +134,24 @@ class IndexUpdater:
         searcher = Searcher(index, self._encoder, self._analyzer)
         searcher.warm_up()
         self._install(searcher)
-        log.info("index updated in %.1f s: %d reports, %d passages (%d embedded)",
-                 time.perf_counter() - t0, report.documents, report.chunks, report.embedded)
+        log.info(
+            "index updated in %.1f s: %d reports, %d passages (%d embedded)",
+            time.perf_counter() - t0,
+            report.documents,
+            report.chunks,
+            report.embedded,
+        )
         return report, searcher
 
     @staticmethod
-    def _result(doc_id: str, name: str, report: BuildReport, searcher: Searcher
-                ) -> UpdateResult:
+    def _result(doc_id: str, name: str, report: BuildReport, searcher: Searcher) -> UpdateResult:
         chunks = len(searcher.rows_of(doc_id)) if doc_id in searcher.index.documents else 0
         return UpdateResult(
-            document_id=doc_id, filename=name, chunks=chunks, embedded=report.embedded,
-            documents=report.documents, total_chunks=report.chunks,
+            document_id=doc_id,
+            filename=name,
+            chunks=chunks,
+            embedded=report.embedded,
+            documents=report.documents,
+            total_chunks=report.chunks,
             seconds=round(report.seconds, 2),
         )

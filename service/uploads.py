@@ -25,14 +25,6 @@ _MAX_NAME_CHARS = 120
 MB = 1024 * 1024  # RAPPORTSOK_MAX_UPLOAD_MB counts these
 
 
-
-
-
-
-
-
-
-
 def safe_name(filename: str) -> str:
     """A file name that is safe to store in the corpus folder: the base name only (no
     folders, no `..`), letters, digits, `.`, `_` and `-`, not hidden, a supported suffix.
@@ -45,8 +37,10 @@ def safe_name(filename: str) -> str:
         stem, suffix = suffix, ""
     suffix = f".{suffix.lower()}" if suffix else ""
     if suffix not in SUPPORTED_SUFFIXES:
-        raise BadFile(f"unsupported file type {suffix or '(no suffix)'!r}; "
-                      f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
+        raise BadFile(
+            f"unsupported file type {suffix or '(no suffix)'!r}; "
+            f"supported: {', '.join(SUPPORTED_SUFFIXES)}"
+        )
     stem = re.sub(r"[^\w.-]+", "-", stem, flags=re.UNICODE)
     stem = re.sub(r"-{2,}", "-", stem).strip(".-_")[:_MAX_NAME_CHARS] or "rapport"
     return stem + suffix
@@ -56,8 +50,7 @@ def check_content(name: str, data: bytes, max_bytes: int) -> None:
     """Refuse an empty or too large file, and content that does not match its suffix:
     a PDF must start with the PDF magic bytes, a text file must decode as text."""
     if len(data) > max_bytes:
-        raise TooLarge(f"the file is {len(data) / MB:.1f} MB, the limit is "
-                       f"{max_bytes / MB:.0f} MB")
+        raise TooLarge(f"the file is {len(data) / MB:.1f} MB, the limit is {max_bytes / MB:.0f} MB")
     if not data:
         raise BadFile("the file is empty (0 bytes)")
     is_pdf = data[:1024].lstrip().startswith(b"%PDF-")
@@ -68,8 +61,7 @@ def check_content(name: str, data: bytes, max_bytes: int) -> None:
     if is_pdf:
         raise BadFile(f"{name} is a PDF; upload it with the suffix .pdf")
     if not _decodes(data):
-        raise BadFile(f"{name} is not a text file (neither UTF-8, UTF-16 nor Windows-1252 "
-                      "text)")
+        raise BadFile(f"{name} is not a text file (neither UTF-8, UTF-16 nor Windows-1252 text)")
 
 
 def _decodes(data: bytes) -> bool:
@@ -97,8 +89,10 @@ def check_conflicts(corpus: Path, name: str, digest: str) -> None:
             raise Duplicate(doc_id_for(path))
     for path in files:
         if path.name == name or doc_id_for(path) == new_id:
-            raise NameTaken(f"another report is already stored as {path.name} (id "
-                            f"{doc_id_for(path)}); delete it first or rename the file")
+            raise NameTaken(
+                f"another report is already stored as {path.name} (id "
+                f"{doc_id_for(path)}); delete it first or rename the file"
+            )
 
 
 def store_file(corpus: Path, name: str, data: bytes) -> Path:

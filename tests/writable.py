@@ -50,8 +50,9 @@ def copy_index(corpus_index: Path, dest: Path) -> Path:
 
 
 @contextmanager
-def writable_server(corpus: Path, corpus_index: Path, tmp: Path, searcher: Any,
-                    **settings: Any) -> Iterator[Writable]:
+def writable_server(
+    corpus: Path, corpus_index: Path, tmp: Path, searcher: Any, **settings: Any
+) -> Iterator[Writable]:
     """Start the API (uvicorn in a thread) over copies of `corpus` and `corpus_index`,
     reusing the session's loaded `searcher` (and so its encoder) for the first index."""
     from helpers import LiveServer
@@ -62,8 +63,7 @@ def writable_server(corpus: Path, corpus_index: Path, tmp: Path, searcher: Any,
     corpus_dir = tmp / "corpus"
     shutil.copytree(corpus, corpus_dir)
     index = copy_index(corpus_index, tmp / "data")
-    config = Settings(corpus_dir=corpus_dir, index_dir=index,
-                      **{"api_key": API_KEY, **settings})
+    config = Settings(corpus_dir=corpus_dir, index_dir=index, **{"api_key": API_KEY, **settings})
     app = create_app(config, searcher=searcher)
     with LiveServer(app) as live:
         yield Writable(live.url, corpus_dir, index, app)

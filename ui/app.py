@@ -49,8 +49,9 @@ def load_context(api_url: str, passage_id: str) -> PassageContext:
 def stop_unavailable(exc: ApiUnavailable) -> NoReturn:
     """Tell the reader, in plain Swedish, that the search service is not answering."""
     slow = "i tid" in exc.reason
-    what = ("Sökservern svarade inte i tid." if slow
-            else "Rapportsök får ingen kontakt med sökservern.")
+    what = (
+        "Sökservern svarade inte i tid." if slow else "Rapportsök får ingen kontakt med sökservern."
+    )
     st.info(
         f"**{what}**\n\n"
         "Det här kan du göra:\n"
@@ -68,9 +69,12 @@ def show_api_error(exc: ApiError) -> NoReturn:
     if exc.status in (400, 422):
         st.warning(f"Frågan kunde inte tas emot: {exc.detail}")
     elif exc.status == 503:
-        st.info("**Sökservern är igång men har inga rapporter inlästa.**\n\n"
-                "Läs in rapporterna med `rapportsok index` och starta sedan om sökservern "
-                "(`rapportsok serve`), eller kör `make run`.", icon="ℹ️")
+        st.info(
+            "**Sökservern är igång men har inga rapporter inlästa.**\n\n"
+            "Läs in rapporterna med `rapportsok index` och starta sedan om sökservern "
+            "(`rapportsok serve`), eller kör `make run`.",
+            icon="ℹ️",
+        )
     else:
         st.error(f"Sökservern kunde inte svara (fel {exc.status}). Försök igen om en stund.")
     st.stop()
@@ -105,29 +109,43 @@ except ApiError as exc:
 with st.sidebar:
     st.title("Rapportsök")
     st.caption("Sök och fråga i kommunernas rapporter.")
-    view = st.radio("Visa", ["Fråga", "Sök", "Rapporter", UPLOAD_VIEW], key="view",
-                    captions=["Få ett svar med källor", "Lista med träffar",
-                              "Rapporterna som går att söka i",
-                              "Ladda upp en ny rapport (kräver API-nyckel)"])
+    view = st.radio(
+        "Visa",
+        ["Fråga", "Sök", "Rapporter", UPLOAD_VIEW],
+        key="view",
+        captions=[
+            "Få ett svar med källor",
+            "Lista med träffar",
+            "Rapporterna som går att söka i",
+            "Ladda upp en ny rapport (kräver API-nyckel)",
+        ],
+    )
     st.subheader("Avgränsa")
     municipalities = sorted({d.municipality for d in documents if d.municipality})
     years = sorted({d.year for d in documents if d.year}, reverse=True)
     report_types = sorted({d.report_type for d in documents if d.report_type})
-    chosen_municipalities = st.multiselect("Kommun", municipalities, key="kommun",
-                                           placeholder="Alla kommuner")
+    chosen_municipalities = st.multiselect(
+        "Kommun", municipalities, key="kommun", placeholder="Alla kommuner"
+    )
     chosen_years = st.multiselect("År", years, key="ar", placeholder="Alla år")
-    chosen_types = st.multiselect("Rapporttyp", report_types, key="typ",
-                                  placeholder="Alla rapporttyper")
+    chosen_types = st.multiselect(
+        "Rapporttyp", report_types, key="typ", placeholder="Alla rapporttyper"
+    )
     st.caption(f"{len(documents)} rapporter i sökindexet.")
 
 active_filters = (
-    Filters(municipality=chosen_municipalities or None, year=chosen_years or None,
-            report_type=chosen_types or None)
-    if chosen_municipalities or chosen_years or chosen_types else None
+    Filters(
+        municipality=chosen_municipalities or None,
+        year=chosen_years or None,
+        report_type=chosen_types or None,
+    )
+    if chosen_municipalities or chosen_years or chosen_types
+    else None
 )
 
 
 # --- Passage cards ------------------------------------------------------------------------
+
 
 def passage_card(p: Passage, markers: list[int]) -> None:
     """One passage: where it stands, the verbatim text, its neighbours, link and citation."""
@@ -138,11 +156,18 @@ def passage_card(p: Passage, markers: list[int]) -> None:
         place = render.section_path(p.section) or "Inledning"
         if p.page is not None:
             place += f" · s. {p.page}"
-        where = " · ".join(x for x in (render.municipality_name(doc.municipality), doc.title,
-                                       str(doc.year) if doc.year else None) if x)
+        where = " · ".join(
+            x
+            for x in (
+                render.municipality_name(doc.municipality),
+                doc.title,
+                str(doc.year) if doc.year else None,
+            )
+            if x
+        )
         title = " ".join(x for x in (label, where) if x)
         st.markdown(
-            f'{anchors}<div><strong>{render.highlight(title, [])}</strong><br>'
+            f"{anchors}<div><strong>{render.highlight(title, [])}</strong><br>"
             f'<span class="rs-meta">{render.highlight(place, [])}</span></div>',
             unsafe_allow_html=True,
         )
@@ -155,19 +180,25 @@ def passage_card(p: Passage, markers: list[int]) -> None:
                 st.caption("Den omgivande texten kunde inte hämtas just nu.")
             else:
                 parts = [render.passage_html(b.text, (), b.table_header) for b in ctx.before]
-                parts.append('<div style="border-left: 3px solid #f0c419; padding-left: .6em">'
-                             + render.passage_html(p.text, spans, p.table_header) + "</div>")
+                parts.append(
+                    '<div style="border-left: 3px solid #f0c419; padding-left: .6em">'
+                    + render.passage_html(p.text, spans, p.table_header)
+                    + "</div>"
+                )
                 parts += [render.passage_html(a.text, (), a.table_header) for a in ctx.after]
                 st.markdown("".join(parts), unsafe_allow_html=True)
         left, right = st.columns([1, 3], vertical_alignment="center")
         with left:
-            st.link_button("Öppna rapporten" + (f" på s. {p.page}" if p.page else ""),
-                           client.file_url(doc, p.page))
+            st.link_button(
+                "Öppna rapporten" + (f" på s. {p.page}" if p.page else ""),
+                client.file_url(doc, p.page),
+            )
         with right:
             st.code(render.citation_line(doc, p.section, p.page), language=None, wrap_lines=True)
 
 
 # --- Views --------------------------------------------------------------------------------
+
 
 def set_query(text: str) -> None:
     st.session_state["query"] = text
@@ -183,12 +214,17 @@ def question_form(asking: bool) -> str:
     st.markdown("**Exempel:**")
     cols = st.columns(2)
     for i, example in enumerate(EXAMPLES):
-        cols[i % 2].button(example, key=f"exempel-{i}", on_click=set_query, args=(example,),
-                   width="stretch")
+        cols[i % 2].button(
+            example, key=f"exempel-{i}", on_click=set_query, args=(example,), width="stretch"
+        )
     with st.form("fraga", border=False):
-        st.text_input("Din fråga" if asking else "Sökord", key="query",
-                      placeholder="Skriv en fråga om rapporterna …" if asking
-                      else "Till exempel: sjukfrånvaro kommunledningskontoret")
+        st.text_input(
+            "Din fråga" if asking else "Sökord",
+            key="query",
+            placeholder="Skriv en fråga om rapporterna …"
+            if asking
+            else "Till exempel: sjukfrånvaro kommunledningskontoret",
+        )
         st.form_submit_button("Fråga" if asking else "Sök", type="primary", on_click=submit)
     return str(st.session_state.get("submitted", "")).strip()
 
@@ -203,9 +239,12 @@ def ask_view(question: str) -> None:
     if resp.answered and resp.answer:
         with st.container(border=True):
             st.subheader("Svar")
-            st.markdown('<div class="rs-answer">'
-                        + render.answer_html(resp.answer, [c.n for c in resp.citations])
-                        + "</div>", unsafe_allow_html=True)
+            st.markdown(
+                '<div class="rs-answer">'
+                + render.answer_html(resp.answer, [c.n for c in resp.citations])
+                + "</div>",
+                unsafe_allow_html=True,
+            )
             for c in resp.citations:
                 line = render.citation_line(c.document, c.section, c.page)
                 quote = render.highlight(render.plain_quote(c.quote), [])
@@ -243,46 +282,73 @@ def reports_view() -> None:
     st.header("Rapporter")
     st.caption("Rapporterna som går att söka i, med innehåll och antal stycken.")
     st.dataframe(
-        [{"Kommun": d.municipality or "", "Rapport": d.title, "Typ": d.report_type or "",
-          "År": d.year, "Period": d.period or "", "Stycken": d.chunk_count} for d in documents],
-        hide_index=True, width="stretch",
+        [
+            {
+                "Kommun": d.municipality or "",
+                "Rapport": d.title,
+                "Typ": d.report_type or "",
+                "År": d.year,
+                "Period": d.period or "",
+                "Stycken": d.chunk_count,
+            }
+            for d in documents
+        ],
+        hide_index=True,
+        width="stretch",
     )
     for d in sorted(documents, key=lambda d: (d.municipality or "", -(d.year or 0))):
         with st.container(border=True):
             st.markdown(f"**{render.highlight(d.title, [])}**", unsafe_allow_html=True)
-            facts = [render.municipality_name(d.municipality), d.organ, d.period,
-                     f"{d.chunk_count} stycken", f"{len(d.outline)} avsnitt"]
+            facts = [
+                render.municipality_name(d.municipality),
+                d.organ,
+                d.period,
+                f"{d.chunk_count} stycken",
+                f"{len(d.outline)} avsnitt",
+            ]
             st.caption(" · ".join(f for f in facts if f))
             with st.expander("Innehåll"):
                 items = "".join(
                     f'<li style="margin-left:{(len(path) - 1) * 1.2}em">'
                     f"{render.highlight(path[-1], [])}</li>"
-                    for path in d.outline if path)
-                st.markdown(f'<ul style="list-style: none; padding-left: 0">{items}</ul>',
-                            unsafe_allow_html=True)
+                    for path in d.outline
+                    if path
+                )
+                st.markdown(
+                    f'<ul style="list-style: none; padding-left: 0">{items}</ul>',
+                    unsafe_allow_html=True,
+                )
             st.link_button("Öppna rapporten", client.file_url(d))
 
 
 def upload_view() -> None:
     """Upload a report with the API key; show the progress, then the result or the refusal."""
     st.header("Lägg till rapport")
-    st.caption("Ladda upp en rapport som PDF, text (.txt) eller Markdown (.md). Den läses in "
-               "och går att söka i så fort den är klar; sökningar fungerar som vanligt under "
-               "tiden.")
+    st.caption(
+        "Ladda upp en rapport som PDF, text (.txt) eller Markdown (.md). Den läses in "
+        "och går att söka i så fort den är klar; sökningar fungerar som vanligt under "
+        "tiden."
+    )
     with st.form("ladda-upp", border=True):
-        key = st.text_input("API-nyckel", type="password", key="api_key",
-                            help="Nyckeln som är satt i RAPPORTSOK_API_KEY på sökservern.")
+        key = st.text_input(
+            "API-nyckel",
+            type="password",
+            key="api_key",
+            help="Nyckeln som är satt i RAPPORTSOK_API_KEY på sökservern.",
+        )
         file = st.file_uploader("Rapport", type=["pdf", "txt", "md"], key="rapportfil")
         with st.expander("Uppgifter om rapporten (valfria, annars läses de ur rapporten)"):
             meta = {"title": st.text_input("Titel", key="meta_title")}
             left, right = st.columns(2)
             meta["municipality"] = left.text_input("Kommun", key="meta_municipality")
             meta["organ"] = right.text_input("Nämnd eller styrelse", key="meta_organ")
-            meta["report_type"] = left.text_input("Rapporttyp", key="meta_report_type",
-                                                  placeholder="Delårsrapport")
+            meta["report_type"] = left.text_input(
+                "Rapporttyp", key="meta_report_type", placeholder="Delårsrapport"
+            )
             meta["year"] = right.text_input("År", key="meta_year", placeholder="2024")
-            meta["period"] = st.text_input("Period", key="meta_period",
-                                           placeholder="januari–augusti")
+            meta["period"] = st.text_input(
+                "Period", key="meta_period", placeholder="januari–augusti"
+            )
         sent = st.form_submit_button("Lägg till", type="primary")
     if not sent:
         return

@@ -13,10 +13,23 @@ APP = Path(__file__).with_name("app.py")
 
 def streamlit_command(port: int, host: str) -> list[str]:
     """The `streamlit run` command line for the UI on host:port."""
-    return [sys.executable, "-m", "streamlit", "run", str(APP),
-            "--server.port", str(port), "--server.address", host,
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--client.toolbarMode", "viewer"]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port),
+        "--server.address",
+        host,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+    ]
 
 
 def _ui(args: argparse.Namespace) -> int:
@@ -43,11 +56,15 @@ def _ui(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `ui` to the subcommands of `rapportsok`."""
-    p = sub.add_parser("ui", help="start the web UI (Streamlit) on 127.0.0.1:8501",
-                       description="Start the web UI. It talks to the API over HTTP, so start "
-                       "the API first (`rapportsok serve`) or point --api-url at a running one.")
+    p = sub.add_parser(
+        "ui",
+        help="start the web UI (Streamlit) on 127.0.0.1:8501",
+        description="Start the web UI. It talks to the API over HTTP, so start "
+        "the API first (`rapportsok serve`) or point --api-url at a running one.",
+    )
     p.add_argument("--port", type=int, help="port of the UI (default: 8501, RAPPORTSOK_UI_PORT)")
     p.add_argument("--host", help="address to listen on (default: 127.0.0.1, RAPPORTSOK_HOST)")
-    p.add_argument("--api-url", help="address of the API (default: http://127.0.0.1:8000, "
-                   "RAPPORTSOK_API_URL)")
+    p.add_argument(
+        "--api-url", help="address of the API (default: http://127.0.0.1:8000, RAPPORTSOK_API_URL)"
+    )
     p.set_defaults(func=_ui)

@@ -63,15 +63,20 @@ def _detail(response: httpx.Response) -> str:
 class ApiClient:
     """Calls the API at `base_url` ('http://127.0.0.1:8000')."""
 
-    def __init__(self, base_url: str, timeout: float = 30.0,
-                 transport: httpx.BaseTransport | None = None,
-                 read_key: str | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        read_key: str | None = None,
+    ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"the API URL must start with http:// or https://, got {base_url!r}")
         self.base_url = base_url.rstrip("/")
         headers = {"Authorization": f"Bearer {read_key}"} if read_key else None
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport,
-                                  headers=headers)
+        self._http = httpx.Client(
+            base_url=self.base_url, timeout=timeout, transport=transport, headers=headers
+        )
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -99,8 +104,9 @@ class ApiClient:
             body["filters"] = filters.model_dump(exclude_none=True)
         return AskResponse.model_validate(self._request("POST", "/ask", json=body))
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None,
-               mode: Mode = "hybrid") -> SearchResponse:
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: Mode = "hybrid"
+    ) -> SearchResponse:
         """POST /search: ranked passages."""
         body: dict[str, Any] = {"query": query, "k": k, "mode": mode}
         if filters is not None:
@@ -120,17 +126,29 @@ class ApiClient:
         data = self._request("GET", path, params={"window": window})
         return PassageContext.model_validate(data)
 
-    def upload(self, filename: str, data: bytes, api_key: str,
-               metadata: dict[str, str] | None = None,
-               timeout: float = UPLOAD_TIMEOUT) -> DocumentChange:
+    def upload(
+        self,
+        filename: str,
+        data: bytes,
+        api_key: str,
+        metadata: dict[str, str] | None = None,
+        timeout: float = UPLOAD_TIMEOUT,
+    ) -> DocumentChange:
         """POST /documents: store and index a report; waits until it is searchable."""
         fields = {k: v for k, v in (metadata or {}).items() if v}
-        data_ = self._request("POST", "/documents", files={"file": (filename, data)},
-                              data=fields, headers=_bearer(api_key), timeout=timeout)
+        data_ = self._request(
+            "POST",
+            "/documents",
+            files={"file": (filename, data)},
+            data=fields,
+            headers=_bearer(api_key),
+            timeout=timeout,
+        )
         return DocumentChange.model_validate(data_)
 
-    def delete_document(self, doc_id: str, api_key: str,
-                        timeout: float = UPLOAD_TIMEOUT) -> DocumentChange:
+    def delete_document(
+        self, doc_id: str, api_key: str, timeout: float = UPLOAD_TIMEOUT
+    ) -> DocumentChange:
         """DELETE /documents/{id}: remove a report and re-index without it."""
         path = f"/documents/{quote(doc_id, safe='')}"
         data = self._request("DELETE", path, headers=_bearer(api_key), timeout=timeout)
@@ -138,6 +156,9 @@ class ApiClient:
 
     def file_url(self, document: DocumentInfo, page: int | None = None) -> str:
         """Absolute URL of the original report, at `page` (PDF viewers honour '#page=N')."""
-        url = urljoin(self.base_url + "/", document.file_url.lstrip("/")) \
-            if not document.file_url.startswith(("http://", "https://")) else document.file_url
+        url = (
+            urljoin(self.base_url + "/", document.file_url.lstrip("/"))
+            if not document.file_url.startswith(("http://", "https://"))
+            else document.file_url
+        )
         return f"{url}#page={page}" if page is not None else url

@@ -121,8 +121,9 @@ def _inline(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]) -
     return "".join(out)
 
 
-def _row_html(text: str, cells: list[tuple[int, int]], spans: Sequence[tuple[int, int]],
-              tag: str, width: int) -> str:
+def _row_html(
+    text: str, cells: list[tuple[int, int]], spans: Sequence[tuple[int, int]], tag: str, width: int
+) -> str:
     out = []
     for s, e in cells:
         cls = ' class="num"' if is_figure(plain_cell(text[s:e])) else ""
@@ -131,8 +132,9 @@ def _row_html(text: str, cells: list[tuple[int, int]], spans: Sequence[tuple[int
     return "<tr>" + "".join(out) + "</tr>"
 
 
-def _table_html(text: str, rows: list[tuple[int, int]], spans: Sequence[tuple[int, int]],
-                header: str | None) -> str:
+def _table_html(
+    text: str, rows: list[tuple[int, int]], spans: Sequence[tuple[int, int]], header: str | None
+) -> str:
     """An HTML table of the rows (line offsets into `text`). `header` is a header row that
     is not part of `text` (later row groups of a long table); it carries no highlights."""
     grid = [table_cells(text, s, e) for s, e in rows]
@@ -148,8 +150,9 @@ def _table_html(text: str, rows: list[tuple[int, int]], spans: Sequence[tuple[in
     return f'<table class="rs-table">{thead}<tbody>{body}</tbody></table>'
 
 
-def passage_html(text: str, highlights: Iterable[tuple[int, int]] = (),
-                 table_header: str | None = None) -> str:
+def passage_html(
+    text: str, highlights: Iterable[tuple[int, int]] = (), table_header: str | None = None
+) -> str:
     """Readable HTML of a verbatim passage: paragraphs, tables (TAB or pipe rows, <b> cells)
     as real tables, Markdown heading marks dropped, matched words in <mark>.
 
@@ -216,8 +219,7 @@ def answer_html(answer: str, markers: Iterable[int], anchor: str = "kalla") -> s
         n = int(m.group(1))
         if n not in known:
             return m.group()
-        return (f'<a class="rs-cite" href="#{anchor}-{n}" '
-                f'title="Gå till källa {n}">[{n}]</a>')
+        return f'<a class="rs-cite" href="#{anchor}-{n}" title="Gå till källa {n}">[{n}]</a>'
 
     escaped = html.escape("\n".join(plain_quote(line) for line in answer.split("\n")))
     return _MARKER.sub(link, escaped).replace("\n", "<br>")

@@ -10,14 +10,16 @@ from eval.baseline import build_baseline_index, pack, paragraphs
 def test_paragraphs_are_blank_line_separated_and_stripped() -> None:
     text = "  Första stycket\nrad två.\n\n\nAndra stycket.  \n \nTredje."
     assert [text[s:e] for s, e in paragraphs(text)] == [
-        "Första stycket\nrad två.", "Andra stycket.", "Tredje."]
+        "Första stycket\nrad två.",
+        "Andra stycket.",
+        "Tredje.",
+    ]
 
 
 def test_pack_joins_paragraphs_up_to_the_size() -> None:
     text = "a" * 40 + "\n\n" + "b" * 40 + "\n\n" + "c" * 40
     # 40 + 2 + 40 = 82 <= 90 fits, adding the third (124) does not
-    assert [text[s:e] for s, e in pack(text, 90)] == [
-        "a" * 40 + "\n\n" + "b" * 40, "c" * 40]
+    assert [text[s:e] for s, e in pack(text, 90)] == ["a" * 40 + "\n\n" + "b" * 40, "c" * 40]
 
 
 def test_pack_cuts_a_long_paragraph_at_spaces() -> None:
@@ -37,10 +39,14 @@ def test_baseline_index_of_a_tiny_corpus_is_searchable(tmp_path: Path, encoder) 
     (corpus / "timra-delarsrapport-2021.txt").write_text(
         "# Timrå kommun\n\nDelårsrapport 2021 för Timrå kommun.\n\n## Personal\n\n"
         "Sjukfrånvaron på kommunledningskontoret var 3,4 procent.\n\n"
-        + "Bredbandsutbyggnaden fortsätter i hela kommunen. " * 25, encoding="utf-8")
+        + "Bredbandsutbyggnaden fortsätter i hela kommunen. "
+        * 25,
+        encoding="utf-8",
+    )
     (corpus / "krokom-arsredovisning-2020.txt").write_text(
         "Krokoms kommun årsredovisning 2020.\n\nKommunens hemsida har ett LIX-värde runt 35.",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     index = build_baseline_index(corpus, encoder, size=300)
     assert index.manifest["chunker"] == {"baseline": True, "size": 300}
     assert len(index.chunks) == index.vectors.shape[0] == index.faiss_index.ntotal
@@ -48,7 +54,8 @@ def test_baseline_index_of_a_tiny_corpus_is_searchable(tmp_path: Path, encoder) 
     assert all(len(c.text) <= 300 for c in index.chunks)
     krokom = [c for c in index.chunks if c.doc_id == "krokom-arsredovisning-2020"]
     assert [c.text for c in krokom] == [  # two short paragraphs packed into one passage
-        "Krokoms kommun årsredovisning 2020.\n\nKommunens hemsida har ett LIX-värde runt 35."]
+        "Krokoms kommun årsredovisning 2020.\n\nKommunens hemsida har ett LIX-värde runt 35."
+    ]
     searcher = Searcher(index, encoder, get_analyzer())
     hits, _ = searcher.search("Vilket LIX-värde har hemsidan?", 3)
     assert hits[0].chunk.doc_id == "krokom-arsredovisning-2020"

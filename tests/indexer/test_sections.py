@@ -57,8 +57,10 @@ HEADINGS = {
         ("Andra händelser", "Kansli", "Kansliavdelning"),
         ("Ekonomisk uppföljning", "Driftredovisning"),
         ("Ekonomisk uppföljning", "Investeringsredovisning"),
-        ("Förvaltningens bidrag till de kommungemensamma målen",
-         "Mål – Trygghet i livets alla skeenden"),
+        (
+            "Förvaltningens bidrag till de kommungemensamma målen",
+            "Mål – Trygghet i livets alla skeenden",
+        ),
         ("Förvaltningens bidrag till de kommungemensamma målen", "Mål – Arbete och näringsliv"),
     ],
     "krokom": [  # bare headings, "Mål 3. …" family, tab table of contents
@@ -83,8 +85,12 @@ def test_heading_is_found_under_its_parent(prefix: str, path: tuple[str, ...]) -
 @pytest.mark.parametrize("prefix", list(HEADINGS))
 def test_title_page_lines_are_not_sections(prefix: str) -> None:
     tops = {path[0] for path in _paths(prefix)}
-    assert not tops & {"Kommunstyrelsen", "Delårsrapport 2021", "Årsredovisning 2020",
-                       "Kommunstyrelsen - Kommunledningsförvaltningen"}
+    assert not tops & {
+        "Kommunstyrelsen",
+        "Delårsrapport 2021",
+        "Årsredovisning 2020",
+        "Kommunstyrelsen - Kommunledningsförvaltningen",
+    }
 
 
 def test_running_header_is_not_a_heading_in_koping() -> None:
@@ -99,19 +105,33 @@ def test_status_answers_do_not_make_headings() -> None:
 @pytest.mark.parametrize(
     ("prefix", "needle", "section"),
     [
-        ("timra", "Sjukfrånvaro samtliga kommunanställda\t5,2 %",
-         ("Uppdrag: Skapa utrymme för ny styrning", "Nyckeltal")),
-        ("timra", "För Kommunstyrelsens ansvarsområden som helhet redovisas",
-         ("Ekonomi", "Sammanfattning")),
-        ("eskilstuna", "Total sjukfrånvaro - tillsvidareanställda",
-         ("Medarbetare", "4-åriga processmål", "Indikatorer för KLK som egen förvaltning")),
-        ("eskilstuna", "Inga investeringar att rapportera i delår 2.",
-         ("Ekonomi", "Ekonomisk redovisning", "Investeringsredovisning")),
-        ("koping", "infördes friskvårdsbidrag till alla anställda",
-         ("Våra viktigaste händelser",)),
+        (
+            "timra",
+            "Sjukfrånvaro samtliga kommunanställda\t5,2 %",
+            ("Uppdrag: Skapa utrymme för ny styrning", "Nyckeltal"),
+        ),
+        (
+            "timra",
+            "För Kommunstyrelsens ansvarsområden som helhet redovisas",
+            ("Ekonomi", "Sammanfattning"),
+        ),
+        (
+            "eskilstuna",
+            "Total sjukfrånvaro - tillsvidareanställda",
+            ("Medarbetare", "4-åriga processmål", "Indikatorer för KLK som egen förvaltning"),
+        ),
+        (
+            "eskilstuna",
+            "Inga investeringar att rapportera i delår 2.",
+            ("Ekonomi", "Ekonomisk redovisning", "Investeringsredovisning"),
+        ),
+        ("koping", "infördes friskvårdsbidrag till alla anställda", ("Våra viktigaste händelser",)),
         ("koping", "Gemensam administration\t7 851", ("Ekonomisk uppföljning", "Driftredovisning")),
-        ("krokom", "Kommunstyrelsens verksamheter visar vid årsbokslutet ett överskott",
-         ("Ekonomisk uppföljning", "Ekonomisk analys")),
+        (
+            "krokom",
+            "Kommunstyrelsens verksamheter visar vid årsbokslutet ett överskott",
+            ("Ekonomisk uppföljning", "Ekonomisk analys"),
+        ),
         ("krokom", "Verksamhetsnetto\t-74,8", ("Ekonomisk uppföljning", "Årsbokslut")),
     ],
 )

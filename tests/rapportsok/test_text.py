@@ -26,8 +26,10 @@ def _sentences(text: str) -> list[str]:
 
 
 def test_sentences_end_at_full_stops_but_not_after_abbreviations() -> None:
-    text = ("Prognosen är ett överskott om ca. 1,1 mnkr enl. Svenskt Näringsliv. Det beror "
-            "bl.a. på lägre kostnader, t.ex. för IT. Fr.o.m. januari gäller nya regler!")
+    text = (
+        "Prognosen är ett överskott om ca. 1,1 mnkr enl. Svenskt Näringsliv. Det beror "
+        "bl.a. på lägre kostnader, t.ex. för IT. Fr.o.m. januari gäller nya regler!"
+    )
     assert _sentences(text) == [
         "Prognosen är ett överskott om ca. 1,1 mnkr enl. Svenskt Näringsliv.",
         "Det beror bl.a. på lägre kostnader, t.ex. för IT.",
@@ -36,20 +38,25 @@ def test_sentences_end_at_full_stops_but_not_after_abbreviations() -> None:
 
 
 def test_sentence_may_end_inside_a_closing_quote() -> None:
-    assert _sentences('Målet heter ”Fler i arbete.” Det nås delvis.') == [
-        "Målet heter ”Fler i arbete.”", "Det nås delvis."]
+    assert _sentences("Målet heter ”Fler i arbete.” Det nås delvis.") == [
+        "Målet heter ”Fler i arbete.”",
+        "Det nås delvis.",
+    ]
 
 
 def test_a_lower_case_word_after_a_full_stop_goes_on_the_sentence() -> None:
     assert _sentences("Kostnaden var 3 mnkr. exkl. moms.") == ["Kostnaden var 3 mnkr. exkl. moms."]
 
 
-@pytest.mark.parametrize(("line", "table"), [
-    ("Sjukfrånvaro\t7,0 %\t6,8 %", True),
-    ("| Mått | 2021 |", True),
-    ("\t\t5", False),  # a lone figure indented with tabs is no table row
-    ("Vanlig text utan tabbar.", False),
-])
+@pytest.mark.parametrize(
+    ("line", "table"),
+    [
+        ("Sjukfrånvaro\t7,0 %\t6,8 %", True),
+        ("| Mått | 2021 |", True),
+        ("\t\t5", False),  # a lone figure indented with tabs is no table row
+        ("Vanlig text utan tabbar.", False),
+    ],
+)
 def test_table_lines(line: str, table: bool) -> None:
     assert is_table_line(line) is table
 
@@ -68,8 +75,7 @@ def test_header_rows_are_labels_and_years_label_columns() -> None:
 
 def test_table_cells_are_offsets_into_the_text() -> None:
     row = "| Antal anställda | 410 |  402 |"
-    assert [row[s:e] for s, e in table_cells(row, 0, len(row))] == [
-        "Antal anställda", "410", "402"]
+    assert [row[s:e] for s, e in table_cells(row, 0, len(row))] == ["Antal anställda", "410", "402"]
     assert cell_texts("<b>Sjukfrånvaro</b>\t7,0 %") == ["Sjukfrånvaro", "7,0 %"]
     assert columns("a\tb\tc") == 3
 

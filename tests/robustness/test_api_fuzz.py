@@ -18,8 +18,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +33,10 @@ def fuzz_url(base_searcher, corpus_copy: Path, corpus_index: Path) -> Iterator[s
     from rapportsok.settings import Settings
     from service.app import create_app
 
-    app = create_app(Settings(index_dir=corpus_index, corpus_dir=corpus_copy, api_key=None),
-                     searcher=base_searcher)
+    app = create_app(
+        Settings(index_dir=corpus_index, corpus_dir=corpus_copy, api_key=None),
+        searcher=base_searcher,
+    )
     with LiveServer(app) as live:
         yield live.url
 
@@ -51,14 +57,20 @@ def api_schema(fuzz_url: str):
 
 @pytest.mark.parametrize(("mode", "examples"), [("positive", 25), ("negative", 15)])
 @pytest.mark.parametrize(("method", "path"), _operations())
-def test_api_conforms_to_its_schema(api_schema, method: str, path: str, mode: str,
-                                    examples: int) -> None:
+def test_api_conforms_to_its_schema(
+    api_schema, method: str, path: str, mode: str, examples: int
+) -> None:
     operation = api_schema[path][method]
     strategy = operation.as_strategy(generation_mode=GenerationMode(mode))
 
     @given(case=strategy)
-    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def fuzz(case) -> None:
         case.call_and_validate(checks=CHECKS)
 

@@ -39,7 +39,9 @@ Fritidsgårdarna har haft fler besökare än tidigare år.
 NEW_REPORT = "# Miljö och bygg\n\n" + "\n\n".join(
     f"## Tillsyn {i}\n\nMiljökontoret genomförde {i * 7} tillsynsbesök på lantbruk och "
     f"förskolor under kvartal {i % 4 + 1}, och handläggningstiden för bygglov var {i + 3} "
-    "veckor i genomsnitt." for i in range(1, 13))
+    "veckor i genomsnitt."
+    for i in range(1, 13)
+)
 
 # Runs the real CLI; optionally stalls at one step (for a kill that lands exactly there).
 _LAUNCHER = """
@@ -111,17 +113,26 @@ def _snapshot(out: Path) -> tuple[dict, str]:
     return idx.manifest["sources"], (out / store.CHUNKS).read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("point", "stream", "marker"), [
-    ("embedding", "stderr", b"Embedding"),  # the progress bar of the real, unpatched CLI
-    ("written", "stdout", b"STALLED"),
-    ("renamed", "stdout", b"STALLED"),
-])
+@pytest.mark.parametrize(
+    ("point", "stream", "marker"),
+    [
+        ("embedding", "stderr", b"Embedding"),  # the progress bar of the real, unpatched CLI
+        ("written", "stdout", b"STALLED"),
+        ("renamed", "stdout", b"STALLED"),
+    ],
+)
 def test_sigkill_leaves_the_previous_index_and_the_next_run_completes(
-        indexed: tuple[Path, Path], point: str, stream: str, marker: bytes) -> None:
+    indexed: tuple[Path, Path], point: str, stream: str, marker: bytes
+) -> None:
     corpus, out = indexed
     before = _snapshot(out)
-    proc = subprocess.Popen(_index_cmd(point, corpus, out), cwd=ROOT, env=_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        _index_cmd(point, corpus, out),
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     _kill_when(proc, proc.stdout if stream == "stdout" else proc.stderr, marker, 120)
     assert proc.returncode == -signal.SIGKILL
     assert _snapshot(out) == before  # the killed run changed nothing that is served
@@ -130,8 +141,14 @@ def test_sigkill_leaves_the_previous_index_and_the_next_run_completes(
     if point == "renamed":
         assert len([d for d in out.parent.glob("index.v*") if d.is_dir()]) == 2
 
-    done = subprocess.run(_index_cmd("none", corpus, out) + ["--quiet"], cwd=ROOT,
-                          env=_env(), capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        _index_cmd("none", corpus, out) + ["--quiet"],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "added: sundsvik-miljo-2022" in done.stdout
     idx = load_index(out)
@@ -143,8 +160,9 @@ def test_sigkill_leaves_the_previous_index_and_the_next_run_completes(
 
 
 @pytest.mark.parametrize("damage", ["truncated-chunks", "truncated-vectors", "no-manifest"])
-def test_serve_refuses_a_damaged_index_with_one_clear_line(corpus_index: Path, tmp_path: Path,
-                                                           damage: str) -> None:
+def test_serve_refuses_a_damaged_index_with_one_clear_line(
+    corpus_index: Path, tmp_path: Path, damage: str
+) -> None:
     from helpers import free_port
 
     broken = tmp_path / "index"
@@ -158,9 +176,14 @@ def test_serve_refuses_a_damaged_index_with_one_clear_line(corpus_index: Path, t
     else:  # a half-written version folder: the manifest is written last
         (broken / store.MANIFEST).unlink()
     port = free_port()
-    r = subprocess.run([sys.executable, "-m", "rapportsok", "serve", "--index", str(broken),
-                        "--port", str(port)], cwd=ROOT, env=_env(), capture_output=True,
-                       text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "rapportsok", "serve", "--index", str(broken), "--port", str(port)],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode != 0
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
@@ -186,7 +209,8 @@ def test_app_does_not_start_on_a_damaged_index(corpus_index: Path, tmp_path: Pat
 
 
 def test_a_report_that_makes_the_parser_throw_is_skipped_with_its_reason(
-        tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import indexer.build
 
     corpus = tmp_path / "corpus"

@@ -17,8 +17,9 @@ TIMRA = "timra-kommunstyrelsen-delarsrapport-2021.txt"
 
 
 @pytest.fixture(scope="module")
-def live(corpus_copy: Path, corpus_index: Path, base_searcher,
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Writable]:
+def live(
+    corpus_copy: Path, corpus_index: Path, base_searcher, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Writable]:
     tmp = tmp_path_factory.mktemp("writable")
     with writable_server(corpus_copy, corpus_index, tmp, base_searcher, max_upload_mb=1) as w:
         yield w
@@ -30,8 +31,9 @@ def http(live: Writable) -> Iterator[httpx.Client]:
         yield client
 
 
-def _upload(http: httpx.Client, name: str, data: bytes, key: str | None = API_KEY,
-            **meta: str) -> httpx.Response:
+def _upload(
+    http: httpx.Client, name: str, data: bytes, key: str | None = API_KEY, **meta: str
+) -> httpx.Response:
     headers = auth(key) if key else {}
     return http.post("/documents", files={"file": (name, data)}, data=meta, headers=headers)
 
@@ -40,15 +42,19 @@ def _documents(http: httpx.Client) -> list[str]:
     return [d["id"] for d in http.get("/documents").json()]
 
 
-def test_uploads_are_disabled_without_a_configured_key(corpus_copy, corpus_index, base_searcher,
-                                                       tmp_path: Path) -> None:
-    with writable_server(corpus_copy, corpus_index, tmp_path, base_searcher,
-                         api_key=None) as w, httpx.Client(base_url=w.url) as client:
+def test_uploads_are_disabled_without_a_configured_key(
+    corpus_copy, corpus_index, base_searcher, tmp_path: Path
+) -> None:
+    with (
+        writable_server(corpus_copy, corpus_index, tmp_path, base_searcher, api_key=None) as w,
+        httpx.Client(base_url=w.url) as client,
+    ):
         for key in (None, API_KEY):
             r = _upload(client, "ny.txt", b"Text.", key=key)
             assert r.status_code == 403
-            assert r.json()["detail"] == ("uploads are disabled: set RAPPORTSOK_API_KEY "
-                                          "to enable them")
+            assert r.json()["detail"] == (
+                "uploads are disabled: set RAPPORTSOK_API_KEY to enable them"
+            )
         r = client.delete(f"/documents/{TIMRA.removesuffix('.txt')}", headers=auth())
         assert r.status_code == 403
         assert client.post("/search", json={"query": "ekonomi"}).status_code == 200  # open
@@ -61,15 +67,23 @@ def test_a_missing_or_wrong_key_is_401_and_changes_nothing(live: Writable, http)
         r = _upload(http, "ny-rapport.txt", UPLOAD_TEXT.encode(), key=key)
         assert r.status_code == 401, key
         assert r.headers["www-authenticate"] == "Bearer"
-        r = http.delete(f"/documents/{TIMRA.removesuffix('.txt')}",
-                        headers=auth(key) if key else {})
+        r = http.delete(
+            f"/documents/{TIMRA.removesuffix('.txt')}", headers=auth(key) if key else {}
+        )
         assert r.status_code == 401
     assert sorted(p.name for p in live.corpus.iterdir()) == before
 
 
 def test_upload_is_indexed_served_at_once_and_removed_again(live: Writable, http) -> None:
-    r = _upload(http, "Sundsvik kultur 2022.md", UPLOAD_TEXT.encode(), title="Kultur 2022",
-                municipality="Sundsvik", year="2022", report_type="Verksamhetsberättelse")
+    r = _upload(
+        http,
+        "Sundsvik kultur 2022.md",
+        UPLOAD_TEXT.encode(),
+        title="Kultur 2022",
+        municipality="Sundsvik",
+        year="2022",
+        report_type="Verksamhetsberättelse",
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["action"] == "added"
@@ -83,8 +97,10 @@ def test_upload_is_indexed_served_at_once_and_removed_again(live: Writable, http
     # The very next request is served by the new index.
     doc = http.get("/documents/sundsvik-kultur-2022").json()
     assert (doc["title"], doc["municipality"], doc["year"]) == ("Kultur 2022", "Sundsvik", 2022)
-    r = http.post("/search", json={"query": "öppettider biblioteket hösten",
-                                   "filters": {"municipality": ["Sundsvik"]}})
+    r = http.post(
+        "/search",
+        json={"query": "öppettider biblioteket hösten", "filters": {"municipality": ["Sundsvik"]}},
+    )
     assert r.status_code == 200
     assert "Biblioteket i Sundsvik har fått utökade öppettider" in r.json()["results"][0]["text"]
 
@@ -113,18 +129,22 @@ def test_file_names_are_sanitised(live: Writable, http) -> None:
         assert http.delete(f"/documents/{doc_id}", headers=auth()).status_code == 200
 
 
-@pytest.mark.parametrize(("name", "data", "status", "detail"), [
-    ("program.exe", b"MZ\x90\x00", 415, "unsupported file type '.exe'"),
-    ("utan-suffix", b"Text", 415, "unsupported file type '(no suffix)'"),
-    ("falsk.pdf", "Det här är text.".encode(), 415, "not a PDF"),
-    ("binar.txt", b"\x00\x01\x02\x81\x8d\x00" * 10, 415, "not a text file"),
-    ("pdf-som-text.txt", b"%PDF-1.4\n...", 415, "is a PDF"),
-    ("tom.txt", b"", 415, "empty"),
-    ("stor.txt", b"a" * (1024 * 1024 + 1), 413, "the file is 1.0 MB, the limit is 1 MB"),
-    ("storre.txt", b"a" * (1024 * 1024 + 200_000), 413, "the upload is 1.2 MB, the limit is"),
-])
-def test_files_are_checked_by_content_and_size(live: Writable, http, name, data, status,
-                                               detail) -> None:
+@pytest.mark.parametrize(
+    ("name", "data", "status", "detail"),
+    [
+        ("program.exe", b"MZ\x90\x00", 415, "unsupported file type '.exe'"),
+        ("utan-suffix", b"Text", 415, "unsupported file type '(no suffix)'"),
+        ("falsk.pdf", "Det här är text.".encode(), 415, "not a PDF"),
+        ("binar.txt", b"\x00\x01\x02\x81\x8d\x00" * 10, 415, "not a text file"),
+        ("pdf-som-text.txt", b"%PDF-1.4\n...", 415, "is a PDF"),
+        ("tom.txt", b"", 415, "empty"),
+        ("stor.txt", b"a" * (1024 * 1024 + 1), 413, "the file is 1.0 MB, the limit is 1 MB"),
+        ("storre.txt", b"a" * (1024 * 1024 + 200_000), 413, "the upload is 1.2 MB, the limit is"),
+    ],
+)
+def test_files_are_checked_by_content_and_size(
+    live: Writable, http, name, data, status, detail
+) -> None:
     before, files = _documents(http), sorted(p.name for p in live.corpus.iterdir())
     r = _upload(http, name, data)
     assert r.status_code == status, r.text
@@ -167,10 +187,15 @@ def test_upload_without_a_file_field_is_422(http) -> None:
     assert r.status_code == 422
 
 
-def test_read_key_guards_the_read_endpoints(corpus_copy, corpus_index, base_searcher,
-                                            tmp_path: Path) -> None:
-    with writable_server(corpus_copy, corpus_index, tmp_path, base_searcher,
-                         read_key="las-nyckel") as w, httpx.Client(base_url=w.url) as client:
+def test_read_key_guards_the_read_endpoints(
+    corpus_copy, corpus_index, base_searcher, tmp_path: Path
+) -> None:
+    with (
+        writable_server(
+            corpus_copy, corpus_index, tmp_path, base_searcher, read_key="las-nyckel"
+        ) as w,
+        httpx.Client(base_url=w.url) as client,
+    ):
         body = {"query": "ekonomi"}
         assert client.post("/search", json=body).status_code == 401
         assert client.post("/search", json=body, headers=auth("fel")).status_code == 401

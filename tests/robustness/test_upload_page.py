@@ -17,10 +17,12 @@ APP_FILE = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
 
 
 @pytest.fixture(scope="module")
-def live(corpus_copy: Path, corpus_index: Path, base_searcher,
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Writable]:
-    with writable_server(corpus_copy, corpus_index, tmp_path_factory.mktemp("ui-writable"),
-                         base_searcher) as w:
+def live(
+    corpus_copy: Path, corpus_index: Path, base_searcher, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Writable]:
+    with writable_server(
+        corpus_copy, corpus_index, tmp_path_factory.mktemp("ui-writable"), base_searcher
+    ) as w:
         yield w
 
 
@@ -44,14 +46,19 @@ def _send(at: AppTest, key: str, name: str | None, data: bytes = b"", **meta: st
     return button.click().run()
 
 
-def test_upload_page_indexes_the_report_and_shows_the_result(page: AppTest,
-                                                             live: Writable) -> None:
+def test_upload_page_indexes_the_report_and_shows_the_result(page: AppTest, live: Writable) -> None:
     assert [h.value for h in page.header] == ["Lägg till rapport"]
     from streamlit.proto.TextInput_pb2 import TextInput as TextInputProto
 
     assert page.text_input(key="api_key").proto.type == TextInputProto.PASSWORD
-    at = _send(page, API_KEY, "Sundsvik kultur 2023.md", UPLOAD_TEXT.encode() + b"\n2023",
-               municipality="Sundsvik", year="2023")
+    at = _send(
+        page,
+        API_KEY,
+        "Sundsvik kultur 2023.md",
+        UPLOAD_TEXT.encode() + b"\n2023",
+        municipality="Sundsvik",
+        year="2023",
+    )
     assert not at.exception and not at.error
     [success] = at.success
     assert "**sundsvik-kultur-2023** lades till och går att söka i nu" in success.value
@@ -65,13 +72,17 @@ def test_upload_page_indexes_the_report_and_shows_the_result(page: AppTest,
     assert any("duplicate of sundsvik-kultur-2023" in c.value for c in at.caption)
 
 
-@pytest.mark.parametrize(("key", "name", "data", "message"), [
-    ("fel-nyckel", "ny.txt", b"Text om budgeten.", "Fel API-nyckel"),
-    (API_KEY, "trasig.pdf", b"%PDF-1.7\n%%EOF x", "Rapporten kunde inte läsas in"),
-    (API_KEY, "falsk.pdf", b"bara text", "innehållet måste stämma med filtypen"),
-])
-def test_refusals_are_explained_in_swedish(page: AppTest, key: str, name: str, data: bytes,
-                                           message: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "name", "data", "message"),
+    [
+        ("fel-nyckel", "ny.txt", b"Text om budgeten.", "Fel API-nyckel"),
+        (API_KEY, "trasig.pdf", b"%PDF-1.7\n%%EOF x", "Rapporten kunde inte läsas in"),
+        (API_KEY, "falsk.pdf", b"bara text", "innehållet måste stämma med filtypen"),
+    ],
+)
+def test_refusals_are_explained_in_swedish(
+    page: AppTest, key: str, name: str, data: bytes, message: str
+) -> None:
     at = _send(page, key, name, data)
     assert not at.exception and not at.success
     [error] = at.error

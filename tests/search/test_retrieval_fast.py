@@ -39,8 +39,9 @@ def test_query_naming_a_municipality_searches_only_its_report(tiny_searcher) -> 
 
 
 def test_chosen_reports_win_over_the_municipality_in_the_query(tiny_searcher) -> None:
-    hits, _ = tiny_searcher.search("sjukfrånvaro Bjuv", k=10,
-                                   filters=SearchFilters(document_id=(ALE,)))
+    hits, _ = tiny_searcher.search(
+        "sjukfrånvaro Bjuv", k=10, filters=SearchFilters(document_id=(ALE,))
+    )
     assert {h.chunk.doc_id for h in hits} == {ALE}
 
 

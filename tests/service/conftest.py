@@ -26,6 +26,8 @@ def api(searcher, corpus_copy: Path, corpus_index: Path) -> Iterator[httpx.Clien
     from service.app import create_app
 
     settings = Settings(index_dir=corpus_index, corpus_dir=corpus_copy)
-    with LiveServer(create_app(settings, searcher=searcher)) as live, \
-            httpx.Client(base_url=live.url, timeout=30) as client:
+    with (
+        LiveServer(create_app(settings, searcher=searcher)) as live,
+        httpx.Client(base_url=live.url, timeout=30) as client,
+    ):
         yield client

@@ -20,7 +20,8 @@ def test_ask_answers_with_verbatim_citation(api, corpus_copy):
     assert "2,0 procent" in first["quote"]
     assert first["document"]["id"] == "eskilstuna-kommunstyrelsen-delarsrapport-2023"
     report = (corpus_copy / "eskilstuna-kommunstyrelsen-delarsrapport-2023.txt").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     for c in body["citations"]:
         assert c["quote"] in report
         assert c["passage_id"] in {p["id"] for p in body["passages"]}
@@ -49,13 +50,18 @@ def test_split_sentences_keeps_offsets_verbatim():
     text = "Första meningen här. Andra meningen, 2,0 procent.\n| a | b |\n|---|---|\nRubrik"
     spans = split_sentences(text)
     assert [text[s:e] for s, e in spans] == [
-        "Första meningen här.", "Andra meningen, 2,0 procent.", "| a | b |", "Rubrik"]
+        "Första meningen här.",
+        "Andra meningen, 2,0 procent.",
+        "| a | b |",
+        "Rubrik",
+    ]
 
 
 def test_ask_abstains_when_no_passage_has_the_subject(api):
     """Eskilstuna's report has budget passages but nothing on snow clearing: no answer."""
-    body = api.post("/ask", json={
-        "question": "Vad kostade vinterns snöröjning för Eskilstuna?"}).json()
+    body = api.post(
+        "/ask", json={"question": "Vad kostade vinterns snöröjning för Eskilstuna?"}
+    ).json()
     assert body["answered"] is False and body["answer"] is None and body["citations"] == []
     assert body["message"] == NO_ANSWER
     assert len(body["passages"]) == 5
@@ -66,7 +72,9 @@ def test_support_is_the_weighted_share_of_content_words_in_one_passage(searcher)
     question = "Hur stor var sjukfrånvaron i Eskilstuna?"
     # "Eskilstuna" (an indexed municipality) is no subject; "stor" and "sjukfrånvaron" are.
     assert [sorted(t) for t, _ in answerer.content_words(question)] == [
-        ["stor"], ["frånvaro", "sjuk", "sjukfrånvaro"]]
+        ["stor"],
+        ["frånvaro", "sjuk", "sjukfrånvaro"],
+    ]
     hits, _ = searcher.search(question, 5)
     assert answerer.support(question, hits) >= answerer.min_support
     assert answerer.support("snöröjning", hits) == 0.0  # unknown to the index: weight max

@@ -9,15 +9,18 @@ import pytest
 from search.retrieval import Searcher
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ({"query": ""}, "query must not be empty"),
-    ({"query": "   \n\t"}, "query must not be empty"),
-    ({"query": "x" * 2001}, "query must be at most 2000 characters, got 2001"),
-    ({"query": "ekonomi", "k": 0}, "k must be between 1 and 50, got 0"),
-    ({"query": "ekonomi", "k": 51}, "k must be between 1 and 50, got 51"),
-    ({"query": "ekonomi", "mode": "fuzzy"}, "mode"),
-    ({}, "query: field required"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"query": ""}, "query must not be empty"),
+        ({"query": "   \n\t"}, "query must not be empty"),
+        ({"query": "x" * 2001}, "query must be at most 2000 characters, got 2001"),
+        ({"query": "ekonomi", "k": 0}, "k must be between 1 and 50, got 0"),
+        ({"query": "ekonomi", "k": 51}, "k must be between 1 and 50, got 51"),
+        ({"query": "ekonomi", "mode": "fuzzy"}, "mode"),
+        ({}, "query: field required"),
+    ],
+)
 def test_search_422(api, body, message):
     r = api.post("/search", json=body)
     assert r.status_code == 422
@@ -25,12 +28,15 @@ def test_search_422(api, body, message):
     assert r.json()["request_id"] == r.headers["x-request-id"]
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ({"question": " "}, "question must not be empty"),
-    ({"question": "y" * 2001}, "at most 2000 characters"),
-    ({"question": "ekonomi", "k": 0}, "k must be between 1 and 20, got 0"),
-    ({"question": "ekonomi", "k": 21}, "k must be between 1 and 20, got 21"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"question": " "}, "question must not be empty"),
+        ({"question": "y" * 2001}, "at most 2000 characters"),
+        ({"question": "ekonomi", "k": 0}, "k must be between 1 and 20, got 0"),
+        ({"question": "ekonomi", "k": 21}, "k must be between 1 and 20, got 21"),
+    ],
+)
 def test_ask_422(api, body, message):
     r = api.post("/ask", json=body)
     assert r.status_code == 422
@@ -39,8 +45,9 @@ def test_ask_422(api, body, message):
 
 @pytest.mark.parametrize("path", ["/search", "/ask"])
 def test_malformed_json(api, path):
-    r = api.post(path, content=b'{"query": "ekonomi", ', headers={"content-type":
-                                                                  "application/json"})
+    r = api.post(
+        path, content=b'{"query": "ekonomi", ', headers={"content-type": "application/json"}
+    )
     assert r.status_code == 422
     assert "malformed JSON" in r.json()["detail"]
 
@@ -78,10 +85,12 @@ def test_no_index_503(tmp_path):
         r = client.get("/health")
         assert r.status_code == 503
         assert "run `rapportsok index`" in r.json()["detail"]
-        for method, path, body in (("POST", "/search", {"query": "ekonomi"}),
-                                   ("POST", "/ask", {"question": "ekonomi"}),
-                                   ("GET", "/documents", None),
-                                   ("GET", "/passages/x", None)):
+        for method, path, body in (
+            ("POST", "/search", {"query": "ekonomi"}),
+            ("POST", "/ask", {"question": "ekonomi"}),
+            ("GET", "/documents", None),
+            ("GET", "/passages/x", None),
+        ):
             r = client.request(method, path, json=body)
             assert r.status_code == 503, path
             assert "rapportsok index" in r.json()["detail"]
@@ -101,8 +110,10 @@ def test_unexpected_error_is_json_500(loaded_index, encoder, caplog):
 
     broken = _Broken(loaded_index, encoder, get_analyzer())
     broken.warm_up = lambda: None  # type: ignore[method-assign]
-    with LiveServer(create_app(Settings(), searcher=broken)) as live, \
-            httpx.Client(base_url=live.url) as client:
+    with (
+        LiveServer(create_app(Settings(), searcher=broken)) as live,
+        httpx.Client(base_url=live.url) as client,
+    ):
         r = client.post("/search", json={"query": "ekonomi"}, headers={"X-Request-ID": "abc-1"})
     assert r.status_code == 500
     body = r.json()

@@ -28,7 +28,7 @@ def test_search_happy_path(api):
     assert top["document"]["file_url"] == f"/documents/{ESKILSTUNA}/file"
     assert "2,0 procent" in top["text"]
     assert isinstance(top["section"], list) and top["section"]
-    words = [top["text"][h["start"]:h["end"]] for h in top["highlights"]]
+    words = [top["text"][h["start"] : h["end"]] for h in top["highlights"]]
     assert "sjukfrånvaron" in [w.lower() for w in words]
 
 
@@ -36,18 +36,31 @@ def test_search_span_points_into_the_report(api, corpus_copy):
     r = api.post("/search", json={"query": "LIX-värde hemsida", "k": 1})
     top = r.json()["results"][0]
     source = (corpus_copy / f"{top['document']['id']}.txt").read_text(encoding="utf-8")
-    assert source[top["span"]["start"]:top["span"]["end"]] == top["text"]
+    assert source[top["span"]["start"] : top["span"]["end"]] == top["text"]
 
 
-@pytest.mark.parametrize(("question", "doc_id", "evidence"), [
-    ("Hur stor var sjukfrånvaron i Eskilstuna?", ESKILSTUNA, "2,0 procent"),
-    ("När startade den nya kommunledningsförvaltningen i Köping?", KOPING,
-     "Den 1 januari 2019 startade nya kommunledningsförvaltningen sitt arbete"),
-    ("Vilket LIX-värde har kommunens hemsida i Krokom?", KROKOM,
-     "Kommunens hemsida har ett LIX-värde som pendlar runt 35"),
-    ("Vem är ordförande i kommunstyrelsen i Timrå?", TIMRA, "Nämndens ordförande: Stefan Dalin"),
-    ("Vem fick utmärkelsen Årets arbetskamrat?", KROKOM, "Marita Evertsson"),
-])
+@pytest.mark.parametrize(
+    ("question", "doc_id", "evidence"),
+    [
+        ("Hur stor var sjukfrånvaron i Eskilstuna?", ESKILSTUNA, "2,0 procent"),
+        (
+            "När startade den nya kommunledningsförvaltningen i Köping?",
+            KOPING,
+            "Den 1 januari 2019 startade nya kommunledningsförvaltningen sitt arbete",
+        ),
+        (
+            "Vilket LIX-värde har kommunens hemsida i Krokom?",
+            KROKOM,
+            "Kommunens hemsida har ett LIX-värde som pendlar runt 35",
+        ),
+        (
+            "Vem är ordförande i kommunstyrelsen i Timrå?",
+            TIMRA,
+            "Nämndens ordförande: Stefan Dalin",
+        ),
+        ("Vem fick utmärkelsen Årets arbetskamrat?", KROKOM, "Marita Evertsson"),
+    ],
+)
 def test_known_questions_top_hit(api, question, doc_id, evidence):
     results = api.post("/search", json={"query": question, "k": 5}).json()["results"]
     assert results[0]["document"]["id"] == doc_id
@@ -61,8 +74,9 @@ def test_modes(api, mode):
     assert len(r.json()["results"]) == 4
 
 
-@pytest.mark.parametrize("query", ["Timrås ekonomi", "ekonomin i Timrå", "Timra ekonomi",
-                                   "TIMRÅ kommuns ekonomi"])
+@pytest.mark.parametrize(
+    "query", ["Timrås ekonomi", "ekonomin i Timrå", "Timra ekonomi", "TIMRÅ kommuns ekonomi"]
+)
 def test_municipality_in_query_restricts(api, query):
     results = api.post("/search", json={"query": query, "k": 10}).json()["results"]
     assert {p["document"]["municipality"] for p in results} == {"Timrå"}
@@ -81,15 +95,21 @@ def test_explicit_filters(api):
     results = api.post("/search", json=body).json()["results"]
     assert {p["document"]["id"] for p in results} == {KROKOM}  # the user's filter wins
     body = {"query": "ekonomi", "k": 5, "filters": {"municipality": ["köping"]}}
-    assert {p["document"]["id"] for p in api.post("/search", json=body).json()["results"]} \
-        == {KOPING}
+    assert {p["document"]["id"] for p in api.post("/search", json=body).json()["results"]} == {
+        KOPING
+    }
 
 
 def test_sjukfranvaro_forms_meet(searcher):
     """The analyzer makes inflected, bare and paraphrased forms meet on the lexical side."""
-    tops = [searcher.search(q, 3, mode="lexical")[0][0].chunk.doc_id
-            for q in ("sjukfrånvaron Eskilstuna", "sjukfrånvaro Eskilstuna",
-                      "frånvaro bland sjuka Eskilstuna")]
+    tops = [
+        searcher.search(q, 3, mode="lexical")[0][0].chunk.doc_id
+        for q in (
+            "sjukfrånvaron Eskilstuna",
+            "sjukfrånvaro Eskilstuna",
+            "frånvaro bland sjuka Eskilstuna",
+        )
+    ]
     assert tops == [ESKILSTUNA] * 3
 
 

@@ -36,8 +36,9 @@ def _wait_until_up(proc: subprocess.Popen[bytes], url: str, log: Path, seconds: 
 
 
 @contextmanager
-def _server(cmd: list[str], env: dict[str, str], health: str, log: Path,
-            seconds: float) -> Iterator[None]:
+def _server(
+    cmd: list[str], env: dict[str, str], health: str, log: Path, seconds: float
+) -> Iterator[None]:
     """Run `cmd` from the project root until the block ends; ready once `health` is 200."""
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
     env = {**os.environ, **env, "PYTHONPATH": path}
@@ -60,8 +61,17 @@ def api_url(corpus_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("api") / "api.log"
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "service.app:create_app",
-           "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "service.app:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     with _server(cmd, {"RAPPORTSOK_INDEX_DIR": str(corpus_index)}, f"{url}/health", log, 90):
         yield url
 
@@ -72,10 +82,24 @@ def ui_url(api_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("ui") / "streamlit.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-           "--client.toolbarMode", "viewer"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--client.toolbarMode",
+        "viewer",
+    ]
     with _server(cmd, {"RAPPORTSOK_API_URL": api_url}, f"{url}/_stcore/health", log, 60):
         yield url
-

@@ -52,8 +52,7 @@ def _markdown(at: AppTest, marker: str) -> list[str]:
     return [m.value for m in at.markdown if marker in m.value]
 
 
-def test_answer_with_citations_tied_to_cards(monkeypatch: pytest.MonkeyPatch,
-                                             api_url: str) -> None:
+def test_answer_with_citations_tied_to_cards(monkeypatch: pytest.MonkeyPatch, api_url: str) -> None:
     at = _ask(_app(monkeypatch, api_url), SICK_LEAVE)
     assert not at.exception and not at.warning
     [answer] = _markdown(at, 'class="rs-answer"')
@@ -64,15 +63,15 @@ def test_answer_with_citations_tied_to_cards(monkeypatch: pytest.MonkeyPatch,
     assert "[1] Timrå kommun · Delårsrapport 2021, Kommunstyrelsen · 2021" in card
     assert "Uppdrag: Skapa utrymme för ny styrning › Nyckeltal" in card
     # Cited card first: its copyable citation line, and its table rendered as a table.
-    assert at.code[0].value == ("Timrå kommun, Delårsrapport 2021, "
-                                "Uppdrag: Skapa utrymme för ny styrning › Nyckeltal")
+    assert at.code[0].value == (
+        "Timrå kommun, Delårsrapport 2021, Uppdrag: Skapa utrymme för ny styrning › Nyckeltal"
+    )
     table = _markdown(at, "<th><strong>Mått</strong></th>")[0]
     assert "<mark>Sjukfrånvaro</mark>" in table and "\t" not in table
     assert [s.value for s in at.main.subheader] == ["Svar", "Källor"]
 
 
-def test_example_question_is_asked_on_click(monkeypatch: pytest.MonkeyPatch,
-                                            api_url: str) -> None:
+def test_example_question_is_asked_on_click(monkeypatch: pytest.MonkeyPatch, api_url: str) -> None:
     at = _app(monkeypatch, api_url)
     [example] = [b for b in at.button if b.label.startswith("Vilket valdeltagande")]
     at = example.click().run()
@@ -82,7 +81,8 @@ def test_example_question_is_asked_on_click(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_no_answer_says_so_and_still_shows_closest_passages(
-        monkeypatch: pytest.MonkeyPatch, api_url: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, api_url: str
+) -> None:
     at = _ask(_app(monkeypatch, api_url), "Hur många invånare har Göteborg?")
     assert not at.exception
     assert not _markdown(at, 'class="rs-answer"')
@@ -92,8 +92,7 @@ def test_no_answer_says_so_and_still_shows_closest_passages(
     assert len(at.code) == 5  # one citation line per passage card
 
 
-def test_filters_restrict_answer_and_search(monkeypatch: pytest.MonkeyPatch,
-                                            api_url: str) -> None:
+def test_filters_restrict_answer_and_search(monkeypatch: pytest.MonkeyPatch, api_url: str) -> None:
     at = _app(monkeypatch, api_url)
     kommun = at.sidebar.multiselect(key="kommun")
     assert kommun.options == ["Eskilstuna", "Krokom", "Köping", "Timrå"]
@@ -112,7 +111,8 @@ def test_filters_restrict_answer_and_search(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_reports_page_lists_reports_with_outline_and_counts(
-        monkeypatch: pytest.MonkeyPatch, api_url: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, api_url: str
+) -> None:
     import httpx
 
     at = _app(monkeypatch, api_url)

@@ -8,27 +8,34 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 QUESTION = "Hur hög var sjukfrånvaron bland Timrås kommunanställda 2021?"
-
 
 
 @pytest.fixture(autouse=True)
 def _chromium() -> None:
     # Never a silent skip: without the browser the end-to-end test fails and says why.
     assert CHROMIUM.exists(), (
-        "/usr/bin/chromium is missing: install Debian's chromium (`make install-test` does)")
+        "/usr/bin/chromium is missing: install Debian's chromium (`make install-test` does)"
+    )
 
 
-def test_question_gets_answer_with_citation_in_a_real_browser(ui_url: str,
-                                                              tmp_path: Path) -> None:
+def test_question_gets_answer_with_citation_in_a_real_browser(ui_url: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1600}, locale="sv-SE")
             page.goto(ui_url, wait_until="domcontentloaded")
@@ -43,8 +50,9 @@ def test_question_gets_answer_with_citation_in_a_real_browser(ui_url: str,
             expect(answer).to_contain_text("6,4 %")
             # The first cited passage: its card (the innermost block around its anchor),
             # header and copyable citation line.
-            card = page.locator("[data-testid='stVerticalBlock']",
-                                has=page.locator("#kalla-1")).last
+            card = page.locator(
+                "[data-testid='stVerticalBlock']", has=page.locator("#kalla-1")
+            ).last
             expect(card).to_contain_text("Timrå kommun")
             citation = card.locator("code")
             expect(citation).to_contain_text("Timrå kommun, Delårsrapport 2021, ")
