@@ -48,7 +48,7 @@ def _eval(args: argparse.Namespace) -> int:
             ("dense_weight", args.dense_weight),
             ("municipality", args.municipality),
             ("analyzer", args.analyzer),
-            ("min_support", args.min_support),
+            ("threshold", args.threshold),
         )
         if v is not None
     }
@@ -79,6 +79,8 @@ def _eval(args: argparse.Namespace) -> int:
         encoder = load_encoder(index.manifest["encoder"]["name"])
         analyzer = get_analyzer()
         searcher = Searcher(index, encoder, analyzer)
+        if args.train_reader:
+            _train_reader(searcher)
         searcher, answerer = _variant(searcher, args)
         analyzer = searcher.analyzer
         meta |= {"index": str(index_dir), "encoder": encoder.name, "chunks": len(index.chunks)}
@@ -140,8 +142,27 @@ def _variant(searcher: Any, args: argparse.Namespace) -> tuple[Any, Any]:
         searcher = with_fusion(searcher, **changes)
     if args.analyzer not in (None, "full"):
         searcher = with_analyzer(searcher, make_analyzer(args.analyzer))
-    kwargs = {} if args.min_support is None else {"min_support": args.min_support}
-    return searcher, Answerer(searcher, **kwargs)
+    return searcher, Answerer(searcher, threshold=args.threshold)
+
+
+def _train_reader(searcher: Any) -> None:
+    from eval.metrics import load_questions
+    from eval.reader_training import train
+    from search import answer
+    from search.answer import Answerer
+    from search.reader import MODEL_PATH, ReaderModel
+
+    dev = load_questions(split="dev")
+    print(f"Training the answer reader on {len(dev)} dev questions", flush=True)
+    model = train(Answerer(searcher, ReaderModel.untrained()), dev, MODEL_PATH)
+    t = model["training"]
+    print(
+        f"wrote {MODEL_PATH}: {t['units']} units ({t['positives']} positive) of "
+        f"{t['questions']} questions, threshold {model['threshold']}, "
+        f"data sha256 {t['data_sha256'][:12]}",
+        flush=True,
+    )
+    answer.reload_model()
 
 
 def _weight(value: str) -> float:
@@ -225,9 +246,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="rebuild BM25 with analyzer steps switched off",
     )
     g.add_argument(
-        "--min-support",
+        "--threshold",
         type=_weight,
-        help="/ask abstains below this support of the question's content words",
+        help="/ask abstains below this reader probability (default: the model's)",
+    )
+    p.add_argument(
+        "--train-reader",
+        action="store_true",
+        help="first fit the answer reader on the dev split and write "
+        "search/reader_model.json (in-process only)",
     )
     p.set_defaults(func=_eval)
 

@@ -75,4 +75,8 @@ class HttpBackend:
         cited = [
             passages[c["passage_id"]] for c in body["citations"] if c["passage_id"] in passages
         ]
-        return AskOutcome(True, [c["quote"] for c in body["citations"]], cited)
+        compared = tuple(
+            r["document"]["id"] for r in body.get("comparison") or [] if r.get("answer")
+        )
+        quotes = [c["quote"] for c in body["citations"]]
+        return AskOutcome(True, quotes, cited, body.get("answer") or "", compared)

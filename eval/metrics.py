@@ -83,7 +83,9 @@ class Question(BaseModel):
     """One evaluation question; ``evidence`` are verbatim snippets a correct passage contains.
 
     Unanswerable questions have no ``doc_ids`` and no ``evidence``; every other question
-    names the report(s) that answer it (two or more for ``comparison``).
+    names the report(s) that answer it (two or more for ``comparison``). ``value`` is the
+    minimal string a correct answer contains, exactly as printed ("6,4 %"); a comparison
+    may give one per report in ``values``. Questions without a specific answer have neither.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -94,6 +96,8 @@ class Question(BaseModel):
     doc_ids: tuple[str, ...]
     evidence: tuple[str, ...]
     split: Split
+    value: str | None = None
+    values: dict[str, str] | None = None
 
     @property
     def answerable(self) -> bool:
@@ -107,6 +111,12 @@ class Question(BaseModel):
                 raise ValueError("an unanswerable question has no doc_ids and no evidence")
         elif not self.doc_ids or not self.evidence:
             raise ValueError(f"a {self.type} question needs doc_ids and evidence")
+        if self.value is not None and not any(
+            fold_whitespace(self.value) in fold_whitespace(e) for e in self.evidence
+        ):
+            raise ValueError(f"value {self.value!r} is in none of the evidence strings")
+        if self.values and not set(self.values) <= set(self.doc_ids):
+            raise ValueError(f"values name reports outside doc_ids: {sorted(self.values)}")
         if self.type == "comparison" and len(self.doc_ids) < 2:
             raise ValueError(f"a comparison question needs two or more doc_ids, got {self.doc_ids}")
         return self

@@ -67,8 +67,9 @@ def ask_table(ask: AskResults, splits: list[str]) -> str:
     """/ask: evidence cited and quoted, abstentions (right and wrong), median latency."""
     lines = [
         "/ask (hybrid search, 5 passages): rates over answerable / unanswerable questions",
-        f"{'split':<8}{'answerable':>11}{'cites evidence':>16}{'quotes evidence':>17}"
-        f"{'wrongly abstains':>18}{'unanswerable':>14}{'abstains':>14}",
+        f"{'split':<8}{'answerable':>11}{'answer-hit':>12}{'cites evidence':>16}"
+        f"{'quotes evidence':>17}{'wrongly abstains':>18}{'unanswerable':>14}{'abstains':>14}"
+        f"{'comparisons complete':>22}{'header/caption answers':>24}",
     ]
     for split in splits:
         g = ask.means.get(split)
@@ -79,11 +80,21 @@ def ask_table(ask: AskResults, splits: list[str]) -> str:
         n_un = len(rows) - n_ans
         wrong = sum(r.answerable and not r.answered for r in rows)
         right = sum(not r.answerable and not r.answered for r in rows)
+        bad = sum(r.bad_unit for r in rows)
         lines.append(
-            f"{split:<8}{n_ans:>11}{_f(g['cites_evidence']):>16}{_f(g['quotes_evidence']):>17}"
+            f"{split:<8}{n_ans:>11}{_f(g.get('answer_hit', math.nan)):>12}"
+            f"{_f(g['cites_evidence']):>16}"
+            f"{_f(g['quotes_evidence']):>17}"
             f"{_f(g['wrong_abstain_answerable']) + f' ({wrong}/{n_ans})':>18}{n_un:>14}"
             f"{_f(g['abstain_unanswerable']) + f' ({right}/{n_un})':>14}"
+            f"{_f(g.get('comparison_complete', float('nan'))):>22}{bad:>24}"
         )
+    lines.append("per question type: answer-hit over answerable, abstains over unanswerable")
+    for qtype in dict.fromkeys(r.type for r in ask.rows):
+        g = ask.means.get(qtype, {})
+        n = sum(r.type == qtype for r in ask.rows)
+        key = "abstain_unanswerable" if qtype == "unanswerable" else "answer_hit"
+        lines.append(f"  {qtype:<14}{n:>4}{_f(g.get(key, float('nan'))):>10}")
     lines.append(f"median /ask latency {ask.latency_ms:.1f} ms")
     return "\n".join(lines)
 

@@ -33,6 +33,9 @@ Mode = Literal["lexical", "dense", "hybrid"]
 MODES: tuple[Mode, ...] = ("lexical", "dense", "hybrid")
 RETRIEVAL_METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10")
 ASK_METRICS = (
+    "answer_hit",
+    "comparison_complete",
+    "bad_unit",
     "cites_evidence",
     "quotes_evidence",
     "abstain_unanswerable",
@@ -48,11 +51,14 @@ class Passage(NamedTuple):
 
 
 class AskOutcome(NamedTuple):
-    """What the runner needs of an /ask answer: answered?, the quotes and the cited passages."""
+    """What the runner needs of an /ask answer: answered?, the quotes, the cited passages,
+    the answer text, and for a comparison the reports it gave an answer for."""
 
     answered: bool
     quotes: list[str]
     cited: list[Passage]
+    answer: str = ""
+    compared: tuple[str, ...] = ()
 
 
 @runtime_checkable
@@ -109,9 +115,12 @@ class InProcess:
         ans = self.answerer.answer(question, hits, qvec)
         if not ans.answered:
             return AskOutcome(False, [], [])
-        quotes = [s.text for s in ans.sentences]
-        cited = [Passage(s.hit.chunk.doc_id, s.hit.chunk.text) for s in ans.sentences]
-        return AskOutcome(True, quotes, cited)
+        quotes = [u.quote() for u in ans.units]
+        cited = [Passage(u.hit.chunk.doc_id, u.hit.chunk.text) for u in ans.units]
+        compared = tuple(r.doc_id for r in ans.comparison if r.unit is not None)
+        return AskOutcome(
+            True, quotes, cited, " ".join(u.answer_text() for u in ans.units), compared
+        )
 
 
 def as_backend(searcher_or_backend: Searcher | Backend) -> Backend:
@@ -253,6 +262,28 @@ def quotes_evidence(quotes: Sequence[str], evidence: Sequence[str]) -> bool:
     return any(e in q or q in e for q in folded for e in ev)
 
 
+def answer_hits(q: Question, answer: str, quotes: Sequence[str]) -> bool:
+    """Whether an answer holds what the question asks: its `value`, each report's value of
+    a comparison, or (for questions without one) the evidence in its quotes."""
+    folded = fold_whitespace(answer)
+    if q.value:
+        return fold_whitespace(q.value) in folded
+    if q.values:
+        return all(fold_whitespace(v) in folded for v in q.values.values())
+    return quotes_evidence(quotes, q.evidence)
+
+
+def is_bad_quote(quote: str) -> bool:
+    """A quote that cannot be an answer: its (last) line is a table's header row, a photo
+    credit or caption, or a Markdown heading."""
+    from rapportsok.text import CAPTION, cell_texts, is_header_row, is_table_line
+
+    line = quote.strip().split("\n")[-1]
+    if is_table_line(line):
+        return is_header_row(cell_texts(line))
+    return bool(CAPTION.match(line)) or line.lstrip().startswith("#")
+
+
 @dataclass(frozen=True)
 class AskRow:
     """One question through /ask: answered?, do its citations hold the evidence, latency."""
@@ -265,11 +296,18 @@ class AskRow:
     cites_evidence: bool
     quotes_evidence: bool
     latency_ms: float
+    answer_hit: bool = False
+    comparison_complete: bool | None = None  # None: not a comparison question
+    bad_unit: bool = False  # a quote that is a header row, a caption or a heading
 
     def value(self, metric: str) -> float | None:
         """The row's 0/1 value of an ASK_METRICS metric, None where it does not apply."""
         if metric == "abstain_unanswerable":
             return None if self.answerable else float(not self.answered)
+        if metric == "bad_unit":
+            return float(self.bad_unit) if self.answered else None
+        if metric == "comparison_complete":
+            return None if self.comparison_complete is None else float(self.comparison_complete)
         if not self.answerable:
             return None
         if metric == "wrong_abstain_answerable":
@@ -291,11 +329,15 @@ def evaluate_ask(
 ) -> AskResults:
     """Ask every question (as POST /ask with `k` passages) and score the answers.
 
-    Rates: `cites_evidence` (answerable questions whose answer cites a passage of an
+    Rates: `answer_hit` (the answer text holds the question's `value`, every report's value
+    for a comparison, or else quotes the evidence; an abstention is a miss),
+    `cites_evidence` (answerable questions whose answer cites a passage of an
     answering report that holds the evidence; an abstention counts as a miss),
     `quotes_evidence` (the quoted sentence itself holds, or is part of, the evidence),
     `abstain_unanswerable` (share of unanswerable questions abstained on) and
-    `wrong_abstain_answerable` (share of answerable questions abstained on).
+    `wrong_abstain_answerable` (share of answerable questions abstained on),
+    `comparison_complete` (comparisons answered for every report in scope) and `bad_unit`
+    (answers quoting a header row, a caption or a heading; must be 0).
     """
     backend = as_backend(searcher_or_client)
     rows: list[AskRow] = []
@@ -305,7 +347,26 @@ def evaluate_ask(
         ms = (time.perf_counter() - t0) * 1000
         cites = q.answerable and out.answered and any(relevance(q, out.cited))
         quotes = q.answerable and out.answered and quotes_evidence(out.quotes, q.evidence)
-        rows.append(AskRow(q.id, q.type, q.split, q.answerable, out.answered, cites, quotes, ms))
+        hit = q.answerable and out.answered and answer_hits(q, out.answer, out.quotes)
+        complete = None
+        if q.type == "comparison":
+            complete = out.answered and set(q.doc_ids) <= set(out.compared)
+        bad = out.answered and any(is_bad_quote(x) for x in out.quotes)
+        rows.append(
+            AskRow(
+                q.id,
+                q.type,
+                q.split,
+                q.answerable,
+                out.answered,
+                cites,
+                quotes,
+                ms,
+                hit,
+                complete,
+                bad,
+            )
+        )
     means = group_means(rows, ASK_METRICS, lambda r, m: r.value(m))
     latency = statistics.median(r.latency_ms for r in rows) if rows else float("nan")
     return AskResults(rows, means, latency)

@@ -1,38 +1,44 @@
-"""Extractive answers: the one to three sentences of the top passages that best answer a
-question, quoted verbatim, or an abstention when the evidence is too weak.
+"""Extractive answers: the answer unit (sentence, list item, table row or cell) of the top
+passages that best answers a question, quoted verbatim, or an abstention.
 
-A sentence's score is the IDF-weighted share of the question's terms (analyzer terms, so
-"sjukfrånvaron" meets "frånvaro") that it contains, plus a little of its passage's rank.
-The answer's confidence mixes the best sentence's coverage with the dense similarity of
-the best passage; below `threshold` (calibrated on the eval set's dev split) we abstain.
+Every unit of the top passages is scored by the learned reader (`search.reader`): the
+probability that it answers the question. The best unit's probability is the answer's
+`confidence`; below the reader's threshold (chosen on the eval set's dev split) we abstain.
+A comparison ("Vilken kommun hade högst …", "Jämför … i A och B") is answered per report in
+scope, one best unit each.
 
-Dense similarity cannot tell "how much was spent on snow clearing in Eskilstuna?" from an
-answerable question about Eskilstuna's budget (cosines 0.80–0.93 for both), so a Swedish
-question must also find its subject in a passage: `support` is the IDF-weighted share of
-its content words (words whose analyzer terms are not generic, such as "kommun",
-"kommunstyrelsen", "år", question verbs, the municipality and the year) of which some
-term occurs in one retrieved passage, context header included; below `min_support` we
-abstain. English questions skip that check (their words never meet Swedish terms).
+`support` (the IDF-weighted share of the question's content words found in one retrieved
+passage) is one of the reader's features: dense similarity alone cannot tell "how much was
+spent on snow clearing in Eskilstuna?" from an answerable question about Eskilstuna's
+budget. English questions skip it (their words never meet Swedish terms).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rapportsok.text import YEAR, is_rule_line, sentence_breaks
+from rapportsok.text import YEAR
 from search.query import fold, is_english
+from search.question import analyse
+from search.reader import Context, ReaderModel, features
+from search.retrieval import SearchFilters
+from search.units import Unit, units
 
 if TYPE_CHECKING:
     from indexer.models import Hit
     from search.retrieval import Searcher
 
 NO_ANSWER = "Rapporterna verkar inte besvara frågan. Här är de avsnitt som ligger närmast."
-_MIN_WORDS = 4
+MIN_SUPPORT = 0.18  # chosen on dev with the earlier reader (see README, /ask)
+COMPARISON_K = 3  # passages searched per report of a comparison
+# A report's best unit in a comparison is shown from this share of the abstention threshold:
+# a comparison question already says where to look, so each report needs less evidence.
+COMPARISON_THRESHOLD_SHARE = 0.5
 # Lemmas that carry no subject: every report is about a municipality, its executive board
 # and a year, and questions are phrased with these verbs ("Vad står det under …?").
 GENERIC_TERMS = frozenset(
@@ -42,29 +48,25 @@ GENERIC_TERMS = frozenset(
 
 
 @dataclass(frozen=True)
-class Sentence:
-    """A verbatim sentence (or table row) of a passage: `hit.chunk.text[start:end]`."""
+class ComparisonRow:
+    """One report's answer to a comparison: its best unit, or None when it gives none."""
 
-    hit: Hit
-    start: int
-    end: int
-    score: float
-    coverage: float
-
-    @property
-    def text(self) -> str:
-        return self.hit.chunk.text[self.start : self.end]
+    doc_id: str
+    unit: Unit | None
+    confidence: float
 
 
 @dataclass(frozen=True)
 class Answer:
-    """The chosen sentences (in answer order) and whether they are good enough to show."""
+    """The chosen units (in answer order) and whether they are good enough to show."""
 
     answered: bool
-    sentences: list[Sentence]
+    units: list[Unit]
     confidence: float
     message: str | None = None
     support: float = 1.0
+    answer_type: str = "other"
+    comparison: list[ComparisonRow] = field(default_factory=list)
 
 
 def elsewhere_message(named: Sequence[str], indexed: Sequence[str]) -> str:
@@ -80,54 +82,23 @@ def _join(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} och {names[-1]}"
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Offsets of the sentences of `text`: prose lines cut at sentence ends, table rows whole."""
-    out: list[tuple[int, int]] = []
-    pos = 0
-    for line in text.split("\n"):
-        start, end = pos, pos + len(line)
-        pos = end + 1
-        stripped = line.strip()
-        if not stripped or is_rule_line(stripped):
-            continue
-        if stripped.startswith("|"):
-            out.append((start + line.index(stripped[0]), start + len(line.rstrip())))
-            continue
-        cut = start
-        for m in sentence_breaks(text, start, end):
-            out.append((cut, m.start()))
-            cut = m.end()
-        out.append((cut, end))
-    return [(s + _lead(text[s:e]), e - _trail(text[s:e])) for s, e in out if text[s:e].strip()]
-
-
-def _lead(s: str) -> int:
-    return len(s) - len(s.lstrip())
-
-
-def _trail(s: str) -> int:
-    return len(s) - len(s.rstrip())
-
-
 class Answerer:
-    """Picks answer sentences from ranked passages; shares the searcher's analyzer and index."""
+    """Picks answer units from ranked passages; shares the searcher's analyzer and index."""
 
     def __init__(
         self,
         searcher: Searcher,
-        threshold: float = 0.21,
-        dense_mix: float = 0.5,
-        max_sentences: int = 3,
+        model: ReaderModel | None = None,
+        max_units: int = 2,
         keep_ratio: float = 0.8,
-        min_support: float = 0.18,
+        threshold: float | None = None,
     ) -> None:
         self.searcher = searcher
-        self.threshold = threshold
-        self.min_support = min_support
+        self.model = model or _packaged_model()
+        self.threshold = self.model.threshold if threshold is None else threshold
+        self.max_units = max_units
+        self.keep_ratio = keep_ratio  # a second unit needs this share of the best's probability
         self._passage_terms: dict[str, frozenset[str]] = {}
-        self.dense_mix = dense_mix
-        self.max_sentences = max_sentences
-        self.keep_ratio = keep_ratio
         self._idf = _idf_table(searcher)
         n = len(searcher.index.chunks)
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
@@ -140,52 +111,107 @@ class Answerer:
         """Inverse document frequency of an analyzer term over the passages (unknown: max)."""
         return self._idf.get(term, self._max_idf)
 
-    def answer(
-        self, question: str, hits: Sequence[Hit], query_vector: np.ndarray | None = None
-    ) -> Answer:
-        """The best sentences of `hits` for `question`, or an abstention.
-
-        `query_vector` is the question's embedding if the caller has it (saves one encode).
-        """
+    def context(self, question: str, hits: Sequence[Hit], qvec: np.ndarray) -> Context:
+        """What the reader's features need of the question and its passages."""
+        info = self.searcher.understand(question)
         terms = set(self.searcher.query_terms(question))
+        english = is_english(question)
+        index = self.searcher.index
+        rows = [index.by_id[h.chunk.id] for h in hits if h.chunk.id in index.by_id]
+        cosines = dict(
+            zip(
+                (index.chunks[r].id for r in rows),
+                map(float, index.vectors[rows] @ qvec) if rows else [],
+                strict=True,
+            )
+        )
+        return Context(
+            weights={t: self.idf(t) for t in terms},
+            info=analyse(question, len(info.municipalities)),
+            support=1.0 if english else self.support(question, hits),
+            english=english,
+            top_score=max((h.score for h in hits), default=0.0),
+            cosines=cosines,
+        )
+
+    def scored_units(
+        self, question: str, hits: Sequence[Hit], qvec: np.ndarray, ctx: Context | None = None
+    ) -> list[tuple[float, Unit, list[float]]]:
+        """Every unit of `hits` with the reader's probability and features, best first."""
+        ctx = ctx or self.context(question, hits, qvec)
+        found = [u for h in hits for u in units(h)]
+        rows = [features(u, ctx, self.searcher) for u in found]
+        probs = self.model.probability(rows)
+        scored = [(float(p), u, r) for p, u, r in zip(probs, found, rows, strict=True)]
+        scored.sort(key=lambda t: (-t[0], t[1].hit.rank, t[1].start))
+        return scored
+
+    def answer(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        query_vector: np.ndarray | None = None,
+        filters: SearchFilters | None = None,
+    ) -> Answer:
+        """The best units of `hits` for `question`, or an abstention; per report for a
+        comparison. `query_vector` is the question's embedding if the caller has it."""
         info = self.searcher.understand(question)
         if info.elsewhere and not info.municipalities:
             return Answer(False, [], 0.0, elsewhere_message(info.elsewhere, self.indexed()))
-        if not hits or not terms:
+        if not hits or not self.searcher.query_terms(question):
             return Answer(False, [], 0.0, NO_ANSWER)
-        weights = {t: self.idf(t) for t in terms}
-        total = sum(weights.values()) or 1.0
-        top_score = max(h.score for h in hits) or 1.0
-        candidates: list[Sentence] = []
-        for hit in hits:
-            text = hit.chunk.text
-            for start, end in split_sentences(text):
-                spans = self.searcher.analyzer.spans(text[start:end])
-                is_row = text[start] == "|"
-                if not is_row and len(spans) < _MIN_WORDS:
-                    continue
-                found: set[str] = set()
-                for _, _, word_terms in spans:
-                    found |= word_terms & terms
-                coverage = sum(weights[t] for t in found) / total
-                rank_part = 0.15 * max(hit.score, 0.0) / top_score if top_score > 0 else 0.0
-                candidates.append(Sentence(hit, start, end, coverage + rank_part, coverage))
-        if not candidates:
-            return Answer(False, [], 0.0, NO_ANSWER)
-        candidates.sort(key=lambda s: (-s.score, s.hit.rank, s.start))
-        best = candidates[0]
-        chosen = [best]
-        for s in candidates[1:]:
-            if len(chosen) >= self.max_sentences:
+        qvec = self.searcher.embed(question) if query_vector is None else query_vector
+        ctx = self.context(question, hits, qvec)
+        if ctx.info.comparison:
+            return self._compare(question, qvec, ctx, filters)
+        scored = self.scored_units(question, hits, qvec, ctx)
+        if not scored:
+            return Answer(False, [], 0.0, NO_ANSWER, ctx.support, ctx.info.answer_type)
+        best_p, _, best_row = scored[0]
+        chosen = [scored[0][1]]
+        for p, u, _ in scored[1:]:
+            if len(chosen) >= self.max_units or p < self.keep_ratio * best_p:
                 break
-            if s.score >= self.keep_ratio * best.score and s.text.strip() not in {
-                c.text.strip() for c in chosen
-            }:
-                chosen.append(s)
-        confidence = self.confidence(question, hits, best, query_vector)
-        support = 1.0 if is_english(question) else self.support(question, hits)
-        answered = confidence >= self.threshold and support >= self.min_support
-        return Answer(answered, chosen, confidence, None if answered else NO_ANSWER, support)
+            if not any(_overlaps(u, c) or u.answer_text() == c.answer_text() for c in chosen):
+                chosen.append(u)
+        confidence = self.model.answerable(best_row, best_p)
+        # The question's subject must occur in a passage: the reader weighs support, but a
+        # question none of whose content words the reports use is never answered.
+        answered = confidence >= self.threshold and ctx.support >= MIN_SUPPORT
+        return Answer(
+            answered,
+            chosen,
+            confidence,
+            None if answered else NO_ANSWER,
+            ctx.support,
+            ctx.info.answer_type,
+        )
+
+    def _compare(
+        self, question: str, qvec: np.ndarray, ctx: Context, filters: SearchFilters | None
+    ) -> Answer:
+        """One best unit per report in scope: the reports of the municipalities the question
+        names (two or more), else every report the filters allow."""
+        info = self.searcher.understand(question)
+        docs = self.searcher.index.documents
+        scope = sorted(self.searcher.allowed_docs(filters or SearchFilters()))
+        if len(info.municipalities) >= 2:
+            scope = [d for d in scope if docs[d].municipality in info.municipalities]
+        rows: list[ComparisonRow] = []
+        for doc_id in scope:
+            hits, _ = self.searcher.search(
+                question, COMPARISON_K, SearchFilters(document_id=(doc_id,)), query_vector=qvec
+            )
+            scored = self.scored_units(question, hits, qvec) if hits else []
+            p = self.model.answerable(scored[0][2], scored[0][0]) if scored else 0.0
+            ok = p >= self.threshold * COMPARISON_THRESHOLD_SHARE
+            rows.append(ComparisonRow(doc_id, scored[0][1] if ok else None, p))
+        answered_rows = [r for r in rows if r.unit is not None]
+        confidence = max((r.confidence for r in answered_rows), default=0.0)
+        units_ = [r.unit for r in answered_rows if r.unit is not None]
+        if not units_:
+            return Answer(False, [], confidence, NO_ANSWER, ctx.support, ctx.info.answer_type, rows)
+        return Answer(True, units_, confidence, None, ctx.support, ctx.info.answer_type, rows)
 
     def content_words(self, question: str) -> list[tuple[frozenset[str], float]]:
         """The question's subject words: (analyzer terms, IDF weight) of each word that is
@@ -221,27 +247,26 @@ class Answerer:
             self._passage_terms[hit.chunk.id] = terms
         return terms
 
-    def confidence(
-        self,
-        question: str,
-        hits: Sequence[Hit],
-        best: Sentence,
-        query_vector: np.ndarray | None = None,
-    ) -> float:
-        """How sure we are: best sentence's coverage mixed with the top passage's cosine."""
-        cosine = self.top_cosine(question, hits, query_vector)
-        return (1 - self.dense_mix) * best.coverage + self.dense_mix * cosine
 
-    def top_cosine(
-        self, question: str, hits: Sequence[Hit], query_vector: np.ndarray | None = None
-    ) -> float:
-        """Highest dense similarity between the question and the passages."""
-        index = self.searcher.index
-        rows = [index.by_id[h.chunk.id] for h in hits if h.chunk.id in index.by_id]
-        if not rows:
-            return 0.0
-        qvec = self.searcher.embed(question) if query_vector is None else query_vector
-        return float(np.max(index.vectors[rows] @ qvec))
+def _overlaps(a: Unit, b: Unit) -> bool:
+    """Two units of one passage that quote the same text (a row and one of its cells)."""
+    return a.hit.chunk.id == b.hit.chunk.id and a.start < b.end and b.start < a.end
+
+
+_MODEL: ReaderModel | None = None
+
+
+def _packaged_model() -> ReaderModel:
+    global _MODEL
+    if _MODEL is None:
+        _MODEL = ReaderModel.load()
+    return _MODEL
+
+
+def reload_model() -> None:
+    """Read the packaged model again on next use (after `rapportsok eval --train-reader`)."""
+    global _MODEL
+    _MODEL = None
 
 
 def _idf_table(searcher: Searcher) -> dict[str, float]:

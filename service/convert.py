@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from indexer.models import Chunk, Document
-from service.schemas import Citation, DocumentInfo, DocumentSummary, Passage, Span
+from service.schemas import (
+    Citation,
+    ComparisonEntry,
+    DocumentInfo,
+    DocumentSummary,
+    Passage,
+    Span,
+)
 
 if TYPE_CHECKING:
-    from search.answer import Sentence
+    from search.answer import ComparisonRow
+    from search.units import Unit
 
 
 def file_url(doc_id: str) -> str:
@@ -66,12 +74,24 @@ def passage(
     )
 
 
-def citation(n: int, sentence: Sentence, doc: Document) -> Citation:
-    """Marker [n] of an answer: the verbatim sentence and where it stands."""
-    chunk = sentence.hit.chunk
+def comparison_entry(row: ComparisonRow, doc: Document, marker: dict[int, int]) -> ComparisonEntry:
+    """One report's row of a comparison: its answer and the marker of its citation."""
+    unit = row.unit
+    return ComparisonEntry(
+        document=document_info(doc),
+        answer=unit.answer_text() if unit is not None else None,
+        citation=marker.get(id(unit)) if unit is not None else None,
+        confidence=round(row.confidence, 4),
+    )
+
+
+def citation(n: int, unit: Unit, doc: Document) -> Citation:
+    """Marker [n] of an answer: the verbatim unit (with its table's header row) and where
+    it stands."""
+    chunk = unit.hit.chunk
     return Citation(
         n=n,
-        quote=sentence.text,
+        quote=unit.quote(),
         passage_id=chunk.id,
         document=document_info(doc),
         section=list(chunk.section),

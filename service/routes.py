@@ -88,23 +88,31 @@ def ask(body: AskRequest, searcher: SearcherDep, answerer: AnswererDep) -> AskRe
     filters = _filters(searcher, body.filters)
     qvec = searcher.embed(body.question)
     hits, _ = searcher.search(body.question, body.k, filters, "hybrid", query_vector=qvec)
-    result = answerer.answer(body.question, hits, qvec)
+    result = answerer.answer(body.question, hits, qvec, filters)
     docs = searcher.index.documents
-    citations = []
-    if result.answered:
-        citations = [
-            convert.citation(n, s, docs[s.hit.chunk.doc_id])
-            for n, s in enumerate(result.sentences, start=1)
+    units = result.units if result.answered else []
+    citations = [
+        convert.citation(n, u, docs[u.hit.chunk.doc_id]) for n, u in enumerate(units, start=1)
+    ]
+    answer = " ".join(f"{u.answer_text()} [{n}]" for n, u in enumerate(units, start=1)) or None
+    comparison = None
+    if result.comparison:
+        marker = {id(u): n for n, u in enumerate(units, start=1)}
+        comparison = [
+            convert.comparison_entry(r, docs[r.doc_id], marker) for r in result.comparison
         ]
-    answer = " ".join(f"{c.quote} [{c.n}]" for c in citations) or None
     return AskResponse(
         question=body.question,
-        answered=result.answered and answer is not None,
+        answered=answer is not None,
         answer=answer,
         message=None if answer else result.message,
         citations=citations,
         passages=_passages(searcher, hits, body.question),
         took_ms=round((time.perf_counter() - t0) * 1000, 2),
+        confidence=round(result.confidence, 4),
+        uncertain=answer is not None and result.confidence < answerer.model.uncertain,
+        answer_type=result.answer_type,
+        comparison=comparison,
     )
 
 

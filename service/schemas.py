@@ -136,6 +136,15 @@ class Citation(BaseModel):
     page: int | None = None
 
 
+class ComparisonEntry(BaseModel):
+    """One report's row of a comparison answer."""
+
+    document: DocumentInfo
+    answer: str | None = Field(description="The report's answer, or None when it gives none.")
+    citation: int | None = Field(None, description="Marker n of the citation it quotes.")
+    confidence: float
+
+
 class AskResponse(BaseModel):
     question: str
     answered: bool
@@ -144,6 +153,20 @@ class AskResponse(BaseModel):
     citations: list[Citation]
     passages: list[Passage]
     took_ms: float
+    confidence: float = Field(
+        0.0, description="The reader's probability (0–1) that the answer answers the question."
+    )
+    uncertain: bool = Field(
+        False, description="An answer below the reader's second threshold: check the source."
+    )
+    answer_type: str = Field(
+        "other",
+        description="What the question asks for: amount, percentage, date, person, "
+        "organisation, list, reason, status or other.",
+    )
+    comparison: list[ComparisonEntry] | None = Field(
+        None, description="For a comparison question: one row per report in scope."
+    )
 
 
 class DocumentSummary(DocumentInfo):

@@ -30,14 +30,32 @@ def report_lines() -> dict[str, list[str]]:
     }
 
 
-def test_at_least_80_questions() -> None:
-    assert len(QUESTIONS) >= 80
+def test_at_least_250_questions_with_the_hard_kinds() -> None:
+    counts = Counter(q.type for q in QUESTIONS)
+    assert len(QUESTIONS) >= 250
+    assert counts["unanswerable"] >= 60
+    assert counts["comparison"] >= 30
+    assert counts["table"] >= 40
+
+
+def test_most_answerable_questions_carry_a_value() -> None:
+    answerable = [q for q in QUESTIONS if q.answerable and q.type != "comparison"]
+    with_value = [q for q in answerable if q.value]
+    assert len(with_value) / len(answerable) >= 0.6
+
+
+def test_values_are_printed_in_their_reports(reports: dict[str, str]) -> None:
+    for q in QUESTIONS:
+        if q.value:
+            assert any(fold_whitespace(q.value) in reports[d] for d in q.doc_ids), q.id
+        for doc_id, value in (q.values or {}).items():
+            assert fold_whitespace(value) in reports[doc_id], (q.id, doc_id)
 
 
 def test_ids_and_questions_unique() -> None:
     ids = [q.id for q in QUESTIONS]
     assert len(set(ids)) == len(ids)
-    assert all(re.fullmatch(r"q\d{3}", i) for i in ids)
+    assert all(re.fullmatch(r"q\d{3,4}", i) for i in ids)
     assert len({q.question for q in QUESTIONS}) == len(QUESTIONS)
 
 

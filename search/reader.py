@@ -1,0 +1,199 @@
+"""The learned reader: how likely each answer unit of the top passages answers a question.
+
+A logistic regression over a few features of (question, unit) pairs, trained on the eval
+set's dev split (`rapportsok eval --train-reader`), where a unit that contains a question's
+value (or evidence) is a positive. Its probability is calibrated, so the best unit's
+probability is the answer's confidence and one threshold chosen on dev decides when /ask
+abstains. The model is a small JSON file beside this module: feature names, scaler,
+weights, thresholds and the hash of the training data. Scoring needs numpy only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from search.question import QuestionInfo, holds_type
+from search.units import Unit
+
+if TYPE_CHECKING:
+    from search.retrieval import Searcher
+
+MODEL_PATH = Path(__file__).with_name("reader_model.json")
+FEATURES = (
+    "coverage",
+    "label_coverage",
+    "column_match",
+    "year_match",
+    "section_coverage",
+    "holds_type",
+    "quantity_question",
+    "holds_quantity",
+    "rank_inv",
+    "score_rel",
+    "cosine",
+    "support",
+    "kind_sentence",
+    "kind_item",
+    "kind_row",
+    "kind_cell",
+    "log_words",
+    "has_number",
+    "english",
+)
+_QUANTITY_TYPES = ("amount", "percentage", "date")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the features need of the question, computed once per question."""
+
+    weights: dict[str, float]  # the question's analyzer terms and their IDF
+    info: QuestionInfo
+    support: float
+    english: bool
+    top_score: float
+    cosines: dict[str, float]  # passage id → cosine with the question
+
+
+def features(unit: Unit, ctx: Context, searcher: Searcher) -> list[float]:
+    """The feature vector of one unit, in the order of `FEATURES`."""
+    total = sum(ctx.weights.values()) or 1.0
+    analyzer = searcher.analyzer
+
+    def share(text: str) -> float:
+        found: set[str] = set()
+        for _, _, terms in analyzer.spans(text):
+            found |= terms
+        return sum(w for t, w in ctx.weights.items() if t in found) / total
+
+    text = unit.answer_text()
+    column = unit.column or (unit.header or "")
+    years = ctx.info.years
+    year_match = 0.5 if not years else float(any(y in text or y in column for y in years))
+    column_share = share(unit.column) if unit.kind == "cell" else 0.0
+    column_match = max(column_share, float(bool(years) and any(y in unit.column for y in years)))
+    quantity = float(ctx.info.answer_type in _QUANTITY_TYPES)
+    holds = holds_type(unit.value if unit.kind == "cell" else text, ctx.info.answer_type)
+    chunk = unit.hit.chunk
+    return [
+        share(text),
+        share(unit.label) if unit.label else 0.0,
+        column_match,
+        year_match,
+        share(" ".join(chunk.section)),
+        holds,
+        quantity,
+        holds * quantity,
+        1.0 / unit.hit.rank,
+        max(unit.hit.score, 0.0) / ctx.top_score if ctx.top_score > 0 else 0.0,
+        ctx.cosines.get(chunk.id, 0.0),
+        ctx.support,
+        float(unit.kind == "sentence"),
+        float(unit.kind == "item"),
+        float(unit.kind == "row"),
+        float(unit.kind == "cell"),
+        math.log1p(len(text.split())),
+        float(any(ch.isdigit() for ch in unit.value)),
+        float(ctx.english),
+    ]
+
+
+class ReaderModel:
+    """A fitted logistic regression: `probability(rows)` for feature rows."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        if list(data["features"]) != list(FEATURES):
+            raise ValueError(
+                "the reader model was trained on other features; retrain it "
+                "with `rapportsok eval --train-reader`"
+            )
+        self.data = data
+        self.threshold = float(data["threshold"])
+        self.uncertain = float(data["uncertain"])
+
+        gate = data.get("answerable")
+        self.gate = _Logistic(gate) if gate else None
+
+    def probability(self, rows: Sequence[Sequence[float]]) -> np.ndarray:
+        """P(the unit answers the question) for each feature row."""
+        return _Logistic(self.data).probability(rows)
+
+    def answerable(self, best: Sequence[float], best_p: float) -> float:
+        """P(the reports answer the question at all), from the best unit's features and
+        probability (the question-level gate; the unit probability when there is none)."""
+        if self.gate is None:
+            return best_p
+        return float(self.gate.probability([[best_p, *best]])[0])
+
+    @classmethod
+    def untrained(cls) -> ReaderModel:
+        """Every unit equally likely (0.5): what training starts from."""
+        n = len(FEATURES)
+        return cls(
+            {
+                "features": list(FEATURES),
+                "mean": [0.0] * n,
+                "scale": [1.0] * n,
+                "coef": [0.0] * n,
+                "intercept": 0.0,
+                "threshold": 0.5,
+                "uncertain": 0.5,
+            }
+        )
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> ReaderModel:
+        """The packaged model (or another file written by `fit`)."""
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+
+class _Logistic:
+    """A standardised logistic regression read from its JSON form."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.mean = np.asarray(data["mean"], dtype=np.float64)
+        self.scale = np.asarray(data["scale"], dtype=np.float64)
+        self.coef = np.asarray(data["coef"], dtype=np.float64)
+        self.intercept = float(data["intercept"])
+
+    def probability(self, rows: Sequence[Sequence[float]]) -> np.ndarray:
+        if not rows:
+            return np.zeros(0)
+        x = (np.asarray(rows, dtype=np.float64) - self.mean) / self.scale
+        return 1.0 / (1.0 + np.exp(-(x @ self.coef + self.intercept)))
+
+
+def fit_logistic(rows: list[list[float]], labels: list[int]) -> dict[str, Any]:
+    """A standardised logistic regression (scikit-learn, training only) as JSON."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.asarray(rows, dtype=np.float64)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    model = LogisticRegression(C=1.0, max_iter=2000)
+    model.fit((x - mean) / scale, np.asarray(labels))
+    return {
+        "mean": mean.round(6).tolist(),
+        "scale": scale.round(6).tolist(),
+        "coef": model.coef_[0].round(6).tolist(),
+        "intercept": round(float(model.intercept_[0]), 6),
+    }
+
+
+def fit(rows: list[list[float]], labels: list[int], data_hash: str) -> dict[str, Any]:
+    """Fit the unit model and return its JSON form; the caller adds the question-level gate
+    and the thresholds on the dev split."""
+    return {
+        "features": list(FEATURES),
+        **fit_logistic(rows, labels),
+        "threshold": 0.5,
+        "uncertain": 0.5,
+        "training": {"units": len(labels), "positives": int(sum(labels)), "data_sha256": data_hash},
+    }

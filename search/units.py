@@ -1,0 +1,166 @@
+"""Answer units: the pieces of a passage an answer can be.
+
+Sentences of prose (lines broken inside a sentence are one sentence; abbreviations such as
+"enl." or "t.o.m." do not end one), list items, table rows, and table cells with their row
+label and column header. A header row, a rule line, a photo credit or a lone heading is
+never a unit. Every unit is a verbatim span of the passage's text (`start`, `end`); a cell
+also names its cell's span and the header it stands under.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from rapportsok.text import (
+    CAPTION,
+    cell_texts,
+    is_figure,
+    is_header_row,
+    is_rule_line,
+    is_table_line,
+    plain_cell,
+    sentence_breaks,
+    strip_span,
+    table_cells,
+)
+
+if TYPE_CHECKING:
+    from indexer.models import Hit
+
+UnitKind = Literal["sentence", "item", "row", "cell"]
+_LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
+_MD_HEADING = re.compile(r"^\s*#{1,6}\s")
+_MIN_SENTENCE_WORDS = 4  # shorter prose is a heading, a label or a signature line
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A verbatim span `hit.chunk.text[start:end]` that may answer a question.
+
+    For a `cell`, `cell` is the cell's span, `label` the row's first cell and `column` the
+    header cell above it; for a `row`, `header` is the table's header row (text or None).
+    """
+
+    hit: Hit
+    start: int
+    end: int
+    kind: UnitKind
+    label: str = ""
+    column: str = ""
+    header: str | None = None
+    cell: tuple[int, int] | None = None
+
+    @property
+    def text(self) -> str:
+        """The unit's verbatim text (a sentence broken over lines keeps its line breaks)."""
+        return self.hit.chunk.text[self.start : self.end]
+
+    @property
+    def value(self) -> str:
+        """A cell's content; the whole text for other units."""
+        if self.cell is None:
+            return self.text
+        return plain_cell(self.hit.chunk.text[self.cell[0] : self.cell[1]])
+
+    def answer_text(self) -> str:
+        """What the answer says: a cell with its row label and column header
+        ("Sjukfrånvaro samtliga kommunanställda, 2021 jan-juni: 6,4 %"), a row with every
+        column header, a sentence as it stands. Every word is the report's own."""
+        if self.kind == "cell":
+            return f"{self.label}, {self.column}: {self.value}"
+        if self.kind == "row":
+            cells = cell_texts(self.hit.chunk.text[self.start : self.end])
+            heads = cell_texts(self.header) if self.header else []
+            if len(heads) == len(cells) and len(cells) > 1:
+                pairs = [f"{h}: {c}" for h, c in zip(heads[1:], cells[1:], strict=True) if c]
+                return f"{cells[0]}: {', '.join(pairs)}" if pairs else cells[0]
+            return " | ".join(c for c in cells if c)
+        return " ".join(self.text.split())
+
+    def quote(self) -> str:
+        """The citation's quote, verbatim: the unit, and for a table unit its header row on
+        the line above, so a reader can check which column a figure stands in."""
+        if self.kind in ("row", "cell") and self.header:
+            return f"{self.header}\n{self.text}"
+        return self.text
+
+
+def units(hit: Hit) -> list[Unit]:
+    """Every answer unit of a passage, in text order."""
+    text = hit.chunk.text
+    out: list[Unit] = []
+    header: str | None = hit.chunk.table_header
+    para: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        if para:
+            out.extend(_sentences(hit, para[0][0], para[-1][1]))
+            para.clear()
+
+    pos = 0
+    in_table = False
+    for line in text.split("\n"):
+        s, e = pos, pos + len(line)
+        pos = e + 1
+        stripped = line.strip()
+        if is_table_line(line):
+            flush()
+            if is_rule_line(line):
+                continue
+            cells = cell_texts(line)
+            if not in_table and is_header_row(cells):
+                header = line
+            elif is_header_row(cells) and not any(is_figure(c) for c in cells[1:]):
+                header = line  # a new header row inside the passage
+            else:
+                out.extend(_table_units(hit, s, e, header))
+            in_table = True
+            continue
+        if in_table:
+            in_table = False
+            header = None  # a header belongs to its own table only
+        if not stripped or CAPTION.match(line) or _MD_HEADING.match(line):
+            flush()
+            continue
+        if _LIST_ITEM.match(line):
+            flush()
+        para.append((s, e))
+    flush()
+    return out
+
+
+def _sentences(hit: Hit, start: int, end: int) -> list[Unit]:
+    text = hit.chunk.text
+    kind: UnitKind = "item" if _LIST_ITEM.match(text[start:end]) else "sentence"
+    spans, cut = [], start
+    for m in sentence_breaks(text, start, end):
+        spans.append((cut, m.start()))
+        cut = m.end()
+    spans.append((cut, end))
+    out = []
+    for s, e in spans:
+        s, e = strip_span(text, s, e)
+        words = text[s:e].split()
+        if len(words) < _MIN_SENTENCE_WORDS and not (kind == "item" and len(words) >= 2):
+            continue
+        out.append(Unit(hit, s, e, kind))
+    return out
+
+
+def _table_units(hit: Hit, start: int, end: int, header: str | None) -> list[Unit]:
+    """A data row, and each of its filled cells (after the label) under its header."""
+    text = hit.chunk.text
+    cells = table_cells(text, start, end)
+    if not cells or not any(text[s:e].strip() for s, e in cells):
+        return []
+    label = plain_cell(text[cells[0][0] : cells[0][1]])
+    out = [Unit(hit, start, end, "row", label=label, header=header)]
+    heads = cell_texts(header) if header else []
+    if len(heads) != len(cells) or not label:
+        return out
+    for i, (s, e) in enumerate(cells[1:], start=1):
+        if plain_cell(text[s:e]) and heads[i]:
+            out.append(Unit(hit, start, end, "cell", label, heads[i], header, (s, e)))
+    return out
