@@ -66,6 +66,11 @@ _LETTER = re.compile(r"[^\W\d_]")
 _TOC_ENTRY = re.compile(r"(?:\.\s*){4,}\d+$")  # "Ekonomi ........ 12" is no heading
 
 
+def _font_size(size: float) -> float:
+    """A font size rounded to half a point: the same style renders at 11.98 and 12.02."""
+    return round(size * 2) / 2
+
+
 @dataclass(frozen=True)
 class _Line:
     text: str
@@ -214,7 +219,7 @@ def _read_page(page: Any, stats: _Stats) -> _Page:
         sizes = [w["size"] for w in line_words for _ in w["text"]]
         bold = all(_BOLD_FONT.search(w["fontname"]) for w in line_words)
         size = float(statistics.median(sizes))
-        stats.sizes[round(size * 2) / 2] += len(sizes)
+        stats.sizes[_font_size(size)] += len(sizes)
         result.lines.append(
             _Line(
                 text=text,
@@ -304,7 +309,7 @@ def _assemble(pages: list[_Page], stats: _Stats) -> Source:
         for p, page in enumerate(pages)
     ]
     large_sizes = sorted(
-        {round(line.size * 2) / 2 for lines in kept for line in lines if _is_large(line, body)},
+        {_font_size(line.size) for lines in kept for line in lines if _is_large(line, body)},
         reverse=True,
     )
     size_level = {size: level for level, size in enumerate(large_sizes, start=1)}
@@ -312,7 +317,7 @@ def _assemble(pages: list[_Page], stats: _Stats) -> Source:
 
     def level_of(line: _Line) -> int | None:
         if _is_large(line, body):
-            return size_level[round(line.size * 2) / 2]
+            return size_level[_font_size(line.size)]
         if _is_bold_heading(line, body):
             return bold_level
         return None

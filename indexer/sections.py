@@ -70,6 +70,9 @@ _CONTINUES = frozenset(
 )
 _MAX_HEADING_CHARS = 120
 _MAX_NUMBERED_HEADING_CHARS = 220
+_MAX_HEADING_WORDS = 14  # longer unnumbered lines read as sentences
+# The body starts at the first paragraph this long: the title page has only short lines.
+_MIN_BODY_PARAGRAPH_CHARS = 150
 
 
 def clean_heading(text: str) -> str:
@@ -93,7 +96,7 @@ def _looks_like_heading(text: str) -> bool:
         return False
     numbered = bool(_FAMILY.match(title))
     limit = _MAX_NUMBERED_HEADING_CHARS if numbered else _MAX_HEADING_CHARS
-    if len(title) > limit or (not numbered and len(title.split()) > 14):
+    if len(title) > limit or (not numbered and len(title.split()) > _MAX_HEADING_WORDS):
         return False
     if not (title[0].isupper() or title[0].isdigit()) or title.replace(" ", "").isdigit():
         return False
@@ -297,7 +300,11 @@ def _drop_title_page(blocks: list[Block], text: str, plain: bool) -> list[Block]
         )
         if toc_at is None:
             first_long = next(
-                (i for i, b in enumerate(blocks) if b.type == "text" and b.end - b.start >= 150),
+                (
+                    i
+                    for i, b in enumerate(blocks)
+                    if b.type == "text" and b.end - b.start >= _MIN_BODY_PARAGRAPH_CHARS
+                ),
                 len(blocks),
             )
             end = first_long
