@@ -33,8 +33,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
         "percentage",
         re.compile(
             r"\b(hur (stor|hog) (andel|procent)|vilken andel|hur manga procent|andel|procent|"
-            r"what (share|percentage|proportion)|how many percent|sjukfranvaro|sick ?leave|"
-            r"valdeltagande|turnout)\b"
+            r"what (share|percentage|proportion)|how many percent|sjukfranvaro\w*|sick ?leave|"
+            r"valdeltagande\w*|turnout)\b"
         ),
     ),
     (

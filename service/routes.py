@@ -8,7 +8,9 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
 
+from indexer.models import Hit
 from search.retrieval import Searcher, SearchFilters
+from search.units import Unit
 from service import convert
 from service.deps import AnswererDep, SearcherDep, ServicesDep, no_index_detail
 from service.schemas import (
@@ -107,13 +109,25 @@ def ask(body: AskRequest, searcher: SearcherDep, answerer: AnswererDep) -> AskRe
         answer=answer,
         message=None if answer else result.message,
         citations=citations,
-        passages=_passages(searcher, hits, body.question),
+        passages=_passages(searcher, [*hits, *_cited_elsewhere(hits, units)], body.question),
         took_ms=round((time.perf_counter() - t0) * 1000, 2),
         confidence=round(result.confidence, 4),
         uncertain=answer is not None and result.confidence < answerer.model.uncertain,
         answer_type=result.answer_type,
         comparison=comparison,
     )
+
+
+def _cited_elsewhere(hits: list[Hit], units: list[Unit]) -> list[Hit]:
+    """Passages an answer cites that are not among `hits` (a comparison searches each
+    report on its own), so that every citation's passage is in the response."""
+    seen = {h.chunk.id for h in hits}
+    extra = []
+    for u in units:
+        if u.hit.chunk.id not in seen:
+            seen.add(u.hit.chunk.id)
+            extra.append(u.hit)
+    return extra
 
 
 @router.get(
