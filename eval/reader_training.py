@@ -5,8 +5,8 @@ Each dev question is searched like /ask (hybrid, 5 passages); every answer unit 
 passages becomes a row of features. A unit is a positive when it comes from a passage that
 holds the question's evidence and its answer text holds the question's `value` (or, for
 questions without one, its quote holds or is part of the evidence). Unanswerable questions
-give only negatives. The threshold is the one that best separates the dev questions the
-best unit answers from the unanswerable ones (most right decisions; ties to the lower).
+give only negatives. The threshold has the best balanced accuracy between answering
+answerable and abstaining on unanswerable dev questions, on out-of-fold probabilities.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from search.units import Unit
 
 ASK_K = 5  # passages /ask answers from by default
+FOLDS = 5  # out-of-fold probabilities for choosing the threshold
 
 
 def is_positive(q: Question, unit: Unit) -> bool:
@@ -70,29 +71,60 @@ def choose_threshold(probs: dict[str, float], answerable: dict[str, bool]) -> fl
     return max(sorted(set(probs.values()) | {0.0}), key=lambda t: (balanced(t), -t))
 
 
-def train(answerer: Answerer, questions: list[Question], out: Path) -> dict[str, Any]:
-    """Fit on `questions` (the dev split), set the thresholds, write the model to `out`."""
+def _fit_both(
+    rows: list[tuple[str, list[float], int]], answerable: dict[str, bool], data_hash: str
+) -> dict[str, Any]:
+    """The unit model fitted on `rows`, and the gate fitted on each question's best unit."""
     from search.reader import ReaderModel, fit, fit_logistic
 
-    rows = training_rows(answerer, questions)
-    data = json.dumps([(qid, r, y) for qid, r, y in rows]).encode()
-    model = fit([r for _, r, _ in rows], [y for _, _, y in rows], hashlib.sha256(data).hexdigest())
-    probs = ReaderModel(model).probability([r for _, r, _ in rows])
-    best: dict[str, tuple[float, list[float]]] = {}
-    for (qid, row, _), p in zip(rows, probs, strict=True):
-        if qid not in best or p > best[qid][0]:
-            best[qid] = (float(p), row)
-    answerable = {q.id: q.answerable for q in questions}
-    # The gate: does the best unit's question get an answer from the reports at all?
+    model = fit([r for _, r, _ in rows], [y for _, _, y in rows], data_hash)
+    best = _best_units(ReaderModel(model), rows)
     ids = sorted(best)
     model["answerable"] = fit_logistic(
         [[best[i][0], *best[i][1]] for i in ids], [int(answerable[i]) for i in ids]
     )
-    gated = ReaderModel(model)
-    gate = {i: gated.answerable(best[i][1], best[i][0]) for i in ids}
-    model["threshold"] = round(choose_threshold(gate, answerable), 4)
+    return model
+
+
+def _best_units(
+    model: Any, rows: list[tuple[str, list[float], int]]
+) -> dict[str, tuple[float, list[float]]]:
+    probs = model.probability([r for _, r, _ in rows])
+    best: dict[str, tuple[float, list[float]]] = {}
+    for (qid, row, _), p in zip(rows, probs, strict=True):
+        if qid not in best or p > best[qid][0]:
+            best[qid] = (float(p), row)
+    return best
+
+
+def out_of_fold(
+    rows: list[tuple[str, list[float], int]], answerable: dict[str, bool], folds: int = FOLDS
+) -> dict[str, float]:
+    """Each question's gate probability from models fitted without it (questions dealt to
+    `folds` folds in id order), so the threshold is chosen on probabilities as the model
+    will give them to questions it has not seen."""
+    from search.reader import ReaderModel
+
+    ids = sorted({qid for qid, _, _ in rows})
+    out: dict[str, float] = {}
+    for k in range(folds):
+        held = set(ids[k::folds])
+        model = ReaderModel(_fit_both([r for r in rows if r[0] not in held], answerable, ""))
+        for qid, (p, row) in _best_units(model, [r for r in rows if r[0] in held]).items():
+            out[qid] = model.answerable(row, p)
+    return out
+
+
+def train(answerer: Answerer, questions: list[Question], out: Path) -> dict[str, Any]:
+    """Fit on `questions` (the dev split), choose the threshold on out-of-fold
+    probabilities, write the model to `out`."""
+    rows = training_rows(answerer, questions)
+    answerable = {q.id: q.answerable for q in questions}
+    data = json.dumps([(qid, r, y) for qid, r, y in rows]).encode()
+    model = _fit_both(rows, answerable, hashlib.sha256(data).hexdigest())
+    model["threshold"] = round(choose_threshold(out_of_fold(rows, answerable), answerable), 4)
     # Below this an answer is shown as uncertain: less likely right than wrong.
     model["uncertain"] = round(max(model["threshold"], 0.5), 4)
-    model["training"]["questions"] = len(best)
+    model["training"]["questions"] = len(answerable)
     out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     return model

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rapportsok.text import YEAR
+from search.compare import ComparisonRow, missing, verdict
 from search.query import fold, is_english
 from search.question import analyse
 from search.reader import Context, ReaderModel, features
@@ -48,15 +49,6 @@ GENERIC_TERMS = frozenset(
 
 
 @dataclass(frozen=True)
-class ComparisonRow:
-    """One report's answer to a comparison: its best unit, or None when it gives none."""
-
-    doc_id: str
-    unit: Unit | None
-    confidence: float
-
-
-@dataclass(frozen=True)
 class Answer:
     """The chosen units (in answer order) and whether they are good enough to show."""
 
@@ -67,6 +59,8 @@ class Answer:
     support: float = 1.0
     answer_type: str = "other"
     comparison: list[ComparisonRow] = field(default_factory=list)
+    verdict: str | None = None  # "Högst: Timrå (6,4 %)." when the figures are comparable
+    missing: str | None = None  # "Ingen uppgift i rapporten från Krokom."
 
 
 def elsewhere_message(named: Sequence[str], indexed: Sequence[str]) -> str:
@@ -90,7 +84,7 @@ class Answerer:
         searcher: Searcher,
         model: ReaderModel | None = None,
         max_units: int = 2,
-        keep_ratio: float = 0.8,
+        keep_ratio: float = 0.5,
         threshold: float | None = None,
     ) -> None:
         self.searcher = searcher
@@ -114,8 +108,10 @@ class Answerer:
     def context(self, question: str, hits: Sequence[Hit], qvec: np.ndarray) -> Context:
         """What the reader's features need of the question and its passages."""
         info = self.searcher.understand(question)
-        terms = set(self.searcher.query_terms(question))
         english = is_english(question)
+        fixed = self.searcher.correct(question)
+        question = fixed.query if fixed else question  # typos would hide the subject words
+        terms = set(self.searcher.query_terms(question))
         index = self.searcher.index
         rows = [index.by_id[h.chunk.id] for h in hits if h.chunk.id in index.by_id]
         cosines = dict(
@@ -127,6 +123,7 @@ class Answerer:
         )
         return Context(
             weights={t: self.idf(t) for t in terms},
+            content=self.content_words(question),
             info=analyse(question, len(info.municipalities)),
             support=1.0 if english else self.support(question, hits),
             english=english,
@@ -139,8 +136,14 @@ class Answerer:
     ) -> list[tuple[float, Unit, list[float]]]:
         """Every unit of `hits` with the reader's probability and features, best first."""
         ctx = ctx or self.context(question, hits, qvec)
-        found = [u for h in hits for u in units(h)]
-        rows = [features(u, ctx, self.searcher) for u in found]
+        found: list[Unit] = []
+        rows: list[list[float]] = []
+        for h in hits:
+            of_hit = units(h)
+            last = max(len(of_hit) - 1, 1)
+            for i, u in enumerate(of_hit):
+                found.append(u)
+                rows.append(features(u, ctx, self.searcher, i / last))
         probs = self.model.probability(rows)
         scored = [(float(p), u, r) for p, u, r in zip(probs, found, rows, strict=True)]
         scored.sort(key=lambda t: (-t[0], t[1].hit.rank, t[1].start))
@@ -211,7 +214,18 @@ class Answerer:
         units_ = [r.unit for r in answered_rows if r.unit is not None]
         if not units_:
             return Answer(False, [], confidence, NO_ANSWER, ctx.support, ctx.info.answer_type, rows)
-        return Answer(True, units_, confidence, None, ctx.support, ctx.info.answer_type, rows)
+        names = {d: docs[d].municipality or docs[d].title for d in scope}
+        return Answer(
+            True,
+            units_,
+            confidence,
+            None,
+            ctx.support,
+            ctx.info.answer_type,
+            rows,
+            verdict(question, rows, names),
+            missing(rows, names),
+        )
 
     def content_words(self, question: str) -> list[tuple[frozenset[str], float]]:
         """The question's subject words: (analyzer terms, IDF weight) of each word that is

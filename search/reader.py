@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 MODEL_PATH = Path(__file__).with_name("reader_model.json")
 FEATURES = (
     "coverage",
+    "content_coverage",
+    "content_matched",
+    "passage_content_coverage",
     "label_coverage",
     "column_match",
     "year_match",
@@ -35,6 +39,9 @@ FEATURES = (
     "holds_type",
     "quantity_question",
     "holds_quantity",
+    "number_near_match",
+    "first_match_at",
+    "position",
     "rank_inv",
     "score_rel",
     "cosine",
@@ -43,11 +50,16 @@ FEATURES = (
     "kind_item",
     "kind_row",
     "kind_cell",
+    "cell_quantity",
     "log_words",
     "has_number",
+    "capitalised",
     "english",
 )
 _QUANTITY_TYPES = ("amount", "percentage", "date")
+_NEAR_CHARS = 60  # a figure this close to a matched word is likely the one asked for
+_DIGIT = re.compile(r"\d")
+_CAPITALISED = re.compile(r"(?<=\s)[A-ZÅÄÖ][a-zåäöé]+")
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,7 @@ class Context:
     """What the features need of the question, computed once per question."""
 
     weights: dict[str, float]  # the question's analyzer terms and their IDF
+    content: list[tuple[frozenset[str], float]]  # its content words: terms and IDF weight
     info: QuestionInfo
     support: float
     english: bool
@@ -62,35 +75,57 @@ class Context:
     cosines: dict[str, float]  # passage id → cosine with the question
 
 
-def features(unit: Unit, ctx: Context, searcher: Searcher) -> list[float]:
-    """The feature vector of one unit, in the order of `FEATURES`."""
+def features(unit: Unit, ctx: Context, searcher: Searcher, position: float = 0.0) -> list[float]:
+    """The feature vector of one unit, in the order of `FEATURES`; `position` is the
+    unit's place in its passage (0 first, 1 last)."""
     total = sum(ctx.weights.values()) or 1.0
-    analyzer = searcher.analyzer
+    content_total = sum(w for _, w in ctx.content) or 1.0
+    spans_of = searcher.spans
 
-    def share(text: str) -> float:
+    def terms_of(text: str) -> set[str]:
         found: set[str] = set()
-        for _, _, terms in analyzer.spans(text):
+        for _, _, terms in spans_of(text):
             found |= terms
+        return found
+
+    def share(found: set[str]) -> float:
         return sum(w for t, w in ctx.weights.items() if t in found) / total
 
+    def content_share(found: set[str]) -> float:
+        return sum(w for terms, w in ctx.content if terms & found) / content_total
+
     text = unit.answer_text()
+    spans = spans_of(text)
+    found = set().union(*(t for _, _, t in spans)) if spans else set()
+    content_terms = frozenset().union(*(t for t, _ in ctx.content)) if ctx.content else set()
+    matched = [(s, e) for s, e, t in spans if t & content_terms]
+    digits = [m.start() for m in _DIGIT.finditer(text)]
+    near = any(
+        abs(d - s) <= _NEAR_CHARS or abs(d - e) <= _NEAR_CHARS for s, e in matched for d in digits
+    )
     column = unit.column or (unit.header or "")
     years = ctx.info.years
     year_match = 0.5 if not years else float(any(y in text or y in column for y in years))
-    column_share = share(unit.column) if unit.kind == "cell" else 0.0
+    column_share = share(terms_of(unit.column)) if unit.kind == "cell" else 0.0
     column_match = max(column_share, float(bool(years) and any(y in unit.column for y in years)))
     quantity = float(ctx.info.answer_type in _QUANTITY_TYPES)
     holds = holds_type(unit.value if unit.kind == "cell" else text, ctx.info.answer_type)
     chunk = unit.hit.chunk
     return [
-        share(text),
-        share(unit.label) if unit.label else 0.0,
+        share(found),
+        content_share(found),
+        float(sum(1 for terms, _ in ctx.content if terms & found)),
+        content_share(terms_of(chunk.indexed_text)),
+        share(terms_of(unit.label)) if unit.label else 0.0,
         column_match,
         year_match,
-        share(" ".join(chunk.section)),
+        share(terms_of(" ".join(chunk.section))),
         holds,
         quantity,
         holds * quantity,
+        float(near),
+        matched[0][0] / max(len(text), 1) if matched else 1.0,
+        position,
         1.0 / unit.hit.rank,
         max(unit.hit.score, 0.0) / ctx.top_score if ctx.top_score > 0 else 0.0,
         ctx.cosines.get(chunk.id, 0.0),
@@ -99,8 +134,10 @@ def features(unit: Unit, ctx: Context, searcher: Searcher) -> list[float]:
         float(unit.kind == "item"),
         float(unit.kind == "row"),
         float(unit.kind == "cell"),
+        float(unit.kind == "cell") * quantity,
         math.log1p(len(text.split())),
         float(any(ch.isdigit() for ch in unit.value)),
+        float(bool(_CAPITALISED.search(text))),
         float(ctx.english),
     ]
 

@@ -19,7 +19,8 @@ import numpy as np
 
 from indexer.errors import UnknownFilterValue
 from indexer.models import Hit
-from search.query import QueryInfo, QueryReader, fold
+from search.query import QueryInfo, QueryReader, fold, is_english
+from search.typos import Correction, TypoCorrector
 
 if TYPE_CHECKING:
     from indexer.analyzer import SwedishAnalyzer
@@ -110,7 +111,7 @@ class Searcher:
         self.encoder = encoder
         self.analyzer = analyzer
         # A passage's words and their terms do not depend on the query: analyse each once.
-        self._spans = lru_cache(maxsize=4096)(analyzer.spans)
+        self._spans = lru_cache(maxsize=16384)(analyzer.spans)
         self.fusion = fusion or FusionConfig()
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -122,6 +123,7 @@ class Searcher:
             d: np.flatnonzero(self._doc_of_row == i) for i, d in enumerate(self.doc_ids)
         }
         self._vocab: dict[str, int] = dict(getattr(index.bm25, "vocab_dict", {}) or {})
+        self.typos = TypoCorrector(self._vocab, self.spans)
         self.query_reader = QueryReader(
             d.municipality for d in index.documents.values() if d.municipality
         )
@@ -129,6 +131,7 @@ class Searcher:
     def warm_up(self) -> None:
         """Run one search so first-call costs (bm25s, FAISS, caches) are not a user's."""
         self.search("kommunstyrelsens ekonomi", 5)
+        self.correct("kommunstyrelsens ekonomi")
 
     # ---- filters and query understanding -------------------------------------------------
 
@@ -176,6 +179,11 @@ class Searcher:
     def query_terms(self, query: str) -> list[str]:
         """The query's BM25 terms, as the analyzer makes them."""
         return self.analyzer.analyze(query)
+
+    def correct(self, query: str) -> Correction | None:
+        """The query with words unknown to the index replaced by close index terms (not for
+        English questions, whose words are unknown to the Swedish index anyway)."""
+        return None if is_english(query) else self.typos.correct(query)
 
     def embed(self, query: str) -> np.ndarray:
         """The query's vector, (dim,) float32, L2-normalised (recent queries are cached:
@@ -228,7 +236,9 @@ class Searcher:
                     dense = self._dense(qvec, rows, n_cand)
             if mode in ("hybrid", "lexical"):
                 with timings.measure("bm25"):
-                    lexical = self._lexical(self.query_terms(query), rows, n_cand)
+                    fixed = self.correct(query)
+                    lexical_query = fixed.query if fixed else query
+                    lexical = self._lexical(self.query_terms(lexical_query), rows, n_cand)
             with timings.measure("fusion"):
                 scores = self._combine(mode, dense, lexical, qvec)
                 scores = self._boost(scores, boosted, info.years)
@@ -318,6 +328,11 @@ class Searcher:
         return out
 
     # ---- highlights ----------------------------------------------------------------------
+
+    def spans(self, text: str) -> list[tuple[int, int, frozenset[str]]]:
+        """The analyzer's word spans of `text` with their terms (cached: passages and their
+        answer units are analysed again and again)."""
+        return self._spans(text)
 
     def highlights(self, text: str, query: str) -> list[tuple[int, int]]:
         """Offsets in `text` of the words whose analyzer terms meet the query's terms."""

@@ -15,7 +15,7 @@ from service.schemas import (
 )
 
 if TYPE_CHECKING:
-    from search.answer import ComparisonRow
+    from search.compare import ComparisonRow
     from search.units import Unit
 
 

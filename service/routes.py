@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
 
-from indexer.models import Hit
+from indexer.models import Document, Hit
 from search.retrieval import Searcher, SearchFilters
 from search.units import Unit
 from service import convert
@@ -75,8 +75,10 @@ def search(body: SearchRequest, searcher: SearcherDep) -> SearchResponse:
     t0 = time.perf_counter()
     filters = _filters(searcher, body.filters)
     hits, timings = searcher.search(body.query, body.k, filters, body.mode)
+    fixed = searcher.correct(body.query)
     return SearchResponse(
         query=body.query,
+        corrected_query=fixed.query if fixed else None,
         results=_passages(searcher, hits, body.query),
         took_ms=round((time.perf_counter() - t0) * 1000, 2),
         timings=timings.as_dict(),
@@ -96,15 +98,33 @@ def ask(body: AskRequest, searcher: SearcherDep, answerer: AnswererDep) -> AskRe
     citations = [
         convert.citation(n, u, docs[u.hit.chunk.doc_id]) for n, u in enumerate(units, start=1)
     ]
-    answer = " ".join(f"{u.answer_text()} [{n}]" for n, u in enumerate(units, start=1)) or None
+    if result.comparison:
+        # One line per report ("Timrå: … [2]"), then the reports without a figure and,
+        # when the figures are comparable, which is highest or lowest.
+        answer = (
+            "\n".join(
+                [
+                    f"{_place(docs[u.hit.chunk.doc_id])}: {u.answer_text()} [{n}]"
+                    for n, u in enumerate(units, start=1)
+                ]
+                + [x for x in (result.missing, result.verdict) if x]
+            )
+            if units
+            else None
+        )
+    else:
+        answer = " ".join(f"{u.answer_text()} [{n}]" for n, u in enumerate(units, start=1))
+    answer = answer or None
     comparison = None
     if result.comparison:
         marker = {id(u): n for n, u in enumerate(units, start=1)}
         comparison = [
             convert.comparison_entry(r, docs[r.doc_id], marker) for r in result.comparison
         ]
+    fixed = searcher.correct(body.question)
     return AskResponse(
         question=body.question,
+        corrected_query=fixed.query if fixed else None,
         answered=answer is not None,
         answer=answer,
         message=None if answer else result.message,
@@ -116,6 +136,10 @@ def ask(body: AskRequest, searcher: SearcherDep, answerer: AnswererDep) -> AskRe
         answer_type=result.answer_type,
         comparison=comparison,
     )
+
+
+def _place(doc: Document) -> str:
+    return doc.municipality or doc.title
 
 
 def _cited_elsewhere(hits: list[Hit], units: list[Unit]) -> list[Hit]:

@@ -118,6 +118,11 @@ class Passage(BaseModel):
 
 class SearchResponse(BaseModel):
     query: str
+    corrected_query: str | None = Field(
+        None,
+        description="The query with words unknown to the index corrected, when any "
+        "were (used for the lexical side).",
+    )
     took_ms: float
     results: list[Passage]
     timings: dict[str, float] | None = Field(
@@ -147,6 +152,9 @@ class ComparisonEntry(BaseModel):
 
 class AskResponse(BaseModel):
     question: str
+    corrected_query: str | None = Field(
+        None, description="The question with words unknown to the index corrected, if any."
+    )
     answered: bool
     answer: str | None = Field(description="Sentences from the reports with markers [n].")
     message: str | None = Field(None, description="Why there is no answer (Swedish).")

@@ -1,0 +1,79 @@
+"""Answer units: what of a passage can be an answer (fast tier, made-up passages)."""
+
+from __future__ import annotations
+
+from indexer.models import Chunk, Hit
+from search.question import analyse, holds_type
+from search.units import units
+
+
+def _units(text: str, header: str | None = None) -> list[tuple[str, str]]:
+    chunk = Chunk(
+        id="d:0", doc_id="d", text=text, section=(), start=0, end=len(text), table_header=header
+    )
+    return [(u.kind, u.answer_text()) for u in units(Hit(chunk, 1.0, 1))]
+
+
+def test_sentences_join_broken_lines_and_skip_abbreviations() -> None:
+    text = (
+        "Prognosen är ett överskott om ca 1,1 mnkr enl. ekonomi-\n"
+        "avdelningen, bl.a. tack vare\nlägre kostnader. Det är bra för kommunen."
+    )
+    assert _units(text) == [
+        (
+            "sentence",
+            "Prognosen är ett överskott om ca 1,1 mnkr enl. ekonomi- avdelningen, "
+            "bl.a. tack vare lägre kostnader.",
+        ),
+        ("sentence", "Det är bra för kommunen."),
+    ]
+
+
+def test_headings_captions_and_short_lines_are_never_units() -> None:
+    text = (
+        "## Ekonomi\n\nFoto: Anna Svensson\n\nEkonomisk uppföljning\n\n"
+        "Resultatet blev 3 mnkr bättre än budget."
+    )
+    assert _units(text) == [("sentence", "Resultatet blev 3 mnkr bättre än budget.")]
+
+
+def test_list_items_are_units_of_their_own() -> None:
+    assert _units("Vi har:\n- Nytt bibliotek\n- Fler besökare i simhallen") == [
+        ("item", "- Nytt bibliotek"),
+        ("item", "- Fler besökare i simhallen"),
+    ]
+
+
+def test_table_rows_and_cells_carry_their_headers_and_the_header_row_is_no_unit() -> None:
+    text = "Mått\t2020\t2021 jan-juni\nSjukfrånvaro\t7,5 %\t6,4 %"
+    assert _units(text) == [
+        ("row", "Sjukfrånvaro: 2020: 7,5 %, 2021 jan-juni: 6,4 %"),
+        ("cell", "Sjukfrånvaro, 2020: 7,5 %"),
+        ("cell", "Sjukfrånvaro, 2021 jan-juni: 6,4 %"),
+    ]
+
+
+def test_a_later_row_group_takes_the_header_from_the_chunk() -> None:
+    assert _units("Antal anställda\t410\t402", header="Mått\t2020\t2021")[0] == (
+        "row",
+        "Antal anställda: 2020: 410, 2021: 402",
+    )
+
+
+def test_answer_types_from_the_question_words() -> None:
+    assert analyse("Hur många anställda har Ale?").answer_type == "amount"
+    assert analyse("Hur hög var sjukfrånvaron 2021?").answer_type == "percentage"
+    assert analyse("När startade förvaltningen?").answer_type == "date"
+    assert analyse("Vem leder projektet?").answer_type == "person"
+    assert analyse("Varför blev det ett underskott?").answer_type == "reason"
+    assert analyse("How much did the library cost?").answer_type == "amount"
+    assert analyse("Vilken kommun hade högst sjukfrånvaro?").comparison
+    assert not analyse("Hur hög var sjukfrånvaron i Ale?", municipalities_named=1).comparison
+    assert analyse("Hur var det 2019 och 2021?").years == ("2019", "2021")
+
+
+def test_a_unit_holds_the_expected_type() -> None:
+    assert holds_type("6,4 %", "percentage") == 1.0
+    assert holds_type("ett överskott om 300 tkr", "amount") == 1.0
+    assert holds_type("i januari", "date") == 1.0
+    assert holds_type("inget belopp", "amount") == 0.0
