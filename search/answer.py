@@ -171,7 +171,7 @@ class Answerer:
         if not scored:
             return Answer(False, [], 0.0, NO_ANSWER, ctx.support, ctx.info.answer_type)
         best_p, _, best_row = scored[0]
-        chosen = [scored[0][1]]
+        chosen = [self._table_grain(scored[0][1], scored, ctx)]
         for p, u, _ in scored[1:]:
             if len(chosen) >= self.max_units or p < self.keep_ratio * best_p:
                 break
@@ -189,6 +189,31 @@ class Answerer:
             ctx.support,
             ctx.info.answer_type,
         )
+
+    def _table_grain(
+        self, best: Unit, scored: list[tuple[float, Unit, list[float]]], ctx: Context
+    ) -> Unit:
+        """The cell the question names, or the whole row when it names no column: a
+        question naming a year gets that year's cell; one naming none gets every column."""
+        if best.kind not in ("row", "cell"):
+            return best
+        same_row = [
+            u for _, u, _ in scored if u.hit.chunk.id == best.hit.chunk.id and u.start == best.start
+        ]
+        named = [u for u in same_row if u.kind == "cell" and self._names_column(u, ctx)]
+        if len(named) == 1:
+            return named[0]
+        if best.kind == "cell" and not named:
+            return next((u for u in same_row if u.kind == "row"), best)
+        return best
+
+    def _names_column(self, cell: Unit, ctx: Context) -> bool:
+        """Whether the question names this cell's column: its year, or a word of its header
+        ("prognos", "budget") that the question has."""
+        if ctx.info.years:
+            return any(y in cell.column for y in ctx.info.years)
+        header_terms = set().union(*(t for _, _, t in self.searcher.spans(cell.column)), set())
+        return bool(header_terms & set(ctx.weights))
 
     def _compare(
         self, question: str, qvec: np.ndarray, ctx: Context, filters: SearchFilters | None

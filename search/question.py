@@ -78,11 +78,6 @@ _COMPARISON = re.compile(
     r"i samtliga|skillnad(en)? mellan|hogst|lagst|storst|minst|mest|which municipalit(y|ies)|"
     r"compare|comparison|all (the )?municipalities|highest|lowest)\b"
 )
-# Words that name a table column: a year is found separately.
-COLUMN_WORDS = frozenset(
-    "budget utfall prognos avvikelse helar helårs helarsprognos period bokslut "
-    "forecast outcome deviation".split()
-)
 
 
 @dataclass(frozen=True)
