@@ -88,6 +88,8 @@ class QuestionInfo:
     answer_type: AnswerType
     comparison: bool
     years: tuple[str, ...]
+    outcome: bool = False  # asks what happened ("blev", "fick", "hade"), not what is planned
+    party: bool = False  # asks a party's or a politician's view, which reports rarely give
 
 
 def analyse(question: str, municipalities_named: int = 0) -> QuestionInfo:
@@ -104,9 +106,31 @@ def analyse(question: str, municipalities_named: int = 0) -> QuestionInfo:
         )
         or (municipalities_named != 1 and bool(re.search(r"\b(jamfor|compare)\b", folded)))
     )
-    return QuestionInfo(answer_type, comparison, tuple(YEAR.findall(question)))
+    return QuestionInfo(
+        answer_type,
+        comparison,
+        tuple(YEAR.findall(question)),
+        bool(_OUTCOME.search(folded)),
+        bool(_PARTY.search(folded)),
+    )
 
 
+# Past-tense verbs of outcomes, folded: a question with one asks what happened.
+_OUTCOME = re.compile(
+    r"\b(blev|var|fick|hade|gick|kostade|okade|minskade|nadde|uppnadde|byggdes|genomfordes|"
+    r"anstalldes|slutade|landade|was|were|did|reached|ended|cost)\b"
+)
+_PARTY = re.compile(
+    r"\b(socialdemokrat\w*|moderat\w*|sverigedemokrat\w*|centerpartiet|liberalerna|"
+    r"vansterpartiet|kristdemokrat\w*|miljopartiet|sd|partiet|partierna|oppositionen|"
+    r"politiker\w*|party|parties|opposition)\b"
+)
+# Words of plans and targets: a unit with one may state a goal rather than an outcome.
+PLAN = re.compile(
+    r"\b(ska|skall|planeras|planerad\w*|kommer att|avser|mål|målet|målsättning\w*|"
+    r"prognos\w*|beräknas|förväntas|väntas|budgeterat|will|plan\w*|target)\b",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"\d")
 _PERCENT = re.compile(r"%|\bprocent")
 _AMOUNT = re.compile(
@@ -121,10 +145,25 @@ _DATE = re.compile(
 )
 
 
+_REASON = re.compile(
+    r"\b(beror|berodde|på grund av|pga|p\.g\.a\.|eftersom|därför|till följd av|orsak\w*|"
+    r"förklar\w*|med anledning av|tack vare|because|due to)\b",
+    re.IGNORECASE,
+)
+_PERSON = re.compile(
+    r"\b(\w*(chef|ordförande|direktör|ledare|samordnare|ansvarig)\w*|"
+    r"[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+)\b"
+)
+
+
 def holds_type(text: str, answer_type: AnswerType) -> float:
     """1.0 when `text` holds what the answer type asks for (a number with a unit for an
-    amount, '%' or 'procent' for a share, a month or year for a date), else 0.0; 0.5 for
-    types that words cannot check."""
+    amount, '%' or 'procent' for a share, a month or year for a date, a cause for a reason,
+    a role or a name for a person), else 0.0; 0.5 for types that words cannot check."""
+    if answer_type == "reason":
+        return float(bool(_REASON.search(text)))
+    if answer_type == "person":
+        return float(bool(_PERSON.search(text)))
     if answer_type == "percentage":
         return float(bool(_PERCENT.search(text)))
     if answer_type == "amount":

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from search.question import QuestionInfo, holds_type
+from search.question import PLAN, QuestionInfo, holds_type
 from search.units import Unit
 
 if TYPE_CHECKING:
@@ -55,6 +55,11 @@ FEATURES = (
     "has_number",
     "capitalised",
     "english",
+    "full_word_coverage",
+    "year_in_passage",
+    "plan_words",
+    "plan_for_outcome",
+    "party_question",
 )
 _QUANTITY_TYPES = ("amount", "percentage", "date")
 _NEAR_CHARS = 60  # a figure this close to a matched word is likely the one asked for
@@ -111,6 +116,12 @@ def features(unit: Unit, ctx: Context, searcher: Searcher, position: float = 0.0
     quantity = float(ctx.info.answer_type in _QUANTITY_TYPES)
     holds = holds_type(unit.value if unit.kind == "cell" else text, ctx.info.answer_type)
     chunk = unit.hit.chunk
+    passage_terms = terms_of(chunk.indexed_text)
+    # A compound matched only through its parts ("skolbusskostnader" meets "skola", "buss"
+    # and "kostnad" apart) is weaker evidence than the word itself: its longest term.
+    full = sum(w for terms, w in ctx.content if max(terms, key=len) in passage_terms)
+    in_passage = float(any(y in chunk.indexed_text for y in years)) if years else 0.5
+    plan = float(bool(PLAN.search(text)))
     return [
         share(found),
         content_share(found),
@@ -139,6 +150,11 @@ def features(unit: Unit, ctx: Context, searcher: Searcher, position: float = 0.0
         float(any(ch.isdigit() for ch in unit.value)),
         float(bool(_CAPITALISED.search(text))),
         float(ctx.english),
+        full / content_total,
+        in_passage,
+        plan,
+        plan * float(ctx.info.outcome),
+        float(ctx.info.party),
     ]
 
 
@@ -207,14 +223,14 @@ class _Logistic:
         return 1.0 / (1.0 + np.exp(-(x @ self.coef + self.intercept)))
 
 
-def fit_logistic(rows: list[list[float]], labels: list[int]) -> dict[str, Any]:
+def fit_logistic(rows: list[list[float]], labels: list[int], c: float = 1.0) -> dict[str, Any]:
     """A standardised logistic regression (scikit-learn, training only) as JSON."""
     from sklearn.linear_model import LogisticRegression
 
     x = np.asarray(rows, dtype=np.float64)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    model = LogisticRegression(C=1.0, max_iter=2000)
+    model = LogisticRegression(C=c, max_iter=2000)
     model.fit((x - mean) / scale, np.asarray(labels))
     return {
         "mean": mean.round(6).tolist(),

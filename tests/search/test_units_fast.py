@@ -77,3 +77,12 @@ def test_a_unit_holds_the_expected_type() -> None:
     assert holds_type("ett överskott om 300 tkr", "amount") == 1.0
     assert holds_type("i januari", "date") == 1.0
     assert holds_type("inget belopp", "amount") == 0.0
+    assert holds_type("Överskottet beror på vakanta tjänster.", "reason") == 1.0
+    assert holds_type("Projektet leds av näringslivschefen.", "person") == 1.0
+
+
+def test_outcome_and_party_questions_are_told_apart() -> None:
+    assert analyse("Hur många nya medlemmar fick FRG?").outcome
+    assert not analyse("Hur många nya medlemmar ska FRG rekrytera?").outcome
+    assert analyse("Vad tycker Moderaterna om budgeten?").party
+    assert not analyse("Vad säger rapporten om budgeten?").party
