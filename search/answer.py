@@ -175,7 +175,7 @@ class Answerer:
         for p, u, _ in scored[1:]:
             if len(chosen) >= self.max_units or p < self.keep_ratio * best_p:
                 break
-            if not any(_overlaps(u, c) or u.answer_text() == c.answer_text() for c in chosen):
+            if not any(_overlaps(u, c) or _same_text(u, c) for c in chosen):
                 chosen.append(u)
         confidence = self.model.answerable(best_row, best_p)
         # The question's subject must occur in a passage: the reader weighs support, but a
@@ -285,6 +285,11 @@ class Answerer:
             terms = frozenset(self.searcher.analyzer.analyze(hit.chunk.indexed_text))
             self._passage_terms[hit.chunk.id] = terms
         return terms
+
+
+def _same_text(a: Unit, b: Unit) -> bool:
+    """Two units saying the same (a report repeats a sentence, maybe with other case)."""
+    return fold(a.answer_text()) == fold(b.answer_text())
 
 
 def _overlaps(a: Unit, b: Unit) -> bool:

@@ -33,6 +33,8 @@ UnitKind = Literal["sentence", "item", "row", "cell"]
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
 _MD_HEADING = re.compile(r"^\s*#{1,6}\s")
 _MIN_SENTENCE_WORDS = 4  # shorter prose is a heading, a label or a signature line
+_MAX_HEADING_WORDS = 12
+_SENTENCE_ENDS = (".", "!", "?", ":", ";", ")", '"', "”", "%")
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,9 @@ def units(hit: Hit) -> list[Unit]:
 def _sentences(hit: Hit, start: int, end: int) -> list[Unit]:
     text = hit.chunk.text
     kind: UnitKind = "item" if _LIST_ITEM.match(text[start:end]) else "sentence"
+    line = text[start:end].strip()
+    if kind == "sentence" and "\n" not in line and _is_heading_line(line):
+        return []
     spans, cut = [], start
     for m in sentence_breaks(text, start, end):
         spans.append((cut, m.start()))
@@ -147,6 +152,12 @@ def _sentences(hit: Hit, start: int, end: int) -> list[Unit]:
             continue
         out.append(Unit(hit, s, e, kind))
     return out
+
+
+def _is_heading_line(line: str) -> bool:
+    """A paragraph of one short line without a sentence's final punctuation is a heading
+    ("Bra saker som vi fortsätter med"), however many words it has."""
+    return len(line.split()) <= _MAX_HEADING_WORDS and not line.endswith(_SENTENCE_ENDS)
 
 
 def _table_units(hit: Hit, start: int, end: int, header: str | None) -> list[Unit]:
