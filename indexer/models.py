@@ -17,11 +17,15 @@ class Source:
     text extracted page by page; `page_starts[i]` is the offset where page i + 1 begins.
     `headings` lists (start, end, level) spans of `text` known to be headings (from a PDF's
     fonts); plain text reports leave it empty and headings are inferred from the lines.
+    `ocr_pages` are the 1-based pages whose text was read from their image by OCR, and
+    `ocr_seconds` the time that took (the build's summary reports both).
     """
 
     text: str
     page_starts: tuple[int, ...] = ()
     headings: tuple[tuple[int, int, int], ...] = ()
+    ocr_pages: tuple[int, ...] = ()
+    ocr_seconds: float = 0.0
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number that contains `offset`, or None for a text report."""
