@@ -70,6 +70,7 @@ class Chunk:
     `text` is verbatim source text (what a citation quotes); `start`/`end` are its character
     offsets in the report's `Source.text`. `context` is the header (municipality, report,
     year, section path) that is prepended for embedding and lexical indexing only.
+    `ocr` marks a passage read from a scanned page's image.
     `table_header` is the header row of the table a later row group of a long table belongs
     to (not part of `text`: the rows quoted are the report's own; the header is shown above).
     """
@@ -84,6 +85,7 @@ class Chunk:
     kind: BlockKind = "text"
     context: str = ""
     table_header: str | None = None
+    ocr: bool = False  # read by OCR from a scanned page: the words may be misread
 
     @property
     def indexed_text(self) -> str:

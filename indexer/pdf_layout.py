@@ -212,20 +212,32 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
     offset = 0
     page_starts: list[int] = []
     headings: list[tuple[int, int, int]] = []
+    open_end = False
     for p, lines in enumerate(kept):
         if p:
             parts.append("\n\n")
             offset += 2
         page_starts.append(offset)
-        blocks = _Paragraphs(levels, paragraph_gap).blocks(lines, pages[p].tables)
+        paragraphs = _Paragraphs(levels, paragraph_gap)
+        blocks = paragraphs.blocks(lines, pages[p].tables)
         for b, (text, level) in enumerate(blocks):
-            if b:
+            if b == 0 and p and open_end and paragraphs.first_body:
+                # A paragraph going on over the page break: one paragraph, its text joined
+                # (the page starts inside it).
+                parts.pop()  # the pages' "\n\n"
+                before = parts[-1]
+                joined = join_printed_lines(before, text)
+                parts[-1] = joined[: len(joined) - len(text)]
+                offset += len(parts[-1]) - len(before) - 2
+                page_starts[-1] = offset
+            elif b:
                 parts.append("\n\n")
                 offset += 2
             if level is not None:
                 headings.append((offset, offset + len(text), level))
             parts.append(text)
             offset += len(text)
+        open_end = paragraphs.open_end if blocks else False
     return Source(
         text="".join(parts),
         page_starts=tuple(page_starts),
@@ -259,6 +271,10 @@ class _Paragraphs:
     def __init__(self, levels: _Levels, paragraph_gap: float) -> None:
         self.levels = levels
         self.gap = paragraph_gap
+        # After `blocks`: whether the page opens with body text, and whether its last
+        # paragraph ran to the column's edge without ending a sentence (it goes on).
+        self.first_body = False
+        self.open_end = False
 
     def blocks(self, lines: list[Line], tables: list[Table]) -> list[tuple[str, int | None]]:
         # The right edge of each column's text: a line ending well before it was ended on
@@ -297,6 +313,19 @@ class _Paragraphs:
             else:
                 blocks.append((item.text, None))
             previous, i = item, i + 1
+        first = flow[0] if flow else None
+        self.first_body = (
+            bool(blocks)
+            and blocks[0][1] is None
+            and isinstance(first, Line)
+            and not LIST_ITEM.match(first.text)
+        )
+        self.open_end = (
+            previous is not None
+            and previous is flow[-1]
+            and previous.x1 >= right.get(previous.column, previous.x1) - 2 * previous.size
+            and not ends_sentence(previous.text)
+        )
         return blocks
 
     def _heading(self, flow: list[Line | Table], i: int) -> tuple[str, int, int] | int | None:
