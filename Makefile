@@ -29,6 +29,12 @@ install-test: $(VENV)/.installed-test
 	    ($$sudo apt-get update -qq && \
 	     $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	    >/dev/null || { echo "could not install Debian's chromium (needed by the browser test)"; exit 1; }; }
+	@command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx swe || \
+	  { echo "installing Debian's tesseract-ocr and tesseract-ocr-swe for scanned PDF pages"; \
+	    sudo=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+	    ($$sudo apt-get update -qq && \
+	     $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-swe) \
+	    >/dev/null || { echo "could not install Debian's tesseract-ocr-swe (needed to OCR scanned pages)"; exit 1; }; }
 
 index: install
 	$(BIN)/rapportsok index

@@ -53,6 +53,8 @@ class BuildReport:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: bool = False
+    ocr_pages: int = 0  # scanned pages read by OCR in this build
+    ocr_seconds: float = 0.0
 
 
 def sha256_file(path: Path) -> str:
@@ -133,6 +135,11 @@ def build_index(
         clean_stale(out)
         prev = _load_previous(out, encoder, cfg)
         documents, chunks = _read_corpus(corpus_dir, prev, cfg, report, progress)
+        if not documents and report.skipped:
+            reasons = "; ".join(
+                why if why.startswith(name) else f"{name}: {why}" for name, why in report.skipped
+            )
+            raise IndexProblem(f"no report in {corpus_dir} could be read ({reasons})")
         report.documents, report.chunks = len(documents), len(chunks)
         if _nothing_changed(prev.index, chunks, report, analyzer.name, faiss_type):
             report.unchanged = True  # the index in place is this build's result
@@ -191,6 +198,8 @@ def _read_corpus(
         if not doc_chunks:
             report.skipped.append((path.name, "no text found"))
             continue
+        report.ocr_pages += len(source.ocr_pages)
+        report.ocr_seconds += source.ocr_seconds
         (report.changed if old is not None else report.added).append(doc.id)
         documents.append(doc)
         chunks.extend(doc_chunks)

@@ -112,6 +112,7 @@ class _Builder:
                 kind="table" if kind == "table" else "text",
                 context=context,
                 table_header=table_header,
+                ocr=self.source.page_at(start) in self.source.ocr_pages,
             )
         )
 

@@ -33,6 +33,11 @@ def _index(args: argparse.Namespace) -> int:
     for label, ids in (("added", r.added), ("changed", r.changed), ("removed", r.removed)):
         if ids:
             print(f"{label}: {', '.join(ids)}")
+    if r.ocr_pages:
+        print(
+            f"OCR: {r.ocr_pages} scanned pages in {r.ocr_seconds:.1f} s "
+            f"({r.ocr_seconds / r.ocr_pages:.1f} s/page)"
+        )
     if r.unchanged:
         print("nothing changed since the last build")
     for name, reason in r.skipped:

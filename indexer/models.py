@@ -17,11 +17,15 @@ class Source:
     text extracted page by page; `page_starts[i]` is the offset where page i + 1 begins.
     `headings` lists (start, end, level) spans of `text` known to be headings (from a PDF's
     fonts); plain text reports leave it empty and headings are inferred from the lines.
+    `ocr_pages` are the 1-based pages whose text was read from their image by OCR, and
+    `ocr_seconds` the time that took (the build's summary reports both).
     """
 
     text: str
     page_starts: tuple[int, ...] = ()
     headings: tuple[tuple[int, int, int], ...] = ()
+    ocr_pages: tuple[int, ...] = ()
+    ocr_seconds: float = 0.0
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number that contains `offset`, or None for a text report."""
@@ -66,6 +70,7 @@ class Chunk:
     `text` is verbatim source text (what a citation quotes); `start`/`end` are its character
     offsets in the report's `Source.text`. `context` is the header (municipality, report,
     year, section path) that is prepended for embedding and lexical indexing only.
+    `ocr` marks a passage read from a scanned page's image.
     `table_header` is the header row of the table a later row group of a long table belongs
     to (not part of `text`: the rows quoted are the report's own; the header is shown above).
     """
@@ -80,6 +85,7 @@ class Chunk:
     kind: BlockKind = "text"
     context: str = ""
     table_header: str | None = None
+    ocr: bool = False  # read by OCR from a scanned page: the words may be misread
 
     @property
     def indexed_text(self) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from indexer.models import Source
-from rapportsok.text import CAPTION, TAG, is_rule_line, is_table_line
+from rapportsok.text import CAPTION, HEADING_FAMILY, TAG, is_rule_line, is_table_line
 
 BlockType = Literal["heading", "text", "table", "skip"]
 
@@ -45,10 +45,7 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _DOT_LEADER = re.compile(r"\.{3,}\s*(\|\s*)?\t?\s*\d+\s*\|?\s*$")
 _TOC_TITLE = re.compile(r"^(innehållsförteckning|innehåll)$", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^\s*([-•*–]|\d+\))\s+")
-# Numbered or prefixed heading families: "Mål 3. …", "Inriktningsmål 2: …", "Uppdrag: …".
-_FAMILY = re.compile(
-    r"^(Mål|Målbild|Inriktningsmål|Uppdrag|Processområde|Bilaga|Kapitel|Avsnitt)\b[\s\d.:–-]",
-)
+_FAMILY = HEADING_FAMILY
 _FAMILY_PREFIX = re.compile(r"^\w+\s*\d*\s*[.:–-]?\s*")
 # Section names that are top level in Swedish municipal reports whatever their layout.
 _TOP_LEVEL = re.compile(

@@ -137,3 +137,86 @@ def sentence_breaks(text: str, start: int = 0, end: int | None = None) -> Iterat
             dot -= 1
         if _ends_sentence(text, dot):
             yield m
+
+
+# --- printed lines and headings ---------------------------------------------------------
+
+# Words after which a line-end hyphen is a real one: "kommun- och landstingsfrågor" writes
+# the shared last part once ("kommun- och landstingsfrågor"), so the hyphen and space stay.
+_HYPHEN_KEEP_NEXT = frozenset("och eller samt respektive resp. som till men".split())
+SOFT_HYPHEN = "\u00ad"
+# A line ending in one of these goes on on the next line: it is no heading by itself.
+_DANGLING = frozenset(
+    "och att för i av med samt till på om som eller men den det de en ett".split()
+)
+# A bullet or a numbered item opening a line: "• Text", "- Text", "1) Text", "2. Text".
+LIST_ITEM = re.compile(r"^\s*(?:[-•*–▪●◦]|\d{1,2}[.)])\s+")
+# Numbered or prefixed heading families: "Mål 3. …", "Inriktningsmål 2: …", "Uppdrag: …".
+HEADING_FAMILY = re.compile(
+    r"^(Mål|Målbild|Inriktningsmål|Uppdrag|Processområde|Bilaga|Kapitel|Avsnitt)\b[\s\d.:–-]",
+)
+# Status words that answer a follow-up table's row ("Ja", "Delvis", "Sämre"): a cell.
+STATUS_WORDS = frozenset(
+    "ja nej delvis pågår klar klart bra bättre sämre oförändrad försenat ej påbörjad".split()
+)
+# "Förvaltningschef: Anna Svensson", "E-post: …", "Dnr: KS 2021/12": a label and its value,
+# never a section. The labels are the fields of a Swedish report's title page and signature.
+_ROLE_LABEL = re.compile(
+    r"^\s*(?:[\w-]*(?:chef|ordförande|ansvarig|handläggare|direktör|sekreterare|kontakt)"
+    r"|kontaktperson|telefon|tel|e-post|epost|mejl|datum|dnr|diarienummer|författare|ort"
+    r"|beslutad|fastställd|antagen|adress|webbplats|version)\s*:",
+    re.IGNORECASE,
+)
+# After "Label:", a person's name: two or three capitalised words and nothing else.
+_NAME_VALUE = re.compile(r"^[^:]{1,40}:\s*(?:[A-ZÅÄÖ][\w'-]+\s*){2,3}$")
+
+
+def join_printed_lines(first: str, second: str) -> str:
+    """Two printed lines of one paragraph as one line of text.
+
+    A hyphen at the line end is soft ("kommun-" + "styrelsen" → "kommunstyrelsen") after a
+    lower-case word of two letters or more when the next line goes on in lower case; it
+    stays in "IT-" + "enheten", "E4-" + "an", "e-" + "tjänster" (joined without a space)
+    and in "kommun-" + "och landsting" (a space: the shared last part is written once).
+    Any other break becomes one space.
+    """
+    if first.endswith(SOFT_HYPHEN):
+        return first[:-1] + second
+    if not first.endswith(("-", "‐")) or first.endswith((" -", "--")):
+        return f"{first} {second}"
+    head = _LAST_WORD.search(first[:-1])
+    word = head.group(1) if head else ""
+    next_word = second.split(maxsplit=1)[0].lower() if second.split() else ""
+    if next_word in _HYPHEN_KEEP_NEXT:
+        return f"{first} {second}"
+    letters = word[-2:]
+    soft = len(letters) == 2 and letters.isalpha() and letters.islower() and second[:1].islower()
+    return (first[:-1] if soft else first) + second
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether `text` ends a sentence: '.', '!' or '?' (a closing quote after one), not an
+    abbreviation ('bl.a.', 'ca.') and not a number's dot ('Mål 3.')."""
+    stripped = text.rstrip().rstrip('"”’)')
+    if not stripped or stripped[-1] not in ".!?":
+        return False
+    if stripped[-1] == "." and re.search(r"(?:^|\s)\d+(?:\.\d+)*\.$", stripped):
+        return False
+    return _ends_sentence(stripped, len(stripped) - 1)
+
+
+def is_heading_text(text: str) -> bool:
+    """Whether a line may be a section heading at all, whatever its font: never a photo
+    credit, a "Namn: värde" role line, a lone status cell ("Delvis"), a list item, a table
+    row or a sentence ending with a full stop."""
+    stripped = text.strip()
+    if not stripped or CAPTION.match(stripped) or "\t" in stripped or LIST_ITEM.match(stripped):
+        return False
+    if _ROLE_LABEL.match(stripped) or _NAME_VALUE.match(stripped):
+        return False
+    last = stripped.split()[-1].lower()
+    if stripped.lower().rstrip(".") in STATUS_WORDS or last in STATUS_WORDS:
+        return False
+    if last in _DANGLING or stripped.endswith((",", "-")):
+        return False  # the first printed line of a wrapped heading or sentence
+    return not (stripped.endswith(".") and ends_sentence(stripped))

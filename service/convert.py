@@ -71,6 +71,7 @@ def passage(
         highlights=[Span(start=s, end=e) for s, e in highlights or []],
         kind=chunk.kind,
         table_header=chunk.table_header,
+        ocr=chunk.ocr,
     )
 
 

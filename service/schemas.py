@@ -114,6 +114,9 @@ class Passage(BaseModel):
     table_header: str | None = Field(
         None, description="Header row of a table split into row groups (not part of `text`)."
     )
+    ocr: bool = Field(
+        False, description="The text was read by OCR from a scanned page (check the source)."
+    )
 
 
 class SearchResponse(BaseModel):

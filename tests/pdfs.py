@@ -9,10 +9,12 @@ from fpdf import FPDF
 RUNNING_HEADER = "Timrå kommun – Delårsrapport 2021"
 
 # The expected text of the 3-page report below, page by page. Every line is short enough
-# not to wrap, so the text is exact; "\n" joins lines of one paragraph, "\n\n" blocks.
+# not to wrap, so the text is exact; the printed lines of one paragraph are joined by a
+# space (the first line of page 1 is the page's widest: it ran to the margin), "\n\n"
+# separates blocks.
 PAGE_1 = (
     "Delårsrapport 2021\n\n"
-    "Kommunstyrelsen ansvarar för ledning och samordning av kommunens verksamheter.\n"
+    "Kommunstyrelsen ansvarar för ledning och samordning av kommunens verksamheter. "
     "Rapporten avser perioden januari till augusti 2021.\n\n"
     "Årets resultat är bättre än väntat tack vare ökade skatteintäkter."
 )

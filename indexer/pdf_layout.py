@@ -1,0 +1,383 @@
+"""The document-wide decisions on a PDF's printed lines: body font size, heading levels,
+running headers and footers, and paragraphs.
+
+A paragraph's printed lines are joined into one line of text (soft hyphens at line ends
+removed, `rapportsok.text.join_printed_lines`), so a sentence is never cut where the
+printer broke the line. A line ends its paragraph when the next line's first word would
+have fitted on it and it ends a sentence, or when the vertical gap is a paragraph's; a
+short line that does not end a sentence keeps its line break, and so does a list item.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from indexer.models import Source
+from rapportsok.text import (
+    HEADING_FAMILY,
+    LIST_ITEM,
+    ends_sentence,
+    is_heading_text,
+    join_printed_lines,
+)
+
+# A line is a heading by size when it is this much larger than the body text (both rules).
+HEADING_SIZE_RATIO = 1.15
+HEADING_SIZE_MIN_DELTA = 1.0  # pt
+# A bold body-size line is a heading only when it is short.
+BOLD_HEADING_MAX_CHARS = 100
+BOLD_HEADING_MAX_WORDS = 12
+# Running headers/footers are looked for among this many lines at each end of a page, and
+# only within this fraction of the page height from its top or bottom edge.
+RUNNING_LINES = 3
+RUNNING_BAND = 0.15
+# Share of pages a top/bottom line must repeat on to count as a running header or footer.
+# 0.4 rather than a majority so that alternating left/right page headers are caught. Lines
+# that look like headings (large or bold) must repeat verbatim on most pages, so numbered
+# headings that open every page ("Mål 1", "Mål 2", ...) are not taken for a header.
+RUNNING_MIN_SHARE = 0.4
+RUNNING_MIN_SHARE_HEADING = 0.5
+# A heading's wrapped second line may lie this many times its font size below the first.
+HEADING_WRAP_GAP = 0.8
+HEADING_MAX_LINES = 3
+# The width of a space as a share of the font size (Helvetica, Arial, Times: 0.25-0.28).
+SPACE_WIDTH = 0.28
+
+_PAGE_NUMBER = re.compile(
+    r"[-–—]?\s*(?:sida|sid\.?|s\.|page|p\.)?\s*\d{1,3}\s*(?:(?:av|of|/)\s*\d{1,3})?\s*[-–—]?",
+    re.IGNORECASE,
+)
+_DIGITS = re.compile(r"\d+")
+_SPACES = re.compile(r"\s+")
+_LETTER = re.compile(r"[^\W\d_]")
+_NUMBERED = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+\w")  # "3.2 Ekonomi"
+_TOC_ENTRY = re.compile(r"(?:\.\s*){4,}\d+$")  # "Ekonomi ........ 12" is no heading
+_CONTINUES = frozenset("och att för i av med samt till på om som eller men".split())
+
+
+def font_size(size: float) -> float:
+    """A font size rounded to half a point: the same style renders at 11.98 and 12.02."""
+    return round(size * 2) / 2
+
+
+@dataclass(frozen=True)
+class Line:
+    """One printed line: its text, box (pt), median font size, boldness, the width of its
+    first word (pt), its column (0: full width, 1/2: left/right) and sort key."""
+
+    text: str
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    size: float
+    bold: bool
+    first_width: float
+    column: int = 0
+    key: tuple[float, int, float] = (0.0, 0, 0.0)
+
+
+@dataclass(frozen=True)
+class Table:
+    key: tuple[float, int, float]
+    text: str  # rows joined by "\n", cells by "\t", header row first
+
+
+@dataclass
+class Page:
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    scanned: bool = False  # no text layer, an image over the page
+    ocr: bool = False  # the lines were read from the page's image
+
+
+@dataclass
+class Stats:
+    sizes: Counter[float] = field(default_factory=Counter)  # rounded size -> char count
+    chars: int = 0
+    cid_chars: int = 0  # glyphs without a Unicode mapping: "(cid:42)"
+    empty_pages: list[int] = field(default_factory=list)  # 0-based, scanned
+
+
+def body_size(sizes: Counter[float]) -> float:
+    """Median font size over all characters: the size of the running text."""
+    half = sum(sizes.values()) / 2
+    seen = 0
+    for size in sorted(sizes):
+        seen += sizes[size]
+        if seen >= half:
+            return size
+    return 0.0
+
+
+def _running_key(text: str) -> str:
+    # Digits normalised so "Sida 3 av 10" repeats as "sida # av #".
+    return _SPACES.sub(" ", _DIGITS.sub("#", text)).strip().casefold()
+
+
+def _running_lines(pages: list[Page], heading_size: float) -> set[tuple[int, int]]:
+    """(page index, line index) of page headers, footers and bare page numbers."""
+    drop: set[tuple[int, int]] = set()
+    candidates: dict[tuple[str, bool], list[tuple[int, int]]] = {}
+    for p, page in enumerate(pages):
+        n = len(page.lines)
+        ends = set(range(min(RUNNING_LINES, n))) | set(range(max(0, n - RUNNING_LINES), n))
+        band = page.height * RUNNING_BAND
+        for i in sorted(ends):
+            line = page.lines[i]
+            if band < line.top and line.bottom < page.height - band:
+                continue
+            if _PAGE_NUMBER.fullmatch(line.text):
+                drop.add((p, i))
+                continue
+            heading_like = line.bold or line.size >= heading_size
+            key = line.text if heading_like else _running_key(line.text)
+            candidates.setdefault((key, heading_like), []).append((p, i))
+    for (_, heading_like), where in candidates.items():
+        share = RUNNING_MIN_SHARE_HEADING if heading_like else RUNNING_MIN_SHARE
+        if len({p for p, _ in where}) >= max(2, math.ceil(share * len(pages))):
+            drop.update(where)
+    return drop
+
+
+class _Levels:
+    """Heading levels: larger sizes first, bold body-size lines below them."""
+
+    def __init__(self, kept: list[list[Line]], body: float) -> None:
+        self.body = body
+        large = sorted(
+            {font_size(ln.size) for lines in kept for ln in lines if self._large(ln)},
+            reverse=True,
+        )
+        self.size_level = {size: level for level, size in enumerate(large, start=1)}
+        self.bold_level = max(3, len(large) + 1)
+
+    def _large(self, line: Line, text: str | None = None) -> bool:
+        text = line.text if text is None else text
+        return (
+            not _TOC_ENTRY.search(text)
+            and line.size >= self.body * HEADING_SIZE_RATIO
+            and line.size >= self.body + HEADING_SIZE_MIN_DELTA
+            and len(_LETTER.findall(text)) >= 2
+        )
+
+    def _bold(self, line: Line, text: str) -> bool:
+        # Numbered families ("Inriktningsmål 1: …", "3.2 …") may run over two lines.
+        numbered = bool(HEADING_FAMILY.match(text) or _NUMBERED.match(text))
+        return (
+            not _TOC_ENTRY.search(text)
+            and line.bold
+            and line.size >= self.body - 0.5
+            and len(text) <= BOLD_HEADING_MAX_CHARS * (2 if numbered else 1)
+            and len(text.split()) <= BOLD_HEADING_MAX_WORDS * (2 if numbered else 1)
+            and len(_LETTER.findall(text)) >= 2
+            and not text.endswith((",", ";"))
+        )
+
+    def styled(self, line: Line) -> bool:
+        """Whether a line's font is a heading's (large, or bold at body size)."""
+        return line.bold and line.size >= self.body - 0.5 or self._large(line)
+
+    def of(self, line: Line, text: str | None = None) -> int | None:
+        """The heading level of `text` (default: the line's own) printed in `line`'s font,
+        or None for body text (a caption, a role line, a table cell or a sentence is never
+        a heading, whatever its font)."""
+        text = line.text if text is None else text
+        if self._large(line, text):
+            level = self.size_level[font_size(line.size)]
+        elif self._bold(line, text):
+            level = self.bold_level
+        else:
+            return None
+        return level if is_heading_text(text) else None
+
+
+def assemble(pages: list[Page], stats: Stats) -> Source:
+    """Join the pages' blocks into one text; record page starts, heading spans and the
+    pages read by OCR."""
+    body = body_size(stats.sizes)
+    heading_size = max(body * HEADING_SIZE_RATIO, body + HEADING_SIZE_MIN_DELTA)
+    drop = _running_lines(pages, heading_size)
+    kept = [
+        [line for i, line in enumerate(page.lines) if (p, i) not in drop]
+        for p, page in enumerate(pages)
+    ]
+    levels = _Levels(kept, body)
+    paragraph_gap = _paragraph_gap(kept, body)
+    parts: list[str] = []
+    offset = 0
+    page_starts: list[int] = []
+    headings: list[tuple[int, int, int]] = []
+    open_end = False
+    for p, lines in enumerate(kept):
+        if p:
+            parts.append("\n\n")
+            offset += 2
+        page_starts.append(offset)
+        paragraphs = _Paragraphs(levels, paragraph_gap)
+        blocks = paragraphs.blocks(lines, pages[p].tables)
+        for b, (text, level) in enumerate(blocks):
+            if b == 0 and p and open_end and paragraphs.first_body:
+                # A paragraph going on over the page break: one paragraph, its text joined
+                # (the page starts inside it).
+                parts.pop()  # the pages' "\n\n"
+                before = parts[-1]
+                joined = join_printed_lines(before, text)
+                parts[-1] = joined[: len(joined) - len(text)]
+                offset += len(parts[-1]) - len(before) - 2
+                page_starts[-1] = offset
+            elif b:
+                parts.append("\n\n")
+                offset += 2
+            if level is not None:
+                headings.append((offset, offset + len(text), level))
+            parts.append(text)
+            offset += len(text)
+        open_end = paragraphs.open_end if blocks else False
+    return Source(
+        text="".join(parts),
+        page_starts=tuple(page_starts),
+        headings=tuple(headings),
+        ocr_pages=tuple(p + 1 for p, page in enumerate(pages) if page.ocr),
+    )
+
+
+def _paragraph_gap(pages: list[list[Line]], body: float) -> float:
+    """Vertical gap (pt) between two lines above which a new paragraph starts.
+
+    The usual gap inside a paragraph is taken low in the distribution (10th percentile),
+    not at the median: in reports of one-line paragraphs most gaps are paragraph breaks.
+    """
+    gaps = sorted(
+        b.top - a.bottom
+        for lines in pages
+        for a, b in zip(lines, lines[1:], strict=False)
+        if abs(a.size - body) <= 0.5
+        and abs(b.size - body) <= 0.5
+        and a.column == b.column
+        and -1 <= b.top - a.bottom <= 2 * body
+    )
+    usual = max(0.0, gaps[len(gaps) // 10]) if gaps else 0.0
+    return usual + 0.4 * body
+
+
+class _Paragraphs:
+    """Paragraphs, headings (with level) and tables of one page in reading order."""
+
+    def __init__(self, levels: _Levels, paragraph_gap: float) -> None:
+        self.levels = levels
+        self.gap = paragraph_gap
+        # After `blocks`: whether the page opens with body text, and whether its last
+        # paragraph ran to the column's edge without ending a sentence (it goes on).
+        self.first_body = False
+        self.open_end = False
+
+    def blocks(self, lines: list[Line], tables: list[Table]) -> list[tuple[str, int | None]]:
+        # The right edge of each column's text: a line ending well before it was ended on
+        # purpose (a paragraph's last line, an address line), not where the column ran out.
+        right: dict[int, float] = {}
+        for ln in lines:
+            right[ln.column] = max(right.get(ln.column, 0.0), ln.x1)
+        items: list[tuple[tuple[float, int, float], Line | Table]] = [(ln.key, ln) for ln in lines]
+        items += [(t.key, t) for t in tables]
+        items.sort(key=lambda item: item[0])
+        flow = [item for _, item in items]
+
+        blocks: list[tuple[str, int | None]] = []
+        previous: Line | None = None  # the last body line, while its paragraph is open
+        body_until = 0  # lines before this index are body: the rest of a bold paragraph
+        i = 0
+        while i < len(flow):
+            item = flow[i]
+            if isinstance(item, Table):
+                blocks.append((item.text, None))
+                previous, i = None, i + 1
+                continue
+            heading = self._heading(flow, i) if i >= body_until else None
+            if isinstance(heading, tuple):
+                text, level, i = heading
+                blocks.append((text, level))
+                previous = None
+                continue
+            if heading is not None:
+                body_until = heading
+            joint = None if previous is None else self._joint(previous, item, right)
+            if joint == " ":
+                blocks[-1] = (join_printed_lines(blocks[-1][0], item.text), None)
+            elif joint == "\n":
+                blocks[-1] = (f"{blocks[-1][0]}\n{item.text}", None)
+            else:
+                blocks.append((item.text, None))
+            previous, i = item, i + 1
+        first = flow[0] if flow else None
+        self.first_body = (
+            bool(blocks)
+            and blocks[0][1] is None
+            and isinstance(first, Line)
+            and not LIST_ITEM.match(first.text)
+        )
+        self.open_end = (
+            previous is not None
+            and previous is flow[-1]
+            and previous.x1 >= right.get(previous.column, previous.x1) - 2 * previous.size
+            and not ends_sentence(previous.text)
+        )
+        return blocks
+
+    def _heading(self, flow: list[Line | Table], i: int) -> tuple[str, int, int] | int | None:
+        """A heading starting at flow[i], wrapped over up to `HEADING_MAX_LINES` lines of
+        the same font: its text, level and the index after it. Body text: None, or the
+        index after a run of heading-styled lines that is no heading (a bold paragraph)."""
+        first = flow[i]
+        assert isinstance(first, Line)
+        if not self.levels.styled(first):
+            return None
+        run = [first]
+        while len(run) < HEADING_MAX_LINES and i + len(run) < len(flow):
+            nxt = flow[i + len(run)]
+            if not isinstance(nxt, Line) or not _wraps(run[-1], nxt):
+                break
+            run.append(nxt)
+        # The longest run that reads as a heading: a bold paragraph under a bold heading
+        # leaves the heading alone.
+        for n in range(len(run), 0, -1):
+            text = run[0].text
+            for line in run[1:n]:
+                text = join_printed_lines(text, line.text)
+            level = self.levels.of(first, text)
+            if level is not None:
+                return text, level, i + n
+        return i + len(run) if len(run) > 1 else None
+
+    def _joint(self, prev: Line, line: Line, right: dict[int, float]) -> str | None:
+        """How body `line` follows body `prev`: " " (same paragraph, joined), "\\n" (same
+        block, its own line) or None (a new block)."""
+        gap = line.top - prev.bottom
+        if line.column != prev.column or gap < -1:
+            # The next column or a line above: the paragraph goes on only when the line
+            # before ran to its column's edge without ending a sentence.
+            full = prev.x1 >= right.get(prev.column, prev.x1) - 2 * prev.size
+            return " " if full and not ends_sentence(prev.text) else None
+        if gap > self.gap or abs(line.size - prev.size) > 0.5:
+            return None
+        if LIST_ITEM.match(line.text):
+            return "\n"
+        room = right.get(prev.column, prev.x1) - prev.x1
+        if room <= line.first_width + SPACE_WIDTH * prev.size:
+            return " "  # the line ran out of room: the sentence goes on
+        return None if ends_sentence(prev.text) else "\n"
+
+
+def _wraps(prev: Line, line: Line) -> bool:
+    """Whether `line` is the next printed line of a heading `prev` (same font, close below;
+    a line ending in "och", "," or "-" may have a wider gap)."""
+    if line.column != prev.column or abs(line.size - prev.size) > 0.5 or line.bold != prev.bold:
+        return False
+    last = prev.text.split()[-1].lower()
+    dangling = last in _CONTINUES or prev.text.endswith((",", "-"))
+    gap = line.top - prev.bottom
+    return 0 <= gap <= HEADING_WRAP_GAP * line.size * (2 if dangling else 1)
