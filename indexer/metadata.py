@@ -1,4 +1,11 @@
-"""Report metadata: inferred from the file name and text, overridden by the catalogue."""
+"""Report metadata: inferred from the file name and the document's own front matter (its
+title page and headings), overridden by the catalogue.
+
+Only the front counts for the report type and the municipality: a bill that cites
+"årsredovisningslagen" is no Årsredovisning, and one mention of "Gotlands kommun" in the
+body makes no report Gotland's. What the front does not say stays unknown, unless one
+municipality clearly dominates the whole text.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +26,15 @@ _REPORT_TYPES = {
     "verksamhetsberättelse": "Verksamhetsberättelse",
     "årsrapport": "Årsrapport",
     "tertialrapport": "Tertialrapport",
+    "verksamhetsplan": "Verksamhetsplan",
+    "mål och budget": "Budget",
+    "budget 20": "Budget",  # "Budget 2024", not "Driftbudget" or "budgetavvikelse"
 }
+_FRONT_CHARS = 1500  # a text report's title page: its first lines
+_MD_TITLE = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_DOMINANT_MENTIONS = 5  # a municipality named this often, and
+_DOMINANT_SHARE = 0.8  # this share of all "X kommun" mentions, is the report's
 _MONTHS = "januari februari mars april maj juni juli augusti september oktober november december"
 _NOT_PLACES = {"Hela", "Vår", "Varje", "Samma", "Denna", "Kommunen", "Vilken", "Din", "Er", "En"}
 
@@ -40,38 +55,79 @@ def load_catalogue(corpus_dir: Path) -> dict[str, dict[str, Any]]:
     return {str(k): dict(v) for k, v in reports.items()}
 
 
-def _municipality(text: str) -> str | None:
-    """Most frequent 'X kommun' / 'Xs kommun' in the text, genitive -s removed when the
-    bare name also occurs ('Köpings kommun' → 'Köping')."""
-    name_re = r"\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?)s? [Kk]ommuns?\b"
+def _mentions(text: str) -> Counter[str]:
+    """How often each 'X kommun' / 'Xs kommun' / 'X KOMMUN' is named in `text`."""
+    name_re = r"\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?)s?\s+[Kk]ommuns?\b"
     counts = Counter(
         m.group(1) for m in re.finditer(name_re, text) if m.group(1) not in _NOT_PLACES
     )
     upper = Counter(
-        m.group(1).capitalize() for m in re.finditer(r"\b([A-ZÅÄÖ]{3,})S? KOMMUN\b", text)
+        m.group(1).capitalize() for m in re.finditer(r"\b([A-ZÅÄÖ]{3,})S?\s+KOMMUN\b", text)
     )
     counts.update(upper)
+    return counts
+
+
+def _municipality(front: str, text: str) -> str | None:
+    """The municipality the front names most, else one that dominates the whole text; the
+    genitive -s is removed when the bare name also occurs ('Köpings kommun' → 'Köping')."""
+    counts = _mentions(front)
     if not counts:
-        return None
+        whole = _mentions(text)
+        if not whole:
+            return None
+        name, n = whole.most_common(1)[0]
+        if n < _DOMINANT_MENTIONS or n < _DOMINANT_SHARE * sum(whole.values()):
+            return None
+        counts = Counter({name: n})
     name = counts.most_common(1)[0][0]
     if name.endswith("s") and re.search(rf"\b{name[:-1]}\b", text, re.IGNORECASE):
         name = name[:-1]
     return name
 
 
+def front_matter(source: Source) -> str:
+    """The report's title page (a PDF's first page, a text's first lines) and its headings."""
+    text = source.text
+    end = source.page_starts[1] if len(source.page_starts) > 1 else _FRONT_CHARS
+    headings = [text[s:e] for s, e, _ in source.headings]
+    headings += [m.group(1) for m in _MD_HEADING.finditer(text)]
+    return text[:end] + "\n" + "\n".join(headings)
+
+
+def title_of(source: Source) -> str | None:
+    """The document's own title: a Markdown `# Title` near the top, else a PDF's first
+    top-level heading on its first page; markup stripped."""
+    text = source.text
+    m = _MD_TITLE.search(text[: _FRONT_CHARS * 2])
+    if m:
+        raw = m.group(1)
+    else:
+        first_page_end = source.page_starts[1] if len(source.page_starts) > 1 else len(text)
+        top = [(s, e) for s, e, level in source.headings if level == 1 and s < first_page_end]
+        if not top:
+            return None
+        raw = text[top[0][0] : top[0][1]]
+    title = " ".join(re.sub(r"\*\*|__|\\(?=[^\w\s])", "", raw).split())
+    return title or None
+
+
 def infer_metadata(path: Path, source: Source) -> dict[str, Any]:
-    """What the file name and the first pages say about a report."""
+    """What the file name and the document's front matter say about a report."""
     head = source.text[:6000]
+    front = front_matter(source)
     stem = path.stem.lower()
     out: dict[str, Any] = {}
+    if title := title_of(source):
+        out["title"] = title
     for key, value in _REPORT_TYPES.items():
-        if key in stem or key in head.lower():
+        if key in stem.replace("-", " ") or key in front.lower():
             out["report_type"] = value
             break
-    year = re.search(r"(?<!\d)(20\d\d)(?!\d)", stem) or re.search(r"(?<!\d)(20\d\d)(?!\d)", head)
+    year = re.search(r"(?<!\d)(20\d\d)(?!\d)", stem) or re.search(r"(?<!\d)(20\d\d)(?!\d)", front)
     if year:
         out["year"] = int(year.group(1))
-    if municipality := _municipality(source.text):
+    if municipality := _municipality(front, source.text):
         out["municipality"] = municipality
     if re.search(r"\bkommunstyrelsen", stem + head.lower()):
         out["organ"] = "Kommunstyrelsen"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 from indexer.errors import UnreadableReport
@@ -10,6 +11,8 @@ from indexer.models import Source
 from indexer.pdf import read_pdf
 
 SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md")
+_MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 
 
 def read_report(path: Path) -> Source:
@@ -29,7 +32,8 @@ def read_report(path: Path) -> Source:
 
 
 def read_text(path: Path) -> Source:
-    """Read a plain text or Markdown report; the text is kept as is but for newlines.
+    """Read a plain text or Markdown report; the text is kept as is but for newlines and
+    the Markdown that would otherwise reach a quote (see `strip_markdown`).
 
     UTF-8 (with or without BOM) first, UTF-16 when it has a BOM, else Windows-1252, the
     usual encoding of older Swedish Windows exports (å ä ö are single bytes there).
@@ -41,10 +45,18 @@ def read_text(path: Path) -> Source:
     if not data:
         raise UnreadableReport(f"{path.name}: empty file (0 bytes)")
     text = decode_text(data, path.name)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = strip_markdown(text.replace("\r\n", "\n").replace("\r", "\n"))
     if not text.strip():
         raise UnreadableReport(f"{path.name}: the file contains only whitespace")
     return Source(text=text)
+
+
+def strip_markdown(text: str) -> str:
+    """Markdown that is no text of the report, removed: image markup with its alt text
+    (`![Omslag …](/bilder/omslag.jpg)`) and backslash escapes (`\\_\\_\\_` → `___`,
+    `\\*` → `*`). Citations quote the text this returns."""
+    text = _MD_IMAGE.sub("", text)
+    return _MD_ESCAPE.sub(r"\1", text)
 
 
 def decode_text(data: bytes, name: str) -> str:

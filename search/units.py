@@ -79,7 +79,7 @@ class Unit:
                 pairs = [f"{h}: {c}" for h, c in zip(heads[1:], cells[1:], strict=True) if c]
                 return f"{cells[0]}: {', '.join(pairs)}" if pairs else cells[0]
             return " | ".join(c for c in cells if c)
-        return " ".join(self.text.split())
+        return " ".join(plain_cell(self.text).split())  # bold markers are no words
 
     def quote(self) -> str:
         """The citation's quote, verbatim: the unit, and for a table unit its header row on
