@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 # What each request field is called to a reader.
-_FIELDS = {"question": "Frågan", "query": "Sökorden"}
+_FIELDS = {"question": "Frågan", "query": "Söktexten"}
 _FILTERS = {
     "municipality": "kommun",
     "year": "år",

@@ -72,6 +72,20 @@ def section_html(passages: Sequence[Passage], cited_id: str, quote: str | None) 
     return '<div class="rs-report">' + "".join(parts) + "</div>"
 
 
+def line_boxes(chars: Sequence[dict]) -> list[tuple[float, float, float, float]]:
+    """One box per printed line of the matched characters (x0, top, x1, bottom in PDF
+    points), a point of padding around: a marker-pen stroke rather than a box per letter."""
+    boxes: list[list[float]] = []
+    for c in chars:
+        x0, top, x1, bottom = c["x0"], c["top"], c["x1"], c["bottom"]
+        last = boxes[-1] if boxes else None
+        if last and abs(last[1] - top) < 2 and x0 - last[2] < 30:  # same line, same cell
+            last[2], last[3] = max(last[2], x1), max(last[3], bottom)
+        else:
+            boxes.append([x0, top, x1, bottom])
+    return [(a - 1, b - 1, c + 1, d + 1) for a, b, c, d in boxes]
+
+
 def pdf_page_png(pdf: bytes, page: int, quote: str, resolution: int = 100) -> tuple[bytes, int]:
     """PNG of page `page` (1-based) of `pdf` with the quote's letters boxed in yellow, and
     how many lines of the quote were found on the page (0: none, nothing is marked)."""
@@ -89,10 +103,10 @@ def pdf_page_png(pdf: bytes, page: int, quote: str, resolution: int = 100) -> tu
                 continue
             for m in p.search(_WS.join(re.escape(w) for w in words), regex=True):
                 found += 1
-                boxes += [(c["x0"], c["top"], c["x1"], c["bottom"]) for c in m["chars"]]
+                boxes += line_boxes(m["chars"])
         image = p.to_image(resolution=resolution)
         if boxes:
-            image.draw_rects(boxes, fill=(255, 221, 0, 110), stroke=(230, 160, 0), stroke_width=1)
+            image.draw_rects(boxes, fill=(255, 214, 0, 120), stroke=(255, 214, 0, 120))
         out = io.BytesIO()
         image.annotated.save(out, format="PNG")
     return out.getvalue(), found
