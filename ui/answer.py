@@ -69,7 +69,7 @@ def copy_button(markdown: str) -> None:
     copy command is used."""
     text = json.dumps(markdown).replace("</", "<\\/")
     st.html(
-        '<button class="rs-copy" type="button" id="rs-copy">📋 Kopiera svar med källor</button>'
+        '<button class="rs-copy" type="button" id="rs-copy">Kopiera svar med källor</button>'
         '<span class="rs-meta" id="rs-copied" aria-live="polite"></span>'
         f"<script>(function() {{ const text = {text};"
         "const b = document.getElementById('rs-copy'), s = document.getElementById('rs-copied');"
@@ -95,7 +95,7 @@ def export_buttons(resp: AskResponse, asked: datetime, share: str) -> None:
             file_name=export.export_name(resp.question, asked),
             mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             on_click="ignore",
-            icon="📄",
+            icon=":material/download:",
             key="ladda-ner-svar",
         )
 

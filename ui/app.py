@@ -127,6 +127,10 @@ view = st.radio(
     "Visa", VIEWS, key="view", horizontal=True, label_visibility="collapsed", width="stretch"
 )
 asking_views = view in ("Fråga", "Sök")
+if asking_views:
+    # Known before the page is drawn (a link, a click on Fråga, an example), so the history
+    # in the sidebar already lists the question being answered.
+    history.remember(current())
 with st.sidebar:
     st.title("Rapportsök")
     st.caption("Sök och fråga i kommunernas rapporter.")
@@ -269,8 +273,6 @@ else:
     text = question_form(asking)
     state = current()
     publish(state)
-    if text:
-        history.remember(state)
     filters = active_filters()
     if text and asking:
         resp, asked = answer_for(text, filters)

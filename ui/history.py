@@ -80,4 +80,4 @@ def sidebar(go: Callable[[PageState], None]) -> None:
             type="tertiary",
             help=item.question,
         )
-    st.button("Rensa historiken", key="rensa-historik", on_click=forget, icon="🗑️")
+    st.button("Rensa historiken", key="rensa-historik", on_click=forget, icon=":material/delete:")
