@@ -3,6 +3,7 @@ headless Chromium (Debian's package, through Playwright's Python API; no browser
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,12 @@ def test_question_gets_answer_with_citation_in_a_real_browser(ui_url: str, tmp_p
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
+def _shots(tmp_path: Path) -> Path:
+    """Where screenshots go: docs/ for the README when RAPPORTSOK_SCREENSHOTS=1, else the
+    test's own folder (a test run leaves the working tree as it was)."""
+    return DOCS if os.environ.get("RAPPORTSOK_SCREENSHOTS") == "1" else tmp_path
+
+
 def _browser(pw):  # type: ignore[no-untyped-def]
     return pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
 
@@ -92,7 +99,7 @@ def test_share_link_export_and_highlight_in_a_real_browser(ui_url: str, tmp_path
             answer = page.locator(".rs-answer")
             expect(answer).to_contain_text("2021 jan-juni: 6,4 %", timeout=60_000)
             expect(page.get_by_label("Din fråga")).to_have_value(QUESTION)
-            page.screenshot(path=str(DOCS / "svar.png"))
+            page.screenshot(path=str(_shots(tmp_path) / "svar.png"))
 
             # The Word export: question, quote and full citation.
             with page.expect_download(timeout=30_000) as info:
@@ -113,12 +120,14 @@ def test_share_link_export_and_highlight_in_a_real_browser(ui_url: str, tmp_path
             expect(quote_mark).to_be_visible(timeout=30_000)
             expect(page.locator(".rs-cited mark.rs-quote").first).to_have_text("Mått")
             quote_mark.scroll_into_view_if_needed()
-            page.screenshot(path=str(DOCS / "i-rapporten.png"))
+            shot = _shots(tmp_path) / "i-rapporten.png"
+            page.screenshot(path=str(shot))
+            assert shot.stat().st_size > 10_000
         finally:
             browser.close()
 
 
-def test_phone_layout_shows_navigation_and_question_box_first(ui_url: str) -> None:
+def test_phone_layout_shows_navigation_and_question_box_first(ui_url: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as pw:
@@ -143,6 +152,8 @@ def test_phone_layout_shows_navigation_and_question_box_first(ui_url: str) -> No
             b = example.bounding_box()
             assert b is not None and b["x"] + b["width"] <= 390 and b["height"] > 45
             assert box.bounding_box()["y"] < b["y"]  # type: ignore[index]
-            page.screenshot(path=str(DOCS / "mobil.png"))
+            shot = _shots(tmp_path) / "mobil.png"
+            page.screenshot(path=str(shot))
+            assert shot.stat().st_size > 10_000
         finally:
             browser.close()
