@@ -39,13 +39,11 @@ install-test: $(VENV)/.installed-test
 index: install
 	$(BIN)/rapportsok index
 
+# `rapportsok run` starts the API, waits until it listens, then the UI pointed at it; it
+# honours RAPPORTSOK_PORT / RAPPORTSOK_UI_PORT / RAPPORTSOK_HOST, refuses a taken port and
+# stops both on Ctrl-C or SIGTERM (exec: make's own process is the one a signal reaches).
 run: index
-	@echo ""
-	@echo "  API: http://127.0.0.1:8000/docs"
-	@echo "  UI:  http://127.0.0.1:8501"
-	@echo ""
-	$(BIN)/rapportsok serve & api=$$!; trap 'kill $$api 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/rapportsok ui
+	exec $(BIN)/rapportsok run
 
 PACKAGES := rapportsok indexer search service ui eval
 

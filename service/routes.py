@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
 
 from indexer.models import Document, Hit
+from indexer.reader import SUPPORTED_SUFFIXES
 from search.retrieval import Searcher, SearchFilters
 from search.units import Unit
 from service import convert
@@ -22,6 +23,7 @@ from service.schemas import (
     PassageContext,
     SearchRequest,
     SearchResponse,
+    UploadPolicy,
 )
 
 router = APIRouter()
@@ -67,6 +69,17 @@ def health(services: ServicesDep) -> Health:
     summary["path"] = str(services.searcher.index.path)
     summary["documents"] = sorted(services.searcher.index.documents)
     return Health(status="ok", index=summary)
+
+
+@router.get("/uploads", response_model=UploadPolicy)
+def upload_policy(services: ServicesDep) -> UploadPolicy:
+    """Whether uploads are switched on, and the largest file the server accepts."""
+    settings = services.settings
+    return UploadPolicy(
+        enabled=bool(settings.api_key),
+        max_mb=settings.max_upload_mb,
+        suffixes=sorted(SUPPORTED_SUFFIXES),
+    )
 
 
 @router.post("/search", response_model=SearchResponse, responses=_ERRORS)

@@ -198,6 +198,14 @@ class Health(BaseModel):
     index: dict[str, object]
 
 
+class UploadPolicy(BaseModel):
+    """GET /uploads: what the upload page tells people before they pick a file."""
+
+    enabled: bool = Field(description="False when RAPPORTSOK_API_KEY is not set.")
+    max_mb: int = Field(description="The largest file accepted, in MB (RAPPORTSOK_MAX_UPLOAD_MB).")
+    suffixes: list[str] = Field(description="File types accepted.")
+
+
 class ErrorResponse(BaseModel):
     detail: str | list[object]
     request_id: str | None = None

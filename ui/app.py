@@ -1,20 +1,26 @@
 """Rapportsök web UI: ask the municipal reports a question, see the answer with the passages
 that prove it. A flat Streamlit script that talks to the API over HTTP (RAPPORTSOK_API_URL).
 
-Run it with `rapportsok ui` (or `make run`, which also starts the API).
+What the page shows (view, question, filters) is kept in the URL, so a link reproduces an
+answer and the back button walks through earlier questions; the last questions are kept in
+the reader's browser (`ui.history`). Run it with `rapportsok ui` or `make run`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from datetime import datetime
+from urllib.parse import urlencode
 
 import streamlit as st
 
-from rapportsok.settings import get_settings
-from service.schemas import DocumentSummary, Filters, Passage, PassageContext
-from ui import render, upload
-from ui.client import ApiClient, ApiError, ApiUnavailable
+from service.schemas import AskResponse, DocumentSummary, Filters
+from ui import history, render
+from ui.answer import ask_view
+from ui.api import api_url, call_api, client, load_documents, show_api_error, stop_unavailable
+from ui.cards import download_original, passage_card
+from ui.client import ApiError, ApiUnavailable
+from ui.state import VIEWS, PageState, from_params
+from ui.upload_page import upload_view
 
 EXAMPLES = [
     "Hur stor budgetavvikelse hade Timrås kommunstyrelse för januari–augusti 2021?",
@@ -22,260 +28,191 @@ EXAMPLES = [
     "Vilket valdeltagande hade Köpings kommun i kommunvalet 2018?",
     "Hur stort överskott redovisade kommunstyrelsen i Krokom för 2020?",
 ]
-ASK_K, SEARCH_K = 5, 10
-T = TypeVar("T")
+ASK_K, SEARCH_K, SEARCH_MORE, SEARCH_MAX = 5, 10, 10, 50
+MAX_CHARS = 2000  # the API's limit (service.schemas.MAX_QUERY_CHARS), said before sending
 
 st.set_page_config(page_title="Rapportsök", page_icon="📑", layout="wide")
 st.markdown(render.CSS, unsafe_allow_html=True)
 
-
-@st.cache_resource
-def get_client(api_url: str) -> ApiClient:
-    """One HTTP client (connection pool) per API address, shared by all sessions."""
-    return ApiClient(api_url, timeout=30.0, read_key=get_settings().read_key)
-
-
-@st.cache_data(ttl=60, show_spinner=False)
-def load_documents(api_url: str) -> list[DocumentSummary]:
-    """The indexed reports; refreshed every minute so a re-index shows up."""
-    return get_client(api_url).documents()
-
-
-@st.cache_data(ttl=300, show_spinner=False)
-def load_context(api_url: str, passage_id: str) -> PassageContext:
-    return get_client(api_url).passage(passage_id, window=1)
-
-
-def stop_unavailable(exc: ApiUnavailable) -> NoReturn:
-    """Tell the reader, in plain Swedish, that the search service is not answering."""
-    slow = "i tid" in exc.reason
-    what = (
-        "Sökservern svarade inte i tid." if slow else "Rapportsök får ingen kontakt med sökservern."
-    )
-    st.info(
-        f"**{what}**\n\n"
-        "Det här kan du göra:\n"
-        "- Vänta en liten stund och ladda sedan om sidan.\n"
-        "- Kör du Rapportsök själv: starta sökservern med `rapportsok serve` "
-        "(eller `make run`, som startar både sökservern och den här sidan).\n"
-        "- Hör annars av dig till den som driver tjänsten.\n\n"
-        f"Sökserverns adress: `{exc.url}` (ändras med miljövariabeln `RAPPORTSOK_API_URL`).",
-        icon="ℹ️",
-    )
-    st.stop()
-
-
-def show_api_error(exc: ApiError) -> NoReturn:
-    if exc.status in (400, 422):
-        st.warning(f"Frågan kunde inte tas emot: {exc.detail}")
-    elif exc.status == 503:
-        st.info(
-            "**Sökservern är igång men har inga rapporter inlästa.**\n\n"
-            "Läs in rapporterna med `rapportsok index` och starta sedan om sökservern "
-            "(`rapportsok serve`), eller kör `make run`.",
-            icon="ℹ️",
-        )
-    else:
-        st.error(f"Sökservern kunde inte svara (fel {exc.status}). Försök igen om en stund.")
-    st.stop()
-
-
-def call_api(request: Callable[[], T]) -> T:
-    """The API's answer, or a Swedish message (and the page stops) when it cannot give one."""
-    try:
-        return request()
-    except ApiUnavailable as exc:
-        stop_unavailable(exc)
-    except ApiError as exc:
-        show_api_error(exc)
-
-
-UPLOAD_VIEW = "Lägg till rapport"
-api_url = get_settings().api_url
-client = get_client(api_url)
+url = api_url()
 no_index: ApiError | None = None  # the API runs without an index: only uploads work
+documents: list[DocumentSummary] = []
 try:
-    client.health()
-    documents = load_documents(api_url)
+    client().health()
+    documents = load_documents(url)
 except ApiUnavailable as exc:
     stop_unavailable(exc)
 except ApiError as exc:
     if exc.status != 503:
         show_api_error(exc)
-    no_index, documents = exc, []
+    no_index = exc
 
-# --- Sidebar: view and filters ------------------------------------------------------------
+municipalities = sorted({d.municipality for d in documents if d.municipality})
+years = sorted({d.year for d in documents if d.year}, reverse=True)
+report_types = sorted({d.report_type for d in documents if d.report_type})
 
-with st.sidebar:
-    st.title("Rapportsök")
-    st.caption("Sök och fråga i kommunernas rapporter.")
-    view = st.radio(
-        "Visa",
-        ["Fråga", "Sök", "Rapporter", UPLOAD_VIEW],
-        key="view",
-        captions=[
-            "Få ett svar med källor",
-            "Lista med träffar",
-            "Rapporterna som går att söka i",
-            "Ladda upp en ny rapport (kräver API-nyckel)",
-        ],
+
+# --- The URL and the widgets ----------------------------------------------------------------
+
+
+def apply(state: PageState) -> None:
+    """Show `state`: set the widgets (filter values no report has are dropped)."""
+    st.session_state["view"] = state.view
+    st.session_state["query"] = state.question
+    st.session_state["submitted"] = state.question
+    st.session_state["kommun"] = [m for m in state.municipalities if m in municipalities]
+    st.session_state["ar"] = [y for y in state.years if y in years]
+    st.session_state["typ"] = [t for t in state.report_types if t in report_types]
+    st.session_state["antal"] = SEARCH_K
+
+
+def current() -> PageState:
+    """What the page shows now."""
+    view = st.session_state.get("view", "Fråga")
+    asking = view in ("Fråga", "Sök")
+    return PageState(
+        view=view,
+        question=str(st.session_state.get("submitted", "")).strip() if asking else "",
+        municipalities=tuple(st.session_state.get("kommun", [])) if asking else (),
+        years=tuple(st.session_state.get("ar", [])) if asking else (),
+        report_types=tuple(st.session_state.get("typ", [])) if asking else (),
     )
-    st.subheader("Avgränsa")
-    municipalities = sorted({d.municipality for d in documents if d.municipality})
-    years = sorted({d.year for d in documents if d.year}, reverse=True)
-    report_types = sorted({d.report_type for d in documents if d.report_type})
-    chosen_municipalities = st.multiselect(
-        "Kommun", municipalities, key="kommun", placeholder="Alla kommuner"
-    )
-    chosen_years = st.multiselect("År", years, key="ar", placeholder="Alla år")
-    chosen_types = st.multiselect(
-        "Rapporttyp", report_types, key="typ", placeholder="Alla rapporttyper"
-    )
-    st.caption(f"{len(documents)} rapporter i sökindexet.")
-
-active_filters = (
-    Filters(
-        municipality=chosen_municipalities or None,
-        year=chosen_years or None,
-        report_type=chosen_types or None,
-    )
-    if chosen_municipalities or chosen_years or chosen_types
-    else None
-)
 
 
-# --- Passage cards ------------------------------------------------------------------------
+def share_link(state: PageState) -> str:
+    """The address that reproduces `state` on this server."""
+    page = st.context.url
+    base = page.split("?", 1)[0] if isinstance(page, str) else ""  # none in AppTest
+    query = urlencode(state.params(), doseq=True)
+    return f"{base}?{query}" if query else base
 
 
-def passage_card(p: Passage, markers: list[int]) -> None:
-    """One passage: where it stands, the verbatim text, its neighbours, link and citation."""
-    doc = p.document
-    with st.container(border=True):
-        anchors = "".join(f'<span id="kalla-{n}"></span>' for n in markers)
-        label = " ".join(f"[{n}]" for n in markers)
-        place = render.section_path(p.section) or "Inledning"
-        if p.page is not None:
-            place += f" · s. {p.page}"
-        where = " · ".join(
-            x
-            for x in (
-                render.municipality_name(doc.municipality),
-                doc.title,
-                str(doc.year) if doc.year else None,
-            )
-            if x
-        )
-        title = " ".join(x for x in (label, where) if x)
-        st.markdown(
-            f"{anchors}<div><strong>{render.highlight(title, [])}</strong><br>"
-            f'<span class="rs-meta">{render.highlight(place, [])}</span></div>',
-            unsafe_allow_html=True,
-        )
-        spans = [(h.start, h.end) for h in p.highlights]
-        st.markdown(render.passage_html(p.text, spans, p.table_header), unsafe_allow_html=True)
-        with st.expander("Visa texten före och efter"):
-            try:
-                ctx = load_context(api_url, p.id)
-            except (ApiUnavailable, ApiError):
-                st.caption("Den omgivande texten kunde inte hämtas just nu.")
-            else:
-                parts = [render.passage_html(b.text, (), b.table_header) for b in ctx.before]
-                parts.append(
-                    '<div style="border-left: 3px solid #f0c419; padding-left: .6em">'
-                    + render.passage_html(p.text, spans, p.table_header)
-                    + "</div>"
-                )
-                parts += [render.passage_html(a.text, (), a.table_header) for a in ctx.after]
-                st.markdown("".join(parts), unsafe_allow_html=True)
-        left, right = st.columns([1, 3], vertical_alignment="center")
-        with left:
-            st.link_button(
-                "Öppna rapporten" + (f" på s. {p.page}" if p.page else ""),
-                client.file_url(doc, p.page),
-            )
-        with right:
-            st.code(render.citation_line(doc, p.section, p.page), language=None, wrap_lines=True)
+def publish(state: PageState) -> None:
+    """Write `state` into the URL (Streamlit pushes a browser history entry when it changes)."""
+    if from_params(_url_params()) != state:
+        st.query_params.from_dict(state.params())
+    st.session_state["_shown"] = state
 
 
-# --- Views --------------------------------------------------------------------------------
+def _url_params() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in st.query_params}
+
+
+# A URL this session has not shown yet (a shared link, a reload, the back button) wins over
+# the widgets' values.
+from_url = from_params(_url_params())
+if st.session_state.get("_shown") != from_url:
+    apply(from_url)
 
 
 def set_query(text: str) -> None:
     st.session_state["query"] = text
     st.session_state["submitted"] = text
+    st.session_state["antal"] = SEARCH_K
 
 
 def submit() -> None:
     st.session_state["submitted"] = st.session_state.get("query", "")
+    st.session_state["antal"] = SEARCH_K
+
+
+def go(state: PageState) -> None:
+    """Return to an earlier question (from the history)."""
+    apply(state)
+
+
+# --- Navigation (in the page, so phones reach it without opening the sidebar) --------------
+
+view = st.radio(
+    "Visa", VIEWS, key="view", horizontal=True, label_visibility="collapsed", width="stretch"
+)
+asking_views = view in ("Fråga", "Sök")
+if asking_views:
+    # Known before the page is drawn (a link, a click on Fråga, an example), so the history
+    # in the sidebar already lists the question being answered.
+    history.remember(current())
+with st.sidebar:
+    st.title("Rapportsök")
+    st.caption("Sök och fråga i kommunernas rapporter.")
+    if asking_views:
+        st.subheader("Avgränsa")
+        st.multiselect("Kommun", municipalities, key="kommun", placeholder="Alla kommuner")
+        st.multiselect("År", years, key="ar", placeholder="Alla år")
+        st.multiselect("Rapporttyp", report_types, key="typ", placeholder="Alla rapporttyper")
+        st.caption(f"{len(documents)} rapporter i sökindexet.")
+    history.sidebar(go)
+
+
+def active_filters() -> Filters | None:
+    chosen = [st.session_state.get(k) or [] for k in ("kommun", "ar", "typ")]
+    if not any(chosen):
+        return None
+    return Filters(
+        municipality=chosen[0] or None, year=chosen[1] or None, report_type=chosen[2] or None
+    )
+
+
+# --- Views ------------------------------------------------------------------------------------
 
 
 def question_form(asking: bool) -> str:
-    """The question box and example questions; returns the submitted text ('' if none)."""
-    st.markdown("**Exempel:**")
-    cols = st.columns(2)
-    for i, example in enumerate(EXAMPLES):
-        cols[i % 2].button(
-            example, key=f"exempel-{i}", on_click=set_query, args=(example,), width="stretch"
-        )
+    """The question box first, then (for questions) the examples; the submitted text."""
     with st.form("fraga", border=False):
         st.text_input(
             "Din fråga" if asking else "Sökord",
             key="query",
+            max_chars=MAX_CHARS,
             placeholder="Skriv en fråga om rapporterna …"
             if asking
             else "Till exempel: sjukfrånvaro kommunledningskontoret",
         )
         st.form_submit_button("Fråga" if asking else "Sök", type="primary", on_click=submit)
+    if asking:
+        with st.container(key="exempel"):
+            st.caption("Exempel:")
+            cols = st.columns(2)
+            for i, example in enumerate(EXAMPLES):
+                cols[i % 2].button(
+                    example,
+                    key=f"exempel-{i}",
+                    on_click=set_query,
+                    args=(example,),
+                    width="stretch",
+                    wrap=True,
+                )
     return str(st.session_state.get("submitted", "")).strip()
 
 
-def ask_view(question: str) -> None:
+def answer_for(question: str, filters: Filters | None) -> tuple[AskResponse, datetime]:
+    """The API's answer, asked once per question and filters in this session (a click on
+    👍 or an expander reruns the page; it must not ask again)."""
+    key = (question, filters.model_dump_json() if filters else "")
+    saved = st.session_state.get("_svar")
+    if saved and saved[0] == key:
+        return saved[1], saved[2]
     with st.spinner("Letar efter svaret i rapporterna …"):
-        resp = call_api(lambda: client.ask(question, k=ASK_K, filters=active_filters))
-    markers: dict[str, list[int]] = {}
-    for c in resp.citations:
-        markers.setdefault(c.passage_id, []).append(c.n)
-
-    if resp.answered and resp.answer:
-        with st.container(border=True):
-            st.subheader("Svar")
-            st.markdown(
-                '<div class="rs-answer">'
-                + render.answer_html(resp.answer, [c.n for c in resp.citations])
-                + "</div>",
-                unsafe_allow_html=True,
-            )
-            for c in resp.citations:
-                line = render.citation_line(c.document, c.section, c.page)
-                quote = render.highlight(render.plain_quote(c.quote), [])
-                st.markdown(
-                    f'<div class="rs-meta"><a class="rs-cite" href="#kalla-{c.n}">[{c.n}]</a> '
-                    f"”{quote}” — {render.highlight(line, [])}</div>",
-                    unsafe_allow_html=True,
-                )
-        st.subheader("Källor")
-    else:
-        st.warning(resp.message or "Rapporterna svarar inte på den här frågan.", icon="🔎")
-        if not resp.passages:
-            st.caption("Inga stycken hittades. Prova andra ord eller ta bort avgränsningarna.")
-            return
-        st.subheader("Stycken som ligger närmast frågan")
-    cited = [p for p in resp.passages if p.id in markers]
-    rest = [p for p in resp.passages if p.id not in markers]
-    cited.sort(key=lambda p: min(markers[p.id]))
-    for p in cited + rest:
-        passage_card(p, markers.get(p.id, []))
+        resp = call_api(lambda: client().ask(question, k=ASK_K, filters=filters))
+    asked = datetime.now()
+    st.session_state["_svar"] = (key, resp, asked)
+    return resp, asked
 
 
-def search_view(query: str) -> None:
+def more() -> None:
+    st.session_state["antal"] = min(SEARCH_MAX, st.session_state.get("antal", SEARCH_K) + 10)
+
+
+def search_view(query: str, filters: Filters | None) -> None:
+    k = int(st.session_state.get("antal", SEARCH_K))
     with st.spinner("Söker i rapporterna …"):
-        resp = call_api(lambda: client.search(query, k=SEARCH_K, filters=active_filters))
+        resp = call_api(lambda: client().search(query, k=k, filters=filters))
     if not resp.results:
         st.warning("Inga träffar. Prova andra ord eller ta bort avgränsningarna.", icon="🔎")
         return
     st.caption(f"{len(resp.results)} träffar, bäst först.")
     for p in resp.results:
         passage_card(p, [])
+    if len(resp.results) == k and k < SEARCH_MAX:
+        st.button("Visa fler", key="visa-fler", on_click=more)
 
 
 def reports_view() -> None:
@@ -318,77 +255,29 @@ def reports_view() -> None:
                     f'<ul style="list-style: none; padding-left: 0">{items}</ul>',
                     unsafe_allow_html=True,
                 )
-            st.link_button("Öppna rapporten", client.file_url(d))
+            download_original(d, key=f"rapport-{d.id}")
 
 
-def upload_view() -> None:
-    """Upload a report with the API key; show the progress, then the result or the refusal."""
-    st.header("Lägg till rapport")
-    st.caption(
-        "Ladda upp en rapport som PDF, text (.txt) eller Markdown (.md). Den läses in "
-        "och går att söka i så fort den är klar; sökningar fungerar som vanligt under "
-        "tiden."
-    )
-    with st.form("ladda-upp", border=True):
-        key = st.text_input(
-            "API-nyckel",
-            type="password",
-            key="api_key",
-            help="Nyckeln som är satt i RAPPORTSOK_API_KEY på sökservern.",
-        )
-        file = st.file_uploader("Rapport", type=["pdf", "txt", "md"], key="rapportfil")
-        with st.expander("Uppgifter om rapporten (valfria, annars läses de ur rapporten)"):
-            meta = {"title": st.text_input("Titel", key="meta_title")}
-            left, right = st.columns(2)
-            meta["municipality"] = left.text_input("Kommun", key="meta_municipality")
-            meta["organ"] = right.text_input("Nämnd eller styrelse", key="meta_organ")
-            meta["report_type"] = left.text_input(
-                "Rapporttyp", key="meta_report_type", placeholder="Delårsrapport"
-            )
-            meta["year"] = right.text_input("År", key="meta_year", placeholder="2024")
-            meta["period"] = st.text_input(
-                "Period", key="meta_period", placeholder="januari–augusti"
-            )
-        sent = st.form_submit_button("Lägg till", type="primary")
-    if not sent:
-        return
-    if not key.strip():
-        st.warning("Ange API-nyckeln för att ladda upp.")
-        return
-    if file is None:
-        st.warning("Välj en fil att ladda upp.")
-        return
-    with st.status(f"Laddar upp {file.name} …", expanded=True) as status:
-        st.write(f"Skickar filen ({file.size / 1e6:.2f} MB) och läser in den i sökindexet …")
-        try:
-            change = client.upload(file.name, file.getvalue(), key.strip(), meta)
-        except ApiUnavailable as exc:
-            status.update(label="Sökservern svarar inte", state="error")
-            st.error(f"Rapporten kunde inte skickas: sökservern på `{exc.url}` svarar inte.")
-            return
-        except ApiError as exc:
-            status.update(label="Rapporten lades inte till", state="error")
-            st.error(upload.refusal_message(exc.status, exc.detail))
-            st.caption(f"Sökserverns svar (fel {exc.status}): {exc.detail}")
-            return
-        status.update(label="Rapporten är inläst", state="complete")
-    load_documents.clear()  # the sidebar and the report list show the new report
-    st.success(upload.added_message(change))
-
-
-if view == UPLOAD_VIEW:
+if view == "Lägg till rapport":
+    publish(current())
     upload_view()
 elif no_index is not None:
+    publish(current())
     show_api_error(no_index)
 elif view == "Rapporter":
+    publish(current())
     reports_view()
 else:
     asking = view == "Fråga"
     st.header("Fråga rapporterna" if asking else "Sök i rapporterna")
     text = question_form(asking)
+    state = current()
+    publish(state)
+    filters = active_filters()
     if text and asking:
-        ask_view(text)
+        resp, asked = answer_for(text, filters)
+        ask_view(resp, asked, share_link(state))
     elif text:
-        search_view(text)
+        search_view(text, filters)
     else:
         st.caption("Svaren hämtas ordagrant ur rapporterna, med källa för varje mening.")

@@ -8,7 +8,7 @@ an error answer from the API raises `ApiError` with the API's message.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, unquote, urljoin
 
 import httpx
 
@@ -22,6 +22,7 @@ from service.schemas import (
     Mode,
     PassageContext,
     SearchResponse,
+    UploadPolicy,
 )
 
 UPLOAD_TIMEOUT = 900.0  # indexing a long PDF on a busy machine takes minutes
@@ -58,6 +59,19 @@ def _detail(response: httpx.Response) -> str:
     if isinstance(detail, list):  # FastAPI validation errors
         return "; ".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail)
     return str(detail)
+
+
+def _filename(disposition: str) -> str | None:
+    """The file name of a Content-Disposition header (RFC 6266 `filename*=` first)."""
+    for part in disposition.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "filename*" and "''" in value:
+            return unquote(value.split("''", 1)[1])
+    for part in disposition.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "filename":
+            return value.strip('"') or None
+    return None
 
 
 class ApiClient:
@@ -153,6 +167,48 @@ class ApiClient:
         path = f"/documents/{quote(doc_id, safe='')}"
         data = self._request("DELETE", path, headers=_bearer(api_key), timeout=timeout)
         return DocumentChange.model_validate(data)
+
+    def file_bytes(self, document: DocumentInfo) -> bytes:
+        """The original report file, fetched through the API (the UI hands it on from its
+        own host, so readers never need to reach the API)."""
+        if document.file_url.startswith(("http://", "https://")):
+            raise ValueError(f"the report {document.id!r} is not served by this API")
+        try:
+            response = self._http.get(document.file_url)
+        except httpx.TimeoutException as exc:
+            raise ApiUnavailable(self.base_url, "no answer in time") from exc
+        except httpx.TransportError as exc:
+            raise ApiUnavailable(self.base_url, str(exc) or type(exc).__name__) from exc
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, _detail(response))
+        return response.content
+
+    def file_head(self, document: DocumentInfo) -> tuple[str, str]:
+        """(file name, media type) of the original report, from the response headers only
+        (the body is not read)."""
+        try:
+            with self._http.stream("GET", document.file_url) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise ApiError(response.status_code, _detail(response))
+                disposition = response.headers.get("content-disposition", "")
+                media = response.headers.get("content-type", "application/octet-stream")
+        except httpx.TimeoutException as exc:
+            raise ApiUnavailable(self.base_url, "no answer in time") from exc
+        except httpx.TransportError as exc:
+            raise ApiUnavailable(self.base_url, str(exc) or type(exc).__name__) from exc
+        name = _filename(disposition) or document.id
+        return name, media.split(";")[0].strip()
+
+    def upload_policy(self) -> UploadPolicy | None:
+        """GET /uploads: whether uploads are on and the size limit (None from an API that
+        is older than that route)."""
+        try:
+            return UploadPolicy.model_validate(self._request("GET", "/uploads"))
+        except ApiError as exc:
+            if exc.status in (404, 405):
+                return None
+            raise
 
     def file_url(self, document: DocumentInfo, page: int | None = None) -> str:
         """Absolute URL of the original report, at `page` (PDF viewers honour '#page=N')."""

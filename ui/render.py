@@ -240,5 +240,19 @@ CSS = """
 .rs-cite { font-weight: 600; text-decoration: none; }
 .rs-meta { color: #555; font-size: .9em; }
 [data-testid="InputInstructions"] { display: none; }
+.rs-answer-box.rs-uncertain { border-left: 4px solid #e8a33d; padding-left: .8em; }
+.rs-sources { margin: .6em 0; }
+.rs-comparison td, .rs-comparison th { font-size: 1.05em; }
+.rs-report { max-height: 32em; overflow-y: auto; padding-right: .4em; }
+.rs-cited { border-left: 3px solid #f0c419; padding-left: .6em; }
+.rs-passage mark.rs-quote { background: #ffe066; box-shadow: 0 0 0 2px #ffe066; }
+.rs-copy { border: 1px solid #d0d4da; border-radius: .5rem; background: #fff;
+  padding: .35em .8em; cursor: pointer; font: inherit; }
+.st-key-exempel button p { white-space: normal; text-align: left; }
+@media (max-width: 640px) {
+  .rs-table { font-size: .8em; }
+  .rs-answer { font-size: 1em; }
+  [data-testid="stMainBlockContainer"] { padding-left: .8rem; padding-right: .8rem; }
+}
 </style>
 """

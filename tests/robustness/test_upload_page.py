@@ -31,7 +31,7 @@ def page(live: Writable, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     monkeypatch.setenv("RAPPORTSOK_API_URL", live.url)
     get_settings.cache_clear()
     at = AppTest.from_file(APP_FILE, default_timeout=120).run()
-    at.sidebar.radio(key="view").set_value("Lägg till rapport").run()
+    at.radio(key="view").set_value("Lägg till rapport").run()
     yield at
     get_settings.cache_clear()
 

@@ -42,7 +42,7 @@ SICK_LEAVE = "Hur hög var sjukfrånvaron bland Timrås kommunanställda 2021?"
 
 def _ask(at: AppTest, question: str, view: str = "Fråga") -> AppTest:
     if view != "Fråga":
-        at.sidebar.radio(key="view").set_value(view).run()
+        at.radio(key="view").set_value(view).run()
     at.text_input(key="query").input(question)
     [button] = [b for b in at.button if b.label == view]
     return button.click().run()
@@ -117,7 +117,7 @@ def test_reports_page_lists_reports_with_outline_and_counts(
     import httpx
 
     at = _app(monkeypatch, api_url)
-    at.sidebar.radio(key="view").set_value("Rapporter").run()
+    at.radio(key="view").set_value("Rapporter").run()
     assert not at.exception and not at.text_input
     table = at.dataframe[0].value
     counts = httpx.get(f"{api_url}/health").json()["index"]["counts"]

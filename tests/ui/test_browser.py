@@ -3,6 +3,7 @@ headless Chromium (Debian's package, through Playwright's Python API; no browser
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 QUESTION = "Hur hög var sjukfrånvaron bland Timrås kommunanställda 2021?"
+EXAMPLE = "Hur stor budgetavvikelse hade Timrås kommunstyrelse för januari–augusti 2021?"
 
 
 @pytest.fixture(autouse=True)
@@ -60,6 +62,98 @@ def test_question_gets_answer_with_citation_in_a_real_browser(ui_url: str, tmp_p
             expect(card.locator("mark").first).to_be_visible()
             shot = tmp_path / "answer.png"
             page.screenshot(path=str(shot), full_page=False)
+            assert shot.stat().st_size > 10_000
+        finally:
+            browser.close()
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def _shots(tmp_path: Path) -> Path:
+    """Where screenshots go: docs/ for the README when RAPPORTSOK_SCREENSHOTS=1, else the
+    test's own folder (a test run leaves the working tree as it was)."""
+    return DOCS if os.environ.get("RAPPORTSOK_SCREENSHOTS") == "1" else tmp_path
+
+
+def _browser(pw):  # type: ignore[no-untyped-def]
+    return pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+def test_share_link_export_and_highlight_in_a_real_browser(ui_url: str, tmp_path: Path) -> None:
+    from urllib.parse import quote
+
+    from docx import Document
+    from playwright.sync_api import expect, sync_playwright
+
+    link = f"{ui_url}/?fraga={quote(QUESTION)}&kommun=Timr%C3%A5"
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            # A fresh context: no cookies, no history, only the link.
+            context = browser.new_context(
+                viewport={"width": 1280, "height": 1000}, locale="sv-SE", accept_downloads=True
+            )
+            page = context.new_page()
+            page.goto(link, wait_until="domcontentloaded")
+            answer = page.locator(".rs-answer")
+            expect(answer).to_contain_text("2021 jan-juni: 6,4 %", timeout=60_000)
+            expect(page.get_by_label("Din fråga")).to_have_value(QUESTION)
+            page.screenshot(path=str(_shots(tmp_path) / "svar.png"))
+
+            # The Word export: question, quote and full citation.
+            with page.expect_download(timeout=30_000) as info:
+                page.get_by_role("button", name="Ladda ner (Word)").click()
+            path = tmp_path / info.value.suggested_filename
+            info.value.save_as(path)
+            assert info.value.suggested_filename.endswith(".docx")
+            text = "\n".join(p.text for p in Document(str(path)).paragraphs)
+            assert QUESTION in text
+            assert "Sjukfrånvaro samtliga kommunanställda | 5,2 % | 7,5 % | 6,4 %" in text
+            assert "Kommun: Timrå kommun" in text and "År: 2021" in text
+            assert "Avsnitt: Uppdrag: Skapa utrymme för ny styrning › Nyckeltal" in text
+
+            # "Visa i rapporten": the section, the quote marked in it.
+            page.get_by_text("Visa i rapporten").first.click()
+            # The quote is a table row with its header row: each of its cells is marked.
+            quote_mark = page.locator(".rs-cited mark.rs-quote", has_text="6,4 %").first
+            expect(quote_mark).to_be_visible(timeout=30_000)
+            expect(page.locator(".rs-cited mark.rs-quote").first).to_have_text("Mått")
+            quote_mark.scroll_into_view_if_needed()
+            shot = _shots(tmp_path) / "i-rapporten.png"
+            page.screenshot(path=str(shot))
+            assert shot.stat().st_size > 10_000
+        finally:
+            browser.close()
+
+
+def test_phone_layout_shows_navigation_and_question_box_first(ui_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            page = browser.new_page(
+                viewport={"width": 390, "height": 844}, locale="sv-SE", is_mobile=True
+            )
+            page.goto(ui_url, wait_until="domcontentloaded")
+            box = page.get_by_label("Din fråga")
+            expect(box).to_be_visible(timeout=30_000)
+            nav = page.get_by_role("radiogroup", name="Visa")
+            # Visible without scrolling or opening the sidebar: inside the first screen.
+            for element in (nav, box):
+                b = element.bounding_box()
+                assert b is not None and b["y"] >= 0 and b["y"] + b["height"] <= 844
+                assert b["x"] >= 0 and b["x"] + b["width"] <= 390
+            for label in ("Fråga", "Sök", "Rapporter", "Lägg till rapport"):
+                expect(nav.get_by_text(label, exact=True)).to_be_visible()
+            # The examples wrap instead of ending in "…".
+            example = page.get_by_role("button", name=EXAMPLE)
+            b = example.bounding_box()
+            assert b is not None and b["x"] + b["width"] <= 390 and b["height"] > 45
+            assert box.bounding_box()["y"] < b["y"]  # type: ignore[index]
+            shot = _shots(tmp_path) / "mobil.png"
+            page.screenshot(path=str(shot))
             assert shot.stat().st_size > 10_000
         finally:
             browser.close()

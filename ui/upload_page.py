@@ -1,0 +1,111 @@
+"""The "Lägg till rapport" page: says up front whether the server takes uploads and up to
+what size, uploads with the API key, and shows why a file was refused in plain Swedish."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rapportsok.settings import get_settings
+from ui import upload
+from ui.api import api_url, client, load_documents, load_upload_policy
+from ui.client import ApiError, ApiUnavailable
+
+SUFFIXES = ["pdf", "txt", "md"]
+
+
+def _uploader_css(max_mb: int) -> str:
+    """Streamlit's file picker speaks English ("Upload", "200MB per file"); its texts are
+    replaced by Swedish ones with the server's real limit."""
+    return (
+        "<style>"
+        '[data-testid="stFileUploaderDropzoneInstructions"] > div > span, '
+        '[data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }'
+        '[data-testid="stFileUploaderDropzoneInstructions"] > div::after {'
+        f' content: "Dra hit en fil eller välj en · högst {max_mb} MB · PDF, TXT, MD";'
+        " font-size: .9em; color: #555; }"
+        '[data-testid="stFileUploaderDropzone"] button { font-size: 0; }'
+        '[data-testid="stFileUploaderDropzone"] button::after { content: "Välj fil";'
+        " font-size: 1rem; }"
+        "</style>"
+    )
+
+
+def upload_view() -> None:
+    """Upload a report with the API key; show the progress, then the result or the refusal."""
+    st.header("Lägg till rapport")
+    try:
+        policy = load_upload_policy(api_url())
+    except (ApiUnavailable, ApiError):
+        policy = None
+    enabled = policy.enabled if policy else None
+    max_mb = policy.max_mb if policy else get_settings().max_upload_mb
+    if enabled is False:
+        st.info(
+            "**Uppladdning är avstängd på sökservern.** Rapporterna som redan finns går att "
+            "söka i som vanligt. Den som driver tjänsten slår på uppladdning genom att sätta "
+            "miljövariabeln `RAPPORTSOK_API_KEY` och starta om sökservern.",
+            icon="🔒",
+        )
+        return
+    st.markdown(
+        f"Ladda upp en rapport som PDF, text (.txt) eller Markdown (.md), **högst {max_mb} MB**. "
+        "Den läses in och går att söka i så fort den är klar; sökningar fungerar som vanligt "
+        "under tiden. Du behöver API-nyckeln, den som är satt i `RAPPORTSOK_API_KEY` på "
+        "sökservern."
+    )
+    st.html(_uploader_css(max_mb))
+    with st.form("ladda-upp", border=True):
+        key = st.text_input("API-nyckel", type="password", key="api_key")
+        file = st.file_uploader(f"Rapport (högst {max_mb} MB)", type=SUFFIXES, key="rapportfil")
+        with st.expander("Uppgifter om rapporten (valfria, annars läses de ur rapporten)"):
+            meta = {"title": st.text_input("Titel", key="meta_title")}
+            left, right = st.columns(2)
+            meta["municipality"] = left.text_input("Kommun", key="meta_municipality")
+            meta["organ"] = right.text_input("Nämnd eller styrelse", key="meta_organ")
+            meta["report_type"] = left.text_input(
+                "Rapporttyp", key="meta_report_type", placeholder="Delårsrapport"
+            )
+            meta["year"] = right.text_input("År", key="meta_year", placeholder="2024")
+            meta["period"] = st.text_input(
+                "Period", key="meta_period", placeholder="januari–augusti"
+            )
+        sent = st.form_submit_button("Lägg till", type="primary")
+    if not sent:
+        return
+    if not key.strip():
+        st.warning("Ange API-nyckeln för att ladda upp.")
+        return
+    if file is None:
+        st.warning("Välj en fil att ladda upp.")
+        return
+    if file.size > max_mb * 1_000_000:
+        st.error(
+            f"Filen är {file.size / 1e6:.1f} MB; sökservern tar emot högst {max_mb} MB. "
+            "Dela upp rapporten eller be den som driver tjänsten höja gränsen "
+            "(`RAPPORTSOK_MAX_UPLOAD_MB`)."
+        )
+        return
+    refusal: tuple[str, str] | None = None
+    with st.status(f"Laddar upp {file.name} …", expanded=True) as status:
+        st.write(f"Skickar filen ({file.size / 1e6:.2f} MB) och läser in den i sökindexet …")
+        try:
+            change = client().upload(file.name, file.getvalue(), key.strip(), meta)
+        except ApiUnavailable as exc:
+            status.update(label="Sökservern svarar inte", state="error")
+            refusal = (f"Rapporten kunde inte skickas: sökservern på `{exc.url}` svarar inte.", "")
+        except ApiError as exc:
+            status.update(label="Rapporten lades inte till", state="error")
+            refusal = (
+                upload.refusal_message(exc.status, exc.detail),
+                f"Sökserverns svar (fel {exc.status}): {exc.detail}",
+            )
+        else:
+            status.update(label="Rapporten är inläst", state="complete")
+    # The reason stands outside the status box, which folds up when it ends.
+    if refusal is not None:
+        st.error(refusal[0])
+        if refusal[1]:
+            st.caption(refusal[1])
+        return
+    load_documents.clear()  # the filters and the report list show the new report
+    st.success(upload.added_message(change))
