@@ -164,3 +164,28 @@ def scan_page(pdf_path: Path, page_no: int, out: Path, dpi: int = 200) -> Path:
     scanned.gen_content()
     doc.save(str(out))
     return out
+
+
+def print_corpus(corpus: Path, out: Path) -> list[Path]:
+    """Every .txt report of `corpus` printed to `out` in one column, with the catalogue
+    (its entries renamed to the .pdf files), ready for `rapportsok index out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    pdfs = []
+    for txt in sorted(corpus.glob("*.txt")):
+        place = txt.stem.split("-")[0].title()
+        pdfs.append(
+            render_report(txt, out / f"{txt.stem}.pdf", f"{place} kommun – Rapport", "one-column")
+        )
+    catalogue = corpus / "catalogue.toml"
+    if catalogue.exists():
+        text = catalogue.read_text(encoding="utf-8").replace('.txt"]', '.pdf"]')
+        (out / "catalogue.toml").write_text(text, encoding="utf-8")
+    return pdfs
+
+
+if __name__ == "__main__":  # python tests/corpus_pdfs.py OUT: the PDF parity corpus
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    for path in print_corpus(root / "corpus", Path(sys.argv[1])):
+        print(path)
