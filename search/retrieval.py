@@ -311,6 +311,10 @@ def minmax(scores: dict[int, float]) -> dict[int, float]:
 def _doc_of_row(index: IndexData) -> np.ndarray:
     """Per row of `index`, the position of its report among the sorted report ids."""
     position = {d: i for i, d in enumerate(sorted(index.documents))}
+    store_docs = getattr(index.chunks, "doc_ids", None)
+    if store_docs is not None:  # a ChunkStore knows its rows' reports without parsing them
+        remap = np.array([position[d] for d in store_docs], dtype=np.int32)
+        return remap[index.chunks.doc_of_row]  # type: ignore[attr-defined]
     return np.fromiter(
         (position[c.doc_id] for c in index.chunks), dtype=np.int32, count=len(index.chunks)
     )
