@@ -306,7 +306,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument(
         "--reuse", action="store_true", help="serve the index already in --workdir (no build)"
     )
-    g.add_argument("--faiss", choices=["flat", "hnsw", "auto"], help="dense index type")
+    g.add_argument("--faiss", choices=["auto", "flat", "ivf", "hnsw"], help="dense index type")
     g.add_argument(
         "--updates", type=int, default=1, help="uploads and deletes to time (default: 1)"
     )

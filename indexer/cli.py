@@ -80,9 +80,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--faiss",
-        choices=["flat", "hnsw"],
-        default="flat",
-        help="exact inner product (default) or approximate HNSW for large corpora",
+        choices=["auto", "flat", "ivf", "hnsw"],
+        help="dense index: auto (exact up to 30k passages, IVF above; the default for a new "
+        "index), flat (exact), ivf or hnsw (approximate); default: what the index has",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_index)

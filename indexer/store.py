@@ -17,18 +17,18 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from indexer.chunkstore import ChunkStore
+from indexer.dense import FaissType, make_faiss
 from indexer.errors import EncoderMismatch, IndexBusy, IndexCorrupt, IndexMissing
 from indexer.models import Chunk, Document
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-FaissType = Literal["flat", "hnsw"]
 
 MANIFEST = "manifest.json"
 DOCUMENTS = "documents.json"
@@ -164,24 +164,6 @@ def write_version(
     # The manifest goes last: a folder with a manifest has everything else.
     with open(folder / MANIFEST, "w", encoding="utf-8") as f:
         json.dump(manifest, f, ensure_ascii=False, indent=1)
-
-
-def make_faiss(vectors: np.ndarray, faiss_type: FaissType = "flat") -> Any:
-    """Inner-product FAISS index over L2-normalised vectors: exact (`flat`) by default,
-    approximate (`hnsw`) for large corpora."""
-    import faiss
-
-    dim = vectors.shape[1]
-    if faiss_type == "flat":
-        index: Any = faiss.IndexFlatIP(dim)
-    elif faiss_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efSearch = 64
-    else:
-        raise ValueError(f"faiss type must be 'flat' or 'hnsw', got {faiss_type!r}")
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

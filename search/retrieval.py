@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from indexer.models import Hit
+from search.dense import DenseSearch
 from search.lexical import lexical_top
 from search.query import QueryInfo, QueryReader, is_english
 from search.scope import FILTER_FIELDS, Scope, SearchFilters, Selection
@@ -97,6 +98,7 @@ class Searcher:
         # Filters and report restrictions become row selections once per distinct set of
         # reports (search.scope); nothing per request walks the passages.
         self.row_scope = Scope(index.documents, _doc_of_row(index))
+        self.dense = DenseSearch(index.faiss_index, index.vectors)
         self.doc_ids = self.row_scope.doc_ids
         self._year_docs: dict[int, set[str]] = {}
         for d in index.documents.values():
@@ -244,10 +246,8 @@ class Searcher:
         return self.row_scope.rows_of(doc_id)
 
     def _dense(self, qvec: np.ndarray, selection: Selection | None, n: int) -> dict[int, float]:
-        """FAISS inner product top `n` among the selected rows (a FAISS id selector)."""
-        params = None if selection is None else selection.faiss_params()
-        scores, ids = self.index.faiss_index.search(qvec[None, :], n, params=params)
-        return {int(i): float(s) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0}
+        """Inner-product top `n` among the selected rows (see `search.dense`)."""
+        return self.dense.search(qvec, selection, n)
 
     def _lexical(self, terms: list[str], selection: Selection | None, n: int) -> dict[int, float]:
         """BM25 top `n` among the selected rows; terms unknown to the index are dropped."""

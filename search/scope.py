@@ -63,6 +63,7 @@ class Selection:
     end: int
     mask: np.ndarray | None = None
     _params: Any = field(default=None, repr=False)
+    _selector: Any = field(default=None, repr=False)
     _bitmap: np.ndarray | None = field(default=None, repr=False)
 
     def rows(self) -> np.ndarray:
@@ -77,19 +78,27 @@ class Selection:
             return rows[self.mask[rows]]
         return rows[(rows >= self.start) & (rows < self.end)]
 
+    def selector(self) -> Any:
+        """A FAISS `IDSelector` of these rows (made once; it points into `_bitmap`)."""
+        if self._selector is None:
+            import faiss
+
+            if self.mask is None:
+                self._selector = faiss.IDSelectorRange(self.start, self.end)
+            else:
+                # Bit i of byte i // 8, least significant first: FAISS's IDSelectorBitmap.
+                self._bitmap = np.packbits(self.mask, bitorder="little")
+                self._selector = faiss.IDSelectorBitmap(
+                    len(self.mask), faiss.swig_ptr(self._bitmap)
+                )
+        return self._selector
+
     def faiss_params(self) -> Any:
         """FAISS search parameters that restrict a search to these rows (made once)."""
         if self._params is None:
             import faiss
 
-            selector: Any
-            if self.mask is None:
-                selector = faiss.IDSelectorRange(self.start, self.end)
-            else:
-                # Bit i of byte i // 8, least significant first: FAISS's IDSelectorBitmap.
-                self._bitmap = np.packbits(self.mask, bitorder="little")
-                selector = faiss.IDSelectorBitmap(len(self.mask), faiss.swig_ptr(self._bitmap))
-            self._params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+            self._params = faiss.SearchParameters(sel=self.selector())  # type: ignore[call-arg]
         return self._params
 
 
