@@ -167,7 +167,7 @@ def _read_corpus(
     documents: list[Document] = []
     chunks: list[Chunk] = []
     for path in tqdm(
-        corpus_files(corpus_dir), desc="Reading reports", unit="file", disable=not progress
+        corpus_files(corpus_dir), desc="Reading reports", unit="report", disable=not progress
     ):
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             report.skipped.append((path.name, f"unsupported file type {path.suffix!r}"))
@@ -282,7 +282,8 @@ def _embed(
         new_texts = [texts[i] for i in todo]
         report.tokens_embedded = sum(encoder.count_tokens(t) for t in new_texts)
         t0 = time.perf_counter()
-        with tqdm(total=len(todo), desc="Embedding", unit="chunk", disable=not progress) as bar:
+        # tqdm shows passages/s and the time left (ETA) as it goes.
+        with tqdm(total=len(todo), desc="Embedding", unit="passage", disable=not progress) as bar:
             new = encoder.encode_documents(new_texts, progress=bar.update)
         report.embed_seconds = time.perf_counter() - t0
         for i, vec in zip(todo, new, strict=True):

@@ -26,8 +26,9 @@ def _index(args: argparse.Namespace) -> int:
         f"({r.embedded} embedded, {r.reused} reused from the previous index)"
     )
     if r.embedded and r.embed_seconds:
+        rate = r.embedded / r.embed_seconds
         print(
-            f"embedding: {r.embedded / r.embed_seconds:.1f} passages/s, "
+            f"embedding: {rate:.1f} passages/s ({rate * 3600:,.0f} an hour), "
             f"{r.tokens_embedded / r.embed_seconds:.0f} tokens/s"
         )
     for label, ids in (("added", r.added), ("changed", r.changed), ("removed", r.removed)):
