@@ -71,6 +71,12 @@ class ChunkStore(Sequence[Chunk]):
         """Close the file (also done when the store is garbage-collected)."""
         self._file.close()
 
+    def __del__(self) -> None:
+        # An index replaced by an update is dropped, not closed: close its file here.
+        file = getattr(self, "_file", None)
+        if file is not None:
+            file.close()
+
 
 class _IdMap(Mapping[str, int]):
     """Passage id → row without a dict of every id: the chunker numbers a report's passages
