@@ -32,7 +32,8 @@ class ScaleResult:
     build_s: float | None = None
     build_rss_mb: float | None = None
     startup_s: float = 0.0
-    rss_mb: float = 0.0
+    rest_rss_mb: float = 0.0  # right after start-up
+    rss_mb: float = 0.0  # after the latency and throughput runs
     p50_ms: float = 0.0
     p95_ms: float = 0.0
     rps: float = 0.0
@@ -48,11 +49,13 @@ class ScaleResult:
         build_rss = "–" if self.build_rss_mb is None else f"{self.build_rss_mb:.0f} MB"
         head = (
             "| passages | build without embedding | build peak RSS | server start-up | "
-            "server RSS | /search p50 / p95, 1 client | 8 clients |\n|---|---|---|---|---|---|---|"
+            "server RSS at rest / after the load | /search p50 / p95, 1 client | 8 clients |\n"
+            "|---|---|---|---|---|---|---|"
         )
         row = (
             f"| {self.passages:,} | {build} | {build_rss} | {self.startup_s:.1f} s | "
-            f"{self.rss_mb:.0f} MB | {self.p50_ms:.0f} / {self.p95_ms:.0f} ms | "
+            f"{self.rest_rss_mb:.0f} / {self.rss_mb:.0f} MB | "
+            f"{self.p50_ms:.0f} / {self.p95_ms:.0f} ms | "
             f"{self.rps:.1f} req/s |"
         )
         lines = [head, row]
@@ -158,6 +161,7 @@ def _serve_and_measure(
     try:
         wait_healthy(url, proc, timeout=600)
         result.startup_s = time.perf_counter() - t
+        result.rest_rss_mb = rss_mb(proc.pid)
         health = _get_json(f"{url}/health")
         result.passages = int(health["index"]["counts"]["chunks"])
         # Distinct queries (the server caches query vectors); each pays for its embedding.
