@@ -64,6 +64,7 @@ class Selection:
     mask: np.ndarray | None = None
     _params: Any = field(default=None, repr=False)
     _selector: Any = field(default=None, repr=False)
+    derived: dict[str, Any] = field(default_factory=dict, repr=False)  # per-index caches
     _bitmap: np.ndarray | None = field(default=None, repr=False)
 
     def rows(self) -> np.ndarray:

@@ -102,3 +102,28 @@ def test_a_rebuild_keeps_the_index_type(tmp_path: Path) -> None:
     assert "HNSW" in type(idx.faiss_index).__name__
     build_index(corpus, out, FakeEncoder(), faiss_type="auto")
     assert load_index(out).manifest["faiss"] == {"type": "flat", "requested": "auto"}
+
+
+def test_ivf_finds_allowed_rows_in_lists_far_from_the_query(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two groups of passages in separate regions (as a municipality's reports sit in lists
+    # of their own); the query lies in the first, the filter allows only the second: the
+    # lists nearest the query hold no allowed row, yet the exact top 10 must come back.
+    monkeypatch.setattr(dense, "EXACT_ROWS", 0)
+    rng = np.random.default_rng(9)
+    centre = np.zeros(16, dtype=np.float32)
+    centre[0] = 4.0
+    a = _unit(rng, 1_500) + centre
+    b = _unit(rng, 1_500) - centre
+    vectors = np.concatenate([a, b])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    search = DenseSearch(make_faiss(vectors, "ivf"), vectors)
+    sel = Selection(1_500, 1_500, 3_000)
+    found = []
+    for q in vectors[:20]:  # queries from the first group
+        got = search.search(q, sel, 100)
+        assert len(got) == 100 and all(1_500 <= r < 3_000 for r in got)
+        exact = 1_500 + np.argsort(-(vectors[1_500:] @ q), kind="stable")[:10]
+        found.append(len(set(list(got)[:10]) & set(exact.tolist())) / 10)
+    assert np.mean(found) >= 0.98
