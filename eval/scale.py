@@ -38,6 +38,7 @@ class ScaleResult:
     p95_ms: float = 0.0
     rps: float = 0.0
     errors: int = 0
+    upload_passages: int = 0
     uploads_s: list[float] = field(default_factory=list)
     deletes_s: list[float] = field(default_factory=list)
     rss_after_mb: float | None = None
@@ -61,7 +62,7 @@ class ScaleResult:
         lines = [head, row]
         if self.uploads_s:
             lines.append(
-                f"\nupload of a {self.passages // max(self.reports, 1)}-passage-average report: "
+                f"\nupload of a {self.upload_passages}-passage report: "
                 + ", ".join(f"{s:.1f}" for s in self.uploads_s)
                 + " s; delete: "
                 + ", ".join(f"{s:.1f}" for s in self.deletes_s)
@@ -180,7 +181,9 @@ def _serve_and_measure(
         if updates:
             sample = sorted(p for p in corpus.glob("*.txt"))[0]
             for i in range(updates):
-                up, down = _update_once(url, key, sample, f"uppladdad-{i:03d}.txt")
+                up, down, result.upload_passages = _update_once(
+                    url, key, sample, f"uppladdad-{i:03d}.txt"
+                )
                 result.uploads_s.append(up)
                 result.deletes_s.append(down)
             result.rss_after_mb = rss_mb(proc.pid)
@@ -197,8 +200,9 @@ def _get_json(url: str) -> dict:
     return data
 
 
-def _update_once(url: str, key: str, sample: Path, name: str) -> tuple[float, float]:
-    """Upload `sample` as `name`, then delete it: seconds of each, end to end."""
+def _update_once(url: str, key: str, sample: Path, name: str) -> tuple[float, float, int]:
+    """Upload `sample` as `name`, then delete it: seconds of each, end to end, and the
+    passages of the uploaded report."""
     import httpx
 
     headers = {"Authorization": f"Bearer {key}"}
@@ -210,13 +214,13 @@ def _update_once(url: str, key: str, sample: Path, name: str) -> tuple[float, fl
         up = time.perf_counter() - t
         if r.status_code != 201:
             raise RuntimeError(f"upload failed: {r.status_code} {r.text[:200]}")
-        doc_id = r.json()["document_id"]
+        doc_id, passages = r.json()["document_id"], int(r.json()["chunks"])
         t = time.perf_counter()
         r = client.delete(f"/documents/{doc_id}")
         down = time.perf_counter() - t
         if r.status_code != 200:
             raise RuntimeError(f"delete failed: {r.status_code} {r.text[:200]}")
-    return up, down
+    return up, down, passages
 
 
 def dense_recall(index_dir: Path, questions: list[str]) -> dict[str, float]:
