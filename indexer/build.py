@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from indexer.chunker import ChunkerConfig, chunk_document, clean_text
+from indexer.dense import FaissChoice, FaissType, resolve_faiss
 from indexer.errors import IndexProblem, UnreadableReport
 from indexer.metadata import build_document, load_catalogue
 from indexer.models import Chunk, Document, text_hash
 from indexer.reader import SUPPORTED_SUFFIXES, read_report
 from indexer.store import (
     SCHEMA_VERSION,
-    FaissType,
     IndexData,
     build_lock,
     clean_stale,
@@ -116,10 +116,13 @@ def build_index(
     analyzer: SwedishAnalyzer | None = None,
     *,
     chunker: ChunkerConfig | None = None,
-    faiss_type: FaissType = "flat",
+    faiss_type: FaissChoice | None = None,
     progress: bool = False,
 ) -> BuildReport:
     """Index every report in `corpus_dir` into `out`, reusing what has not changed.
+
+    `faiss_type` None keeps what the index in place asked for (an upload or a removal
+    keeps the type), else 'auto': exact below `indexer.dense.ANN_MIN_PASSAGES`, IVF above.
 
     Unreadable reports are skipped with their reason. Unchanged reports keep their chunks
     and embeddings; only new or changed text is embedded. The new index replaces the old
@@ -141,16 +144,19 @@ def build_index(
             )
             raise IndexProblem(f"no report in {corpus_dir} could be read ({reasons})")
         report.documents, report.chunks = len(documents), len(chunks)
-        if _nothing_changed(prev.index, chunks, report, analyzer.name, faiss_type):
+        choice = faiss_type or _requested_faiss(prev.index)
+        faiss = resolve_faiss(choice, len(chunks))
+        if _nothing_changed(prev.index, chunks, report, analyzer.name, faiss):
             report.unchanged = True  # the index in place is this build's result
             report.reused = len(chunks)
         else:
             texts = [clean_text(c.indexed_text) for c in chunks]  # what the model and BM25 see
             vectors = _embed(texts, encoder, prev.vectors, report, progress)
             bm25 = make_bm25([analyzer.analyze(t) for t in texts])
-            manifest = _manifest(documents, chunks, encoder, analyzer.name, cfg, faiss_type)
+            manifest = _manifest(documents, chunks, encoder, analyzer.name, cfg, faiss)
+            manifest["faiss"]["requested"] = choice
             folder = new_version_dir(out)
-            write_version(folder, manifest, documents, chunks, vectors, bm25, faiss_type)
+            write_version(folder, manifest, documents, chunks, vectors, bm25, faiss)
             publish(out, folder)
     report.seconds = time.perf_counter() - t0
     return report
@@ -168,7 +174,7 @@ def _read_corpus(
     documents: list[Document] = []
     chunks: list[Chunk] = []
     for path in tqdm(
-        corpus_files(corpus_dir), desc="Reading reports", unit="file", disable=not progress
+        corpus_files(corpus_dir), desc="Reading reports", unit="report", disable=not progress
     ):
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             report.skipped.append((path.name, f"unsupported file type {path.suffix!r}"))
@@ -209,6 +215,17 @@ def _read_corpus(
         raise IndexProblem(f"two reports share the id {dup[0]}: rename one of them")
     report.removed = sorted(set(prev.index.documents) - set(ids)) if prev.index else []
     return documents, chunks
+
+
+def _requested_faiss(prev: IndexData | None) -> FaissChoice:
+    """What the index in place asked for, else 'auto'. Older manifests record only the
+    type: 'flat' was their default, not a choice, so it becomes 'auto'; 'hnsw' was chosen."""
+    faiss = prev.manifest.get("faiss", {}) if prev is not None else {}
+    choice = faiss.get("requested") or ("hnsw" if faiss.get("type") == "hnsw" else "auto")
+    for known in ("flat", "hnsw", "ivf"):
+        if choice == known:
+            return known
+    return "auto"
 
 
 def _nothing_changed(
@@ -274,7 +291,8 @@ def _embed(
         new_texts = [texts[i] for i in todo]
         report.tokens_embedded = sum(encoder.count_tokens(t) for t in new_texts)
         t0 = time.perf_counter()
-        with tqdm(total=len(todo), desc="Embedding", unit="chunk", disable=not progress) as bar:
+        # tqdm shows passages/s and the time left (ETA) as it goes.
+        with tqdm(total=len(todo), desc="Embedding", unit="passage", disable=not progress) as bar:
             new = encoder.encode_documents(new_texts, progress=bar.update)
         report.embed_seconds = time.perf_counter() - t0
         for i, vec in zip(todo, new, strict=True):

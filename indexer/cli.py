@@ -26,8 +26,9 @@ def _index(args: argparse.Namespace) -> int:
         f"({r.embedded} embedded, {r.reused} reused from the previous index)"
     )
     if r.embedded and r.embed_seconds:
+        rate = r.embedded / r.embed_seconds
         print(
-            f"embedding: {r.embedded / r.embed_seconds:.1f} passages/s, "
+            f"embedding: {rate:.1f} passages/s ({rate * 3600:,.0f} an hour), "
             f"{r.tokens_embedded / r.embed_seconds:.0f} tokens/s"
         )
     for label, ids in (("added", r.added), ("changed", r.changed), ("removed", r.removed)):
@@ -85,9 +86,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--faiss",
-        choices=["flat", "hnsw"],
-        default="flat",
-        help="exact inner product (default) or approximate HNSW for large corpora",
+        choices=["auto", "flat", "ivf", "hnsw"],
+        help="dense index: auto (exact up to 30k passages, IVF above; the default for a new "
+        "index), flat (exact), ivf or hnsw (approximate); default: what the index has",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_index)

@@ -14,20 +14,21 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
+from indexer.chunkstore import ChunkStore
+from indexer.dense import FaissType, make_faiss
 from indexer.errors import EncoderMismatch, IndexBusy, IndexCorrupt, IndexMissing
 from indexer.models import Chunk, Document
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-FaissType = Literal["flat", "hnsw"]
 
 MANIFEST = "manifest.json"
 DOCUMENTS = "documents.json"
@@ -40,19 +41,27 @@ REQUIRED = (MANIFEST, DOCUMENTS, CHUNKS, VECTORS, FAISS_FILE, BM25_DIR)
 
 @dataclass
 class IndexData:
-    """A loaded index: row i of `vectors` and of the FAISS index is `chunks[i]`."""
+    """A loaded index: row i of `vectors` and of the FAISS index is `chunks[i]`.
+
+    Loaded from disk, `chunks` is a `ChunkStore` (passages read when asked for) and
+    `vectors` and the BM25 matrix are memory-mapped: at rest the server holds the FAISS
+    index, the row offsets and little else per passage.
+    """
 
     path: Path
     manifest: dict[str, Any]
     documents: dict[str, Document]
-    chunks: list[Chunk]
+    chunks: Sequence[Chunk]
     vectors: np.ndarray
     faiss_index: Any
     bm25: Any
-    by_id: dict[str, int] = field(default_factory=dict)
+    by_id: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
+        if isinstance(self.chunks, ChunkStore):
+            self.by_id = self.chunks.ids
+        else:
+            self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
 
 
 def rebuild_hint(path: Path) -> str:
@@ -157,24 +166,6 @@ def write_version(
         json.dump(manifest, f, ensure_ascii=False, indent=1)
 
 
-def make_faiss(vectors: np.ndarray, faiss_type: FaissType = "flat") -> Any:
-    """Inner-product FAISS index over L2-normalised vectors: exact (`flat`) by default,
-    approximate (`hnsw`) for large corpora."""
-    import faiss
-
-    dim = vectors.shape[1]
-    if faiss_type == "flat":
-        index: Any = faiss.IndexFlatIP(dim)
-    elif faiss_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efSearch = 64
-    else:
-        raise ValueError(f"faiss type must be 'flat' or 'hnsw', got {faiss_type!r}")
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
-
-
 def read_manifest(path: Path) -> dict[str, Any]:
     """The manifest of the index at `path`, or a clear error."""
     if not (path.exists() or path.is_symlink()):
@@ -213,12 +204,13 @@ def load_index(path: Path, encoder_name: str | None = None) -> IndexData:
     try:
         with open(path / DOCUMENTS, encoding="utf-8") as f:
             documents = {d["id"]: Document.from_dict(d) for d in json.load(f)}
-        with open(path / CHUNKS, encoding="utf-8") as f:
-            chunks = [Chunk.from_dict(json.loads(line)) for line in f if line.strip()]
-        vectors = np.load(path / VECTORS)
+        chunks = ChunkStore(path / CHUNKS)
+        # Memory-mapped: a search reads the vectors of ~100 candidates and the postings of
+        # its terms; the rest stays on disk (or in the page cache, shared and reclaimable).
+        vectors = np.load(path / VECTORS, mmap_mode="r")
         dense = faiss.read_index(str(path / FAISS_FILE))
         with quiet_bm25():
-            bm25 = bm25s.BM25.load(str(path / BM25_DIR), show_progress=False)
+            bm25 = bm25s.BM25.load(str(path / BM25_DIR), show_progress=False, mmap=True)
     except Exception as exc:  # any damage in any file: one clear message
         raise IndexCorrupt(
             f"index at {path} is damaged ({type(exc).__name__}: {exc}); {rebuild_hint(path)}"

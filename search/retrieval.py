@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from indexer.errors import UnknownFilterValue
 from indexer.models import Hit
-from search.query import QueryInfo, QueryReader, fold, is_english
+from search.dense import DenseSearch
+from search.lexical import lexical_top
+from search.query import QueryInfo, QueryReader, is_english
+from search.scope import FILTER_FIELDS, Scope, SearchFilters, Selection
 from search.typos import Correction, TypoCorrector
 
 if TYPE_CHECKING:
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
 
 Mode = Literal["hybrid", "dense", "lexical"]
 FusionMethod = Literal["linear", "rrf"]
-FILTER_FIELDS = ("municipality", "year", "report_type", "document_id")
+__all__ = ["FILTER_FIELDS", "FusionConfig", "SearchFilters", "Searcher", "Timings", "fuse"]
 
 
 @dataclass(frozen=True)
@@ -73,28 +75,6 @@ class Timings:
             setattr(self, name, getattr(self, name) + (time.perf_counter() - t) * 1000)
 
 
-@dataclass(frozen=True)
-class SearchFilters:
-    """Domain form of the request's filters: each list OR-ed, the fields AND-ed."""
-
-    municipality: tuple[str, ...] = ()
-    year: tuple[int, ...] = ()
-    report_type: tuple[str, ...] = ()
-    document_id: tuple[str, ...] = ()
-
-    @classmethod
-    def from_model(cls, filters: Any) -> SearchFilters:
-        """From `service.schemas.Filters` (or None)."""
-        if filters is None:
-            return cls()
-        return cls(**{name: tuple(getattr(filters, name) or ()) for name in FILTER_FIELDS})
-
-    @property
-    def names_reports(self) -> bool:
-        """Whether the user chose the reports themselves (query understanding then steps back)."""
-        return bool(self.municipality or self.document_id)
-
-
 class Searcher:
     """Searches one loaded index; `search` returns ranked `Hit`s and where the time went."""
 
@@ -115,13 +95,15 @@ class Searcher:
         self.fusion = fusion or FusionConfig()
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self.doc_ids = sorted(index.documents)
-        self._doc_of_row = np.array(
-            [self.doc_ids.index(c.doc_id) for c in index.chunks], dtype=np.int32
-        )
-        self._rows_of_doc: dict[str, np.ndarray] = {
-            d: np.flatnonzero(self._doc_of_row == i) for i, d in enumerate(self.doc_ids)
-        }
+        # Filters and report restrictions become row selections once per distinct set of
+        # reports (search.scope); nothing per request walks the passages.
+        self.row_scope = Scope(index.documents, _doc_of_row(index))
+        self.dense = DenseSearch(index.faiss_index, index.vectors)
+        self.doc_ids = self.row_scope.doc_ids
+        self._year_docs: dict[int, set[str]] = {}
+        for d in index.documents.values():
+            if d.year is not None:
+                self._year_docs.setdefault(d.year, set()).add(d.id)
         self._vocab: dict[str, int] = dict(getattr(index.bm25, "vocab_dict", {}) or {})
         self.typos = TypoCorrector(self._vocab, self.spans)
         self.query_reader = QueryReader(
@@ -137,38 +119,15 @@ class Searcher:
 
     def filter_values(self) -> dict[str, list[Any]]:
         """The values each filter accepts (those the index's reports have), sorted."""
-        docs = self.index.documents.values()
-        return {
-            "municipality": sorted({d.municipality for d in docs if d.municipality}),
-            "year": sorted({d.year for d in docs if d.year is not None}),
-            "report_type": sorted({d.report_type for d in docs if d.report_type}),
-            "document_id": list(self.doc_ids),
-        }
+        return self.row_scope.filter_values()
 
     def check_filters(self, filters: SearchFilters) -> None:
         """Raise `UnknownFilterValue` for a value no report has (case-insensitive for text)."""
-        valid = self.filter_values()
-        for name in FILTER_FIELDS:
-            wanted = getattr(filters, name)
-            known = {fold(str(v)) for v in valid[name]}
-            unknown = [v for v in wanted if fold(str(v)) not in known]
-            if unknown:
-                raise UnknownFilterValue(name, unknown, valid[name])
+        self.row_scope.check(filters)
 
     def allowed_docs(self, filters: SearchFilters) -> set[str]:
         """Ids of the reports that pass `filters` (all reports when none are set)."""
-
-        def match(value: Any, wanted: Sequence[Any]) -> bool:
-            return not wanted or fold(str(value)) in {fold(str(w)) for w in wanted}
-
-        return {
-            d.id
-            for d in self.index.documents.values()
-            if match(d.municipality, filters.municipality)
-            and match(d.year, filters.year)
-            and match(d.report_type, filters.report_type)
-            and match(d.id, filters.document_id)
-        }
+        return self.row_scope.allowed(filters)
 
     def understand(self, query: str) -> QueryInfo:
         """Municipalities (of indexed reports) and years that the query names."""
@@ -222,10 +181,11 @@ class Searcher:
             filters = filters or SearchFilters()
             self.check_filters(filters)
             info = self.understand(query)
-            rows, boosted = self.scope(filters, info)
-            if rows.size == 0:
+            selection, boosted = self.scope(filters, info)
+            size = self.row_scope.rows_total if selection is None else selection.size
+            if size == 0:
                 return [], timings
-            n_cand = min(rows.size, max(self.fusion.candidates, k))
+            n_cand = min(size, max(self.fusion.candidates, k))
             dense: dict[int, float] = {}
             lexical: dict[int, float] = {}
             qvec = query_vector
@@ -233,12 +193,12 @@ class Searcher:
                 with timings.measure("embed"):
                     qvec = self.embed(query) if qvec is None else qvec
                 with timings.measure("faiss"):
-                    dense = self._dense(qvec, rows, n_cand)
+                    dense = self._dense(qvec, selection, n_cand)
             if mode in ("hybrid", "lexical"):
                 with timings.measure("bm25"):
                     fixed = self.correct(query)
                     lexical_query = fixed.query if fixed else query
-                    lexical = self._lexical(self.query_terms(lexical_query), rows, n_cand)
+                    lexical = self._lexical(self.query_terms(lexical_query), selection, n_cand)
             with timings.measure("fusion"):
                 scores = self._combine(mode, dense, lexical, qvec)
                 scores = self._boost(scores, boosted, info.years)
@@ -249,20 +209,19 @@ class Searcher:
                 ]
         return hits, timings
 
-    def scope(self, filters: SearchFilters, info: QueryInfo) -> tuple[np.ndarray, set[str]]:
-        """The rows to search, and the reports to boost: the filters' reports, narrowed to
-        the municipalities the query names (unless the user chose the reports)."""
+    def scope(self, filters: SearchFilters, info: QueryInfo) -> tuple[Selection | None, set[str]]:
+        """The rows to search (None: all of them), and the reports to boost: the filters'
+        reports, narrowed to the municipalities the query names (unless the user chose the
+        reports)."""
         allowed = self.allowed_docs(filters)
         boosted: set[str] = set()
         if info.municipalities and not filters.names_reports and self.fusion.municipality != "off":
-            named = {
-                d.id for d in self.index.documents.values() if d.municipality in info.municipalities
-            }
+            named = self.row_scope.of_municipalities(info.municipalities)
             if self.fusion.municipality == "restrict" and allowed & named:
                 allowed &= named
             else:
                 boosted = named
-        return self._rows(allowed), boosted
+        return self.row_scope.selection(allowed), boosted
 
     def _combine(
         self,
@@ -284,44 +243,29 @@ class Searcher:
 
     def rows_of(self, doc_id: str) -> list[int]:
         """Rows (chunk indices) of one report, in report order."""
-        rows = self._rows_of_doc.get(doc_id)
-        return [] if rows is None else [int(r) for r in rows]
+        return self.row_scope.rows_of(doc_id)
 
-    def _rows(self, allowed: Iterable[str]) -> np.ndarray:
-        parts = [self._rows_of_doc[d] for d in sorted(allowed) if d in self._rows_of_doc]
-        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    def _dense(self, qvec: np.ndarray, selection: Selection | None, n: int) -> dict[int, float]:
+        """Inner-product top `n` among the selected rows (see `search.dense`)."""
+        return self.dense.search(qvec, selection, n)
 
-    def _dense(self, qvec: np.ndarray, rows: np.ndarray, n: int) -> dict[int, float]:
-        """FAISS inner product top `n` among `rows` (an id selector when filtered)."""
-        import faiss
-
-        params = None
-        if rows.size < len(self.index.chunks):
-            selector = faiss.IDSelectorBatch(rows.astype(np.int64))
-            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
-        scores, ids = self.index.faiss_index.search(qvec[None, :], n, params=params)
-        return {int(i): float(s) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0}
-
-    def _lexical(self, terms: list[str], rows: np.ndarray, n: int) -> dict[int, float]:
-        """BM25 top `n` among `rows`; terms unknown to the index are dropped first."""
-        known = [t for t in terms if t in self._vocab]
-        if not known:
-            return {}
-        all_scores = np.asarray(self.index.bm25.get_scores(known), dtype=np.float32)
-        sub = all_scores[rows]
-        top = np.argsort(-sub, kind="stable")[:n]
-        return {int(rows[i]): float(sub[i]) for i in top if sub[i] > 0}
+    def _lexical(self, terms: list[str], selection: Selection | None, n: int) -> dict[int, float]:
+        """BM25 top `n` among the selected rows; terms unknown to the index are dropped."""
+        ids = [self._vocab[t] for t in terms if t in self._vocab]
+        return lexical_top(self.index.bm25, ids, selection, n)
 
     def _boost(
         self, scores: dict[int, float], docs: set[str], years: tuple[int, ...]
     ) -> dict[int, float]:
         cfg = self.fusion
-        year_docs = {d.id for d in self.index.documents.values() if d.year in years}
+        year_docs = set().union(*(self._year_docs.get(y, set()) for y in years))
         if not (docs or (year_docs and cfg.year_boost)):
             return scores
         out = {}
-        for r, s in scores.items():
-            doc = self.index.chunks[r].doc_id
+        rows = list(scores)
+        owners = self.row_scope.doc_index(np.asarray(rows, dtype=np.int64)).tolist()
+        for r, owner in zip(rows, owners, strict=True):
+            s, doc = scores[r], self.doc_ids[owner]
             factor = 1.0 + (cfg.municipality_boost if doc in docs else 0.0)
             factor += cfg.year_boost if doc in year_docs else 0.0
             out[r] = s * factor if s >= 0 else s
@@ -362,3 +306,15 @@ def minmax(scores: dict[int, float]) -> dict[int, float]:
     if hi - lo < 1e-9:
         return dict.fromkeys(scores, 1.0)
     return {r: (s - lo) / (hi - lo) for r, s in scores.items()}
+
+
+def _doc_of_row(index: IndexData) -> np.ndarray:
+    """Per row of `index`, the position of its report among the sorted report ids."""
+    position = {d: i for i, d in enumerate(sorted(index.documents))}
+    store_docs = getattr(index.chunks, "doc_ids", None)
+    if store_docs is not None:  # a ChunkStore knows its rows' reports without parsing them
+        remap = np.array([position[d] for d in store_docs], dtype=np.int32)
+        return remap[index.chunks.doc_of_row]  # type: ignore[attr-defined]
+    return np.fromiter(
+        (position[c.doc_id] for c in index.chunks), dtype=np.int32, count=len(index.chunks)
+    )

@@ -1,0 +1,122 @@
+"""Dense top-n among the allowed rows, whatever kind of FAISS index the build wrote.
+
+Exact (flat) indexes take the selection as a FAISS id selector, so filtered results are
+exactly brute force on the allowed rows. Approximate indexes (IVF, HNSW) search
+unfiltered queries approximately; a selection of at most `EXACT_ROWS` rows is scored
+exactly on the memory-mapped vectors (a few milliseconds, and an approximate index
+restricted to few rows finds too few of them); a larger one is searched approximately
+with its selector. A filter is correlated with the IVF lists (a municipality's passages
+sit in lists of their own), so the lists nearest the query may hold none of the allowed
+rows: IVF probes the `IVF_NPROBE` nearest lists among those that hold allowed rows. HNSW
+widens its candidate list by the filter's selectivity.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from indexer.dense import IVF_NPROBE, faiss_type_of
+from search.lexical import top_n
+
+if TYPE_CHECKING:
+    from search.scope import Selection
+
+EXACT_ROWS = 20_000  # ≈ 3 ms of exact inner products on this machine
+HNSW_EF = 64
+_MAX_WIDEN = 16  # how much a filter may widen an approximate search
+
+
+class DenseSearch:
+    """Top-n inner products of a query with the passages of one index."""
+
+    def __init__(self, index: Any, vectors: np.ndarray) -> None:
+        self.index = index
+        self.vectors = vectors  # (n, dim) float32, row i = FAISS id i (memory-mapped)
+        self.kind = faiss_type_of(index)
+        self._lists: np.ndarray | None = None
+        self._centroids: np.ndarray | None = None  # (nlist, dim) of an IVF index
+
+    def search(self, qvec: np.ndarray, selection: Selection | None, n: int) -> dict[int, float]:
+        """Row → inner product of the (about, for IVF/HNSW) `n` best rows of `selection`."""
+        if self.kind == "flat":
+            params = None if selection is None else selection.faiss_params()
+            return self._faiss(qvec, n, params)
+        if selection is not None and selection.size <= EXACT_ROWS:
+            return self._exact(qvec, selection, n)
+        if selection is not None and self.kind == "ivf":
+            return self._ivf_filtered(qvec, selection, n)
+        widen = 1.0 if selection is None else min(_MAX_WIDEN, self.index.ntotal / selection.size)
+        sel = None if selection is None else selection.selector()
+        return self._faiss(qvec, n, self._approx_params(widen, sel, n))
+
+    def _ivf_filtered(self, qvec: np.ndarray, selection: Selection, n: int) -> dict[int, float]:
+        import faiss
+
+        lists = selection.derived.get("ivf_lists")
+        if lists is None:  # the IVF lists that hold at least one allowed row
+            lists = np.unique(self._list_of_row()[selection.rows()])
+            selection.derived["ivf_lists"] = lists
+        if self._centroids is None:
+            self._centroids = self.index.quantizer.reconstruct_n(0, self.index.nlist)
+        sims = self._centroids[lists] @ qvec
+        nearest = top_n(sims, min(IVF_NPROBE, len(lists)))
+        probe = np.ascontiguousarray(lists[nearest], dtype=np.int64)
+        probe_sims = np.ascontiguousarray(sims[nearest], dtype=np.float32)
+        q = np.ascontiguousarray(qvec[None, :], dtype=np.float32)
+        scores = np.empty(n, dtype=np.float32)
+        ids = np.empty(n, dtype=np.int64)
+        params = faiss.SearchParametersIVF(sel=selection.selector(), nprobe=len(probe))  # type: ignore[call-arg]
+        # The Python wrapper of search_preassigned takes no parameters; the C++ method does.
+        self.index.search_preassigned_c(
+            1,
+            faiss.swig_ptr(q),
+            n,
+            faiss.swig_ptr(probe),
+            faiss.swig_ptr(probe_sims),
+            faiss.swig_ptr(scores),
+            faiss.swig_ptr(ids),
+            False,
+            params,
+        )
+        return {int(i): float(s) for s, i in zip(scores, ids, strict=True) if i >= 0}
+
+    def _list_of_row(self) -> np.ndarray:
+        """Per row, the IVF list it is stored in (read from the index once)."""
+        if self._lists is None:
+            import faiss
+
+            invlists = self.index.invlists
+            out = np.full(self.index.ntotal, -1, dtype=np.int32)
+            for lst in range(self.index.nlist):
+                size = invlists.list_size(lst)
+                if size:
+                    ids = faiss.rev_swig_ptr(invlists.get_ids(lst), size)
+                    out[np.asarray(ids, dtype=np.int64)] = lst
+            self._lists = out
+        return self._lists
+
+    def _approx_params(self, widen: float, sel: Any, n: int) -> Any:
+        import faiss
+
+        if self.kind == "ivf":
+            nprobe = min(self.index.nlist, math.ceil(IVF_NPROBE * widen))
+            return faiss.SearchParametersIVF(sel=sel, nprobe=nprobe)  # type: ignore[call-arg]
+        ef = max(n, math.ceil(HNSW_EF * widen))  # HNSW returns at most efSearch results
+        return faiss.SearchParametersHNSW(sel=sel, efSearch=ef)  # type: ignore[attr-defined]
+
+    def _faiss(self, qvec: np.ndarray, n: int, params: Any) -> dict[int, float]:
+        scores, ids = self.index.search(qvec[None, :], n, params=params)
+        return {int(i): float(s) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0}
+
+    def _exact(self, qvec: np.ndarray, selection: Selection, n: int) -> dict[int, float]:
+        if selection.mask is None:  # one range: a contiguous slice of the mapped file
+            rows = np.arange(selection.start, selection.end)
+            sims = self.vectors[selection.start : selection.end] @ qvec
+        else:
+            rows = selection.rows()
+            sims = self.vectors[rows] @ qvec
+        top = top_n(sims, n)
+        return {int(rows[i]): float(sims[i]) for i in top}
