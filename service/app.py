@@ -127,7 +127,7 @@ def readable(error: dict[str, Any]) -> str:
     """A pydantic error as `field: message` (malformed JSON says so)."""
     loc = [str(x) for x in error.get("loc", ()) if x != "body"]
     msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-    if loc and msg.startswith(f"{loc[-1]} "):
+    if loc and msg.startswith((f"{loc[-1]} ", f"{'.'.join(loc)} ")):
         return msg  # our validators name the field already: "k must be between 1 and 50"
     if error.get("type") == "json_invalid":
         ctx = error.get("ctx", {}) or {}

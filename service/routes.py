@@ -64,7 +64,8 @@ def health(services: ServicesDep) -> Health:
         key: m.get(key)
         for key in ("schema_version", "created", "encoder", "analyzer", "faiss", "counts")
     }
-    summary["path"] = str(services.searcher.index.path)
+    # The index's name, not its absolute path: responses never show the server's folders.
+    summary["path"] = services.searcher.index.path.name
     summary["documents"] = sorted(services.searcher.index.documents)
     return Health(status="ok", index=summary)
 
@@ -162,8 +163,7 @@ def document_file(doc_id: str, searcher: SearcherDep, services: ServicesDep) -> 
     path = (corpus / doc.path).resolve()
     if corpus not in path.parents or not path.is_file():
         raise HTTPException(
-            404,
-            f"the file of report {doc_id!r} ({doc.path}) is not in {services.settings.corpus_dir}",
+            404, f"the file of report {doc_id!r} ({doc.path}) is missing from the corpus folder"
         )
     media = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
     return FileResponse(

@@ -106,7 +106,7 @@ class IndexUpdater:
             for path in corpus_files(self.corpus):
                 if doc_id_for(path) == doc_id:
                     return path
-        raise UnknownReport(f"no report with id {doc_id!r} in {self.corpus}")
+        raise UnknownReport(f"no report with id {doc_id!r}")
 
     def _forget(self, path: Path) -> None:
         path.unlink(missing_ok=True)
