@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     api_key: str | None = None
     read_key: str | None = None
     max_upload_mb: int = 50
+    max_request_kb: int = 64  # a JSON request body (search, ask)
 
 
 @lru_cache

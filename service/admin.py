@@ -2,8 +2,8 @@
 (`DELETE /documents/{doc_id}`), both behind the API key.
 
 The upload body is parsed here rather than declared as `File`/`Form` parameters, so that the
-key and the size limit are checked before a large body is read; its OpenAPI description is
-given by hand (`_UPLOAD_BODY`).
+key is checked before a large body is read (its size is bounded by `service.limits`); its
+OpenAPI description is given by hand (`_UPLOAD_BODY`).
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from service.auth import require_api_key
 from service.deps import UpdaterDep
 from service.schemas import DocumentChange, ErrorResponse
 from service.updates import UpdateResult
-from service.uploads import MB, METADATA_FIELDS
+from service.uploads import METADATA_FIELDS
 
 router = APIRouter(tags=["admin"], dependencies=[Depends(require_api_key)])
 
-_FORM_OVERHEAD = 64 * 1024  # multipart boundaries and metadata fields, beyond the file
 _ERR: dict[str, object] = {"model": ErrorResponse}
 _UPLOAD_ERRORS: dict[int | str, dict[str, object]] = {
     400: _ERR,
@@ -82,14 +81,13 @@ def _change(action: Literal["added", "removed"], r: UpdateResult) -> DocumentCha
 )
 async def upload(request: Request, updater: UpdaterDep) -> DocumentChange:
     """Add a report (multipart `file`, optional metadata fields) and index it; needs the key."""
+    # The body's size is checked as it arrives (`service.limits.BodyLimitMiddleware`): a
+    # declared Content-Length over the limit never gets here, a chunked body stops at it.
     limit = updater.max_bytes
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit + _FORM_OVERHEAD:
-        raise HTTPException(
-            413, f"the upload is {int(length) / MB:.1f} MB, the limit is {limit / MB:.0f} MB"
-        )
     try:
         form = await request.form(max_files=1, max_fields=len(METADATA_FIELDS) + 1)
+    except HTTPException:
+        raise  # the 413 of the body limit
     except Exception as exc:  # malformed multipart bodies raise several starlette errors
         raise HTTPException(400, f"could not read the multipart body: {exc}") from exc
     try:

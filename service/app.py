@@ -23,6 +23,7 @@ from rapportsok.settings import Settings, get_settings
 from search.retrieval import Searcher
 from service.deps import Services
 from service.errors import error_response, rapportsok_error
+from service.limits import BodyLimitMiddleware
 from service.updates import IndexUpdater
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,12 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RapportsokError, rapportsok_error)  # type: ignore[arg-type]
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_request_kb=settings.max_request_kb,
+        max_upload_mb=settings.max_upload_mb,
+    )
+    app.add_middleware(RequestIdMiddleware)  # added last: the outermost, sees every answer
     return app
 
 
@@ -142,8 +148,10 @@ def readable(error: dict[str, Any]) -> str:
 
 
 class RequestIdMiddleware:
-    """Gives every request an id (X-Request-ID, echoed if the client sent a sane one) and
-    turns an unexpected exception into a logged 500 JSON answer without the traceback."""
+    """Gives every request an id (X-Request-ID, echoed if the client sent a sane one), tells
+    browsers not to guess content types (`nosniff`: an uploaded .txt is never run as HTML or
+    script), and turns an unexpected exception into a logged 500 JSON answer without the
+    traceback."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -161,7 +169,9 @@ class RequestIdMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                MutableHeaders(scope=message).append("X-Request-ID", rid)
+                headers = MutableHeaders(scope=message)
+                headers.append("X-Request-ID", rid)
+                headers["X-Content-Type-Options"] = "nosniff"
             await send(message)
 
         try:
@@ -182,6 +192,6 @@ class RequestIdMiddleware:
                     "request_id": rid,
                 },
                 status_code=500,
-                headers={"X-Request-ID": rid},
+                headers={"X-Request-ID": rid, "X-Content-Type-Options": "nosniff"},
             )
             await response(scope, receive, send)

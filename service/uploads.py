@@ -19,6 +19,9 @@ from typing import Any
 from indexer.errors import BadFile, BadMetadata, Duplicate, NameTaken, TooLarge, UnreadableReport
 from indexer.metadata import CATALOGUE_NAME, doc_id_for
 from indexer.reader import SUPPORTED_SUFFIXES, decode_text
+from service.limits import MB
+
+__all__ = ["MB", "METADATA_FIELDS"]  # MB: RAPPORTSOK_MAX_UPLOAD_MB counts these
 
 METADATA_FIELDS = ("title", "municipality", "organ", "report_type", "year", "period")
 # File systems limit a name to 255 bytes, not characters: "漢" is 3 bytes in UTF-8, "å" 2.
@@ -26,7 +29,6 @@ METADATA_FIELDS = ("title", "municipality", "organ", "report_type", "year", "per
 # and for the `.removing-` prefix a deletion gives the file (see `service/journal.py`).
 _MAX_NAME_BYTES = 120
 _MIN_YEAR, _MAX_YEAR = 1900, 2100
-MB = 1024 * 1024  # RAPPORTSOK_MAX_UPLOAD_MB counts these
 
 
 def safe_name(filename: str) -> str:
