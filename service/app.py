@@ -87,6 +87,9 @@ def create_app(
             encoder=current.encoder if current else None,
             analyzer=current.analyzer if current else None,
         )
+        # Settle uploads and removals that a crash interrupted before anything is served
+        # (it changes the corpus folder only, never the loaded index).
+        app.state.updater.reconcile()
         yield
 
     app = FastAPI(

@@ -89,16 +89,25 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def check_conflicts(corpus: Path, name: str, digest: str) -> None:
+def check_conflicts(corpus: Path, name: str, digest: str, indexed: dict[str, str]) -> None:
     """Refuse a file whose content is already in the corpus, or whose name or document id
-    belongs to another report (no report is ever overwritten by an upload)."""
+    belongs to another report (no report is ever overwritten by an upload).
+
+    `indexed` (file name → sha256 of the published index) decides what is said: only a
+    report the index holds is a "duplicate"; the same content in a file the index does not
+    hold (one the indexer could not read, or one put in the folder by hand) is named."""
     from indexer.build import corpus_files, sha256_file
 
     new_id = doc_id_for(Path(name))
     files = corpus_files(corpus) if corpus.is_dir() else []
     for path in files:
         if sha256_file(path) == digest:
-            raise Duplicate(doc_id_for(path))
+            if indexed.get(path.name) == digest:
+                raise Duplicate(doc_id_for(path))
+            raise NameTaken(
+                f"the same content is stored as {path.name}, which is not indexed (it could "
+                "not be read, or was put in the corpus folder by hand); remove that file first"
+            )
     for path in files:
         if path.name == name or doc_id_for(path) == new_id:
             raise NameTaken(
