@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     read_key: str | None = None
     max_upload_mb: int = 50
     max_request_kb: int = 64  # a JSON request body (search, ask)
+    parse_memory_mb: int = 2048  # address space of the child process that reads a report
+    parse_seconds: int = 120  # wall time it may take to read one report
 
 
 @lru_cache

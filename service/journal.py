@@ -79,9 +79,15 @@ class Journal:
         return path
 
     def done(self, path: Path) -> None:
-        """The change of the intent at `path` is complete (or undone): forget it."""
+        """The change of the intent at `path` is complete (or undone): forget it. The folder
+        goes too once empty: it exists only while a change is under way."""
         path.unlink(missing_ok=True)
-        _fsync_dir(self.folder)
+        try:
+            self.folder.rmdir()
+        except OSError:  # another intent is pending (or a leftover `.part`)
+            _fsync_dir(self.folder)
+        else:
+            _fsync_dir(self.corpus)
 
     def pending(self) -> list[tuple[Path, Intent]]:
         """Intents left by changes that did not complete, oldest first."""

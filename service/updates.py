@@ -140,6 +140,7 @@ class IndexUpdater:
         from indexer.encoders import load_encoder
         from indexer.errors import IndexBusy
         from indexer.store import load_index
+        from indexer.worker import ParseLimits
         from search.retrieval import Searcher
 
         if self._encoder is None:
@@ -148,7 +149,15 @@ class IndexUpdater:
             self._analyzer = get_analyzer()
         t0 = time.perf_counter()
         try:
-            report = build_index(self.corpus, self.index_dir, self._encoder, self._analyzer)
+            report = build_index(
+                self.corpus,
+                self.index_dir,
+                self._encoder,
+                self._analyzer,
+                parse_limits=ParseLimits(
+                    self.settings.parse_memory_mb, self.settings.parse_seconds
+                ),
+            )
         except IndexBusy as exc:
             raise UpdateBusy(f"{exc}; try again when it has finished") from exc
         index = load_index(self.index_dir, self._encoder.name)
