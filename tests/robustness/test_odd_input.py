@@ -144,3 +144,26 @@ def test_a_report_with_a_very_long_word_is_indexed(live: Writable, http) -> None
     )
     assert r.status_code == 201, r.text
     assert http.delete("/documents/langt-ord", headers=auth()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "charset"),
+    [
+        ("windows-export.txt", "cp1252", "windows-1252"),
+        ("utf8-rapport.md", "utf-8", "utf-8"),
+        ("utf16-rapport.txt", "utf-16", "utf-16"),
+    ],
+)
+def test_a_text_report_is_served_in_the_charset_it_was_read_in(
+    http, name: str, encoding: str, charset: str
+) -> None:
+    text = UPLOAD_TEXT + f"\nÅrets överskott i {encoding}: 1,7 mnkr.\n"
+    r = http.post("/documents", files={"file": (name, text.encode(encoding))}, headers=auth())
+    assert r.status_code == 201, r.text
+    doc = r.json()["document_id"]
+    f = http.get(f"/documents/{doc}/file")
+    assert f.status_code == 200
+    assert f.headers["content-type"].endswith(f"; charset={charset}")
+    assert f.headers["x-content-type-options"] == "nosniff"
+    assert f.text == text  # decoded by the client with the charset it was given
+    assert http.delete(f"/documents/{doc}", headers=auth()).status_code == 200
