@@ -13,49 +13,12 @@ import httpx
 import pytest
 from writable import UPLOAD_TEXT, Writable, auth, writable_server
 
+from eval.mixed import flate_bomb
+from eval.mixed import one_page_pdf as _pdf
 from indexer.worker import TOO_COMPLEX
 
 MB = 1024 * 1024
 MEMORY_MB, SECONDS = 256, 10
-
-
-def _pdf(content: bytes) -> bytes:
-    """A one-page PDF whose page content stream is `content` (already Flate-compressed)."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content)
-        + content
-        + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
-def flate_bomb(inflated_mb: int) -> bytes:
-    """A zlib stream of `inflated_mb` MB of zeros, about 1,000 times smaller: one fully
-    flushed deflate segment of 1 MB repeated (each is byte-aligned and self-contained)."""
-    block = b"\0" * MB
-    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
-    segment = deflate.compress(block) + deflate.flush(zlib.Z_FULL_FLUSH)
-    checksum = 1
-    for _ in range(inflated_mb):
-        checksum = zlib.adler32(block, checksum)
-    return b"\x78\xda" + segment * inflated_mb + b"\x03\x00" + checksum.to_bytes(4, "big")
 
 
 def operator_heavy(operators: int) -> bytes:
