@@ -106,9 +106,11 @@ class Journal:
         """Where a removal keeps the report's file until the index no longer holds it."""
         return self.corpus / f"{REMOVING_PREFIX}{name}"
 
-    def reconcile(self, index_dir: Path) -> list[str]:
+    def reconcile(self, index_dir: Path, level: int = logging.WARNING) -> list[str]:
         """Settle every pending intent against the published index and remove temporary
-        files; returns one line per thing done (also logged). Call it holding the lock."""
+        files; returns one line per thing done, logged at `level` (a warning: what a crash
+        left; the updater settles its own completed changes at DEBUG). Call it holding the
+        lock."""
         from service import uploads
 
         done: list[str] = []
@@ -141,7 +143,7 @@ class Journal:
                 tmp.unlink(missing_ok=True)
                 done.append(f"removed the temporary file {tmp.name}")
         for line in done:
-            log.warning("journal: %s", line)
+            log.log(level, "journal: %s", line)
         return done
 
 

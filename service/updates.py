@@ -93,12 +93,12 @@ class IndexUpdater:
                     uploads.set_catalogue_entry(self.corpus, name, meta)
                 report, searcher = self._rebuild()
             except BaseException:
-                self.journal.reconcile(self.index_dir)  # not published: rolled back
+                self.journal.reconcile(self.index_dir, logging.DEBUG)  # out unless published
                 raise
             reason = next((why for skipped, why in report.skipped if skipped == name), None)
             # Skipped, the build published an index without this report (the same reports as
             # before), and reconciling rolls the upload back; else it is finished.
-            self.journal.reconcile(self.index_dir)
+            self.journal.reconcile(self.index_dir, logging.DEBUG)
             if reason is not None:
                 raise NotIndexable(reason)
             return self._result(doc_id_for(path), name, report, searcher)
@@ -121,7 +121,8 @@ class IndexUpdater:
                 uploads.remove_catalogue_entry(self.corpus, path.name)
                 report, searcher = self._rebuild()
             finally:
-                self.journal.reconcile(self.index_dir)  # finished if published, else undone
+                # Finished if the index without it was published, else undone.
+                self.journal.reconcile(self.index_dir, logging.DEBUG)
             return self._result(doc_id, path.name, report, searcher)
 
     def _find(self, doc_id: str) -> Path:
