@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     max_request_kb: int = 64  # a JSON request body (search, ask)
     parse_memory_mb: int = 2048  # address space of the child process that reads a report
     parse_seconds: int = 120  # wall time it may take to read one report
+    upload_wait_seconds: float = 30  # then an upload or removal answers 202 with a job id
 
 
 @lru_cache

@@ -25,6 +25,7 @@ from service.deps import Services
 from service.errors import error_response, rapportsok_error
 from service.limits import BodyLimitMiddleware
 from service.updates import IndexUpdater
+from service.writer import Writer
 
 log = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^[\w.-]{1,64}$")
@@ -90,7 +91,9 @@ def create_app(
         # Settle uploads and removals that a crash interrupted before anything is served
         # (it changes the corpus folder only, never the loaded index).
         app.state.updater.reconcile()
+        app.state.writer = Writer()
         yield
+        app.state.writer.shutdown()
 
     app = FastAPI(
         title="Rapportsök API",

@@ -243,3 +243,23 @@ class DocumentChange(BaseModel):
     documents: int = Field(description="Reports in the index now.")
     total_chunks: int = Field(description="Passages in the index now.")
     seconds: float
+
+
+class JobError(BaseModel):
+    """Why a change failed: the status and detail its request would have answered."""
+
+    status: int
+    detail: str
+
+
+class JobInfo(BaseModel):
+    """A change run by the writer: `GET /jobs/{id}`, or the 202 answer of a change that was
+    not done within the wait."""
+
+    id: str
+    action: Literal["added", "removed"]
+    filename: str = Field(description="The uploaded file name, or the id of the removed report.")
+    state: Literal["queued", "running", "done", "failed"]
+    status_url: str = Field(description="Where to poll this job.")
+    result: DocumentChange | None = None
+    error: JobError | None = None

@@ -109,10 +109,10 @@ class IndexUpdater:
         from indexer.build import sha256_file
         from indexer.metadata import load_catalogue
 
-        self._find(doc_id)  # an unknown id is 404 at once, without waiting for the lock
+        self.find(doc_id)  # an unknown id is 404 at once, without waiting for the lock
         with self._lock:
             self.journal.reconcile(self.index_dir)
-            path = self._find(doc_id)
+            path = self.find(doc_id)
             entry = load_catalogue(self.corpus).get(path.name)
             intent = Intent("remove", path.name, sha256_file(path), entry)
             self.journal.begin(intent)
@@ -125,7 +125,8 @@ class IndexUpdater:
                 self.journal.reconcile(self.index_dir, logging.DEBUG)
             return self._result(doc_id, path.name, report, searcher)
 
-    def _find(self, doc_id: str) -> Path:
+    def find(self, doc_id: str) -> Path:
+        """The corpus file of report `doc_id`; `UnknownReport` when there is none."""
         from indexer.build import corpus_files
 
         if self.corpus.is_dir():
