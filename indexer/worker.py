@@ -7,16 +7,22 @@ child process whose address space is capped (RLIMIT_AS) and which is killed when
 past its time, such a report costs at most the cap and the time, and is refused with
 `TOO_COMPLEX`; the parent only ever holds the finished `Document` and its chunks.
 
-The child is started with `spawn`, not `fork`: a forked child would inherit the server's
-threads (and their locks) and its address space (the model, FAISS), which the cap counts.
-One child serves a whole build; it is started again after a report that killed it.
+The child is a fresh interpreter (`python -c`), not a fork: a forked child would inherit the
+server's threads (and their locks) and its address space (the model, FAISS), which the cap
+counts. Nor is it a `multiprocessing` spawn, which re-runs the parent's `__main__` (a
+Streamlit script under test, for one). It talks to the parent over a socket pair with
+`multiprocessing.connection`. One child serves a whole build; it is started again after a
+report that killed it.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
+import os
 import resource
+import socket
+import subprocess
+import sys
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -25,8 +31,6 @@ from typing import TYPE_CHECKING, Any
 from indexer.errors import UnreadableReport
 
 if TYPE_CHECKING:
-    from multiprocessing.context import SpawnProcess
-
     from indexer.chunker import ChunkerConfig
     from indexer.models import Chunk, Document
 
@@ -35,6 +39,7 @@ log = logging.getLogger(__name__)
 MB = 1024 * 1024
 TOO_COMPLEX = "Rapporten är för stor eller för komplex att läsa"
 _START_SECONDS = 120  # starting Python and importing pdfplumber, on a busy machine
+_ROOT = str(Path(__file__).resolve().parents[1])  # where `indexer` is, for the child's path
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,11 @@ class ParseLimits:
 
     memory_mb: int = 2048
     seconds: float = 120.0
+
+
+def child_main(fd: int, memory_mb: int) -> None:
+    """Entry point of the child process: serve requests on the socket `fd`."""
+    _child(Connection(fd), memory_mb)
 
 
 def _child(conn: Connection, memory_mb: int) -> None:
@@ -74,7 +84,7 @@ class ParseWorker:
 
     def __init__(self, limits: ParseLimits) -> None:
         self.limits = limits
-        self._proc: SpawnProcess | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
 
     def __enter__(self) -> ParseWorker:
@@ -109,19 +119,27 @@ class ParseWorker:
         raise RuntimeError(payload)
 
     def _connection(self) -> Connection:
-        if self._proc is None or self._conn is None or not self._proc.is_alive():
+        if self._proc is None or self._conn is None or self._proc.poll() is not None:
             self.close()
-            ctx = multiprocessing.get_context("spawn")
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(
-                target=_child, args=(child, self.limits.memory_mb), daemon=True, name="parse"
+            ours, theirs = socket.socketpair()
+            path = os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p)
+            code = f"from indexer.worker import child_main; child_main({theirs.fileno()}, "
+            code += f"{self.limits.memory_mb})"
+            proc = subprocess.Popen(
+                [sys.executable, "-c", code],
+                pass_fds=(theirs.fileno(),),
+                env={**os.environ, "PYTHONPATH": path},
+                stdin=subprocess.DEVNULL,
             )
-            proc.start()
-            child.close()
-            self._proc, self._conn = proc, parent
-            if not parent.poll(_START_SECONDS) or parent.recv() != ("ready", None):
+            theirs.close()
+            self._proc, self._conn = proc, Connection(ours.detach())
+            try:
+                ready = self._conn.poll(_START_SECONDS) and self._conn.recv() == ("ready", None)
+            except (EOFError, OSError):  # it exited while starting (its stderr says why)
+                ready = False
+            if not ready:
                 self.close()
-                raise RuntimeError(f"the report reader did not start in {_START_SECONDS} s")
+                raise RuntimeError(f"the report reader did not start within {_START_SECONDS} s")
         return self._conn
 
     def close(self) -> None:
@@ -134,7 +152,8 @@ class ParseWorker:
                 pass
             conn.close()
         if proc is not None:
-            proc.join(timeout=1)
-            if proc.is_alive():
+            try:
+                proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
                 proc.kill()
-                proc.join(timeout=5)
+                proc.wait(timeout=5)
