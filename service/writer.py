@@ -82,9 +82,13 @@ class Writer:
 
     async def wait(self, job: Job, seconds: float) -> bool:
         """Await `job` on the event loop for at most `seconds`; whether it has finished."""
+        waiting = asyncio.wrap_future(job.future)
         try:
-            await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(job.future)), seconds)
+            await asyncio.wait_for(asyncio.shield(waiting), seconds)
         except TimeoutError:
+            # Nobody awaits it any more: take its outcome when it comes, so that asyncio does
+            # not log a failed job as "Future exception was never retrieved" (it is on the job).
+            waiting.add_done_callback(lambda f: f.cancelled() or f.exception())
             return False
         except Exception:  # the job failed: its error is on the job
             pass
