@@ -207,6 +207,7 @@ def _loadtest(args: argparse.Namespace) -> int:
         upload=args.upload,
         api_key=args.api_key,
         no_upload=args.no_upload,
+        mixed=args.mixed,
     )
 
 
@@ -327,5 +328,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--clients", type=int, default=8, help="concurrent clients (default: 8)")
     p.add_argument("--seconds", type=float, default=30.0, help="duration (default: 30)")
     p.add_argument("--upload", help="report to upload mid-run (default: a small sample)")
+    p.add_argument(
+        "--mixed",
+        action="store_true",
+        help="idle load, then the same load while uploads (one a bomb PDF), deletes and "
+        "unknown-id deletes run; prints search p50/p95 of both, errors and peak server RSS",
+    )
     p.add_argument("--no-upload", action="store_true", help="only queries, no upload")
     p.set_defaults(func=_loadtest)

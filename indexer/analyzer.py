@@ -50,6 +50,12 @@ STOP_WORDS: frozenset[str] = frozenset(_SNOWBALL_STOP_WORDS)
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W_]+(?:-[^\W_]+)*")
 
 _MIN_PART = 3  # letters in each part of a compound; "tid", "mål", "lön" are common last parts
+# Longer words are kept as written, neither lemmatised nor split: the longest compounds of
+# the reports have about 40 letters ("kommunikationsutvecklingsansvariga"), and splitting
+# costs work (and, recursively, stack) in the word's length. A 2,000-letter word from a
+# query or a broken PDF must not cost either.
+MAX_WORD_CHARS = 64
+_MAX_PARTS = 32  # compound parts listed for one word, a bound whatever the word list says
 # Particles and prefixes whose compounds are lexicalised: "förslag" is not "för" + "slag",
 # "tillväxt" not "till" + "växt", "uppdrag" not "upp" + "drag".
 _NO_HEADS = frozenset(
@@ -364,6 +370,8 @@ class SwedishAnalyzer:
             return (word,)  # numbers, "co2": as written
         if len(word) < 2:
             return ()  # a lone letter, as in "e-tjänster" or "t.ex."
+        if len(word) > MAX_WORD_CHARS:
+            return (word,)
         if not self.lemmatize:
             whole = word
         elif not self.split_compounds or self._lexicon.known(word):
@@ -382,18 +390,29 @@ class SwedishAnalyzer:
         return tuple(dict.fromkeys(terms))
 
     def _parts(self, word: str) -> list[str]:
-        """Compound parts of `word`, outermost first, recursively; empty for a simple word.
+        """Compound parts of `word`, outermost first (each part followed by its own parts,
+        the first part before the last); empty for a simple word.
 
         Without lemmatisation a first part is still its dictionary word ("arbets" → "arbete"),
-        a last part stays as written ("frånvaron").
+        a last part stays as written ("frånvaron"). Iterative, with a bound on the parts, so
+        that no word can exhaust the stack.
         """
+        parts: list[str] = []
+        pending = self._children(word)[::-1]  # parts still to list, the next one last
+        while pending and len(parts) < _MAX_PARTS:
+            part = pending.pop()
+            parts.append(part)
+            pending.extend(self._children(part)[::-1])  # its own parts before the next
+        return parts
+
+    def _children(self, word: str) -> list[str]:
+        """The first and last part of a compound (lemmatised if on), or [] for a simple word."""
         split = self._lexicon.split(word)
         if split is None:
             return []
         _, head_word, tail_as_written, tail_lemma = split
         head = self._lexicon.lemma(head_word) if self.lemmatize else head_word
-        tail = tail_lemma if self.lemmatize else tail_as_written
-        return [head, *self._parts(head), tail, *self._parts(tail)]
+        return [head, tail_lemma if self.lemmatize else tail_as_written]
 
 
 @lru_cache(maxsize=1)

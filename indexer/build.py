@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import time
@@ -28,6 +29,7 @@ from indexer.store import (
     publish,
     write_version,
 )
+from indexer.worker import ParseLimits, ParseWorker
 
 if TYPE_CHECKING:
     from indexer.analyzer import SwedishAnalyzer
@@ -118,6 +120,7 @@ def build_index(
     chunker: ChunkerConfig | None = None,
     faiss_type: FaissChoice | None = None,
     progress: bool = False,
+    parse_limits: ParseLimits | None = None,
 ) -> BuildReport:
     """Index every report in `corpus_dir` into `out`, reusing what has not changed.
 
@@ -126,7 +129,9 @@ def build_index(
 
     Unreadable reports are skipped with their reason. Unchanged reports keep their chunks
     and embeddings; only new or changed text is embedded. The new index replaces the old
-    one atomically at the end; until then the old one stays in place.
+    one atomically at the end; until then the old one stays in place. With `parse_limits`
+    (the service and `rapportsok index`) reports are read in a child process within them
+    (`indexer.worker`); without, in this process (tests, trusted corpora).
     """
     from indexer.analyzer import get_analyzer
 
@@ -137,7 +142,9 @@ def build_index(
     with build_lock(out):
         clean_stale(out)
         prev = _load_previous(out, encoder, cfg)
-        documents, chunks = _read_corpus(corpus_dir, prev, cfg, report, progress)
+        with contextlib.ExitStack() as stack:
+            worker = stack.enter_context(ParseWorker(parse_limits)) if parse_limits else None
+            documents, chunks = _read_corpus(corpus_dir, prev, cfg, report, progress, worker)
         if not documents and report.skipped:
             reasons = "; ".join(
                 why if why.startswith(name) else f"{name}: {why}" for name, why in report.skipped
@@ -163,7 +170,12 @@ def build_index(
 
 
 def _read_corpus(
-    corpus_dir: Path, prev: _Previous, cfg: ChunkerConfig, report: BuildReport, progress: bool
+    corpus_dir: Path,
+    prev: _Previous,
+    cfg: ChunkerConfig,
+    report: BuildReport,
+    progress: bool,
+    worker: ParseWorker | None = None,
 ) -> tuple[list[Document], list[Chunk]]:
     """Every readable report of the corpus and its chunks: unchanged reports (same file,
     chunker and catalogue entry) from the previous index, the others read and chunked.
@@ -191,9 +203,15 @@ def _read_corpus(
             chunks.extend(prev.chunks.get(old.id, []))
             continue
         try:
-            source = read_report(path)
-            doc = build_document(path, source, digest, catalogue)
-            doc_chunks = chunk_document(doc, source, cfg)
+            if worker is not None:
+                doc, doc_chunks, (ocr_pages, ocr_seconds) = worker.parse(
+                    path, digest, catalogue, cfg
+                )
+            else:
+                source = read_report(path)
+                doc = build_document(path, source, digest, catalogue)
+                doc_chunks = chunk_document(doc, source, cfg)
+                ocr_pages, ocr_seconds = len(source.ocr_pages), source.ocr_seconds
         except UnreadableReport as exc:
             report.skipped.append((path.name, str(exc)))
             continue
@@ -204,8 +222,8 @@ def _read_corpus(
         if not doc_chunks:
             report.skipped.append((path.name, "no text found"))
             continue
-        report.ocr_pages += len(source.ocr_pages)
-        report.ocr_seconds += source.ocr_seconds
+        report.ocr_pages += ocr_pages
+        report.ocr_seconds += ocr_seconds
         (report.changed if old is not None else report.added).append(doc.id)
         documents.append(doc)
         chunks.extend(doc_chunks)

@@ -15,12 +15,18 @@ from rapportsok.settings import get_settings
 def _index(args: argparse.Namespace) -> int:
     from indexer.build import build_index
     from indexer.encoders import load_encoder
+    from indexer.worker import ParseLimits
 
     corpus = Path(args.corpus_dir or get_settings().corpus_dir)
     out = Path(args.out or get_settings().index_dir)
     encoder = load_encoder(args.model or get_settings().model)
     print(f"Indexing {corpus}/ into {out} with {encoder.name}")
-    r = build_index(corpus, out, encoder, faiss_type=args.faiss, progress=not args.quiet)
+    settings = get_settings()
+    # Each report is read in a child process within these limits (see indexer/worker.py).
+    limits = ParseLimits(settings.parse_memory_mb, settings.parse_seconds)
+    r = build_index(
+        corpus, out, encoder, faiss_type=args.faiss, progress=not args.quiet, parse_limits=limits
+    )
     print(
         f"\n{r.documents} reports, {r.chunks} passages in {r.seconds:.1f} s "
         f"({r.embedded} embedded, {r.reused} reused from the previous index)"

@@ -55,12 +55,14 @@ class IndexBusy(IndexProblem):
 class UnknownFilterValue(RapportsokError, ValueError):
     """A filter names a value no report has; `valid` lists the values that exist."""
 
+    SHOWN = 5  # unknown values named in the message; the rest are counted
+
     def __init__(self, name: str, unknown: list[Any], valid: list[Any]) -> None:
         self.name, self.unknown, self.valid = name, unknown, valid
-        super().__init__(
-            f"unknown {name} {', '.join(map(str, unknown))}; valid values: "
-            f"{', '.join(map(str, valid))}"
-        )
+        shown = ", ".join(map(str, unknown[: self.SHOWN]))
+        if len(unknown) > self.SHOWN:
+            shown += f" and {len(unknown) - self.SHOWN} more ({len(unknown)} unknown values)"
+        super().__init__(f"unknown {name} {shown}; valid values: {', '.join(map(str, valid))}")
 
 
 # ---- changing the corpus (uploads and removals) ---------------------------------------------

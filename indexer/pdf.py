@@ -69,7 +69,11 @@ def read_pdf(path: Path) -> Source:
                 page.close()  # drops the parsed layout; pdfplumber caches it per page
     except PdfminerException as exc:
         cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+        if isinstance(cause, MemoryError):
+            raise cause from exc
         raise _explain(path, cause) from exc
+    except MemoryError:
+        raise  # out of memory is no damage: the worker's cap says what it is (indexer/worker.py)
     except UnreadableReport as exc:
         raise UnreadableReport(f"{path.name}: {exc}") from exc
     except Exception as exc:  # pdfminer raises many kinds on damaged files

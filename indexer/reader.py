@@ -67,6 +67,18 @@ def decode_text(data: bytes, name: str) -> str:
     return text
 
 
+def text_charset(data: bytes) -> str:
+    """The charset `decode_text` reads `data` in, as an HTTP `charset` parameter names it:
+    "utf-8" (with or without BOM), "utf-16" (with BOM), else "windows-1252"."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "windows-1252"
+    return "utf-8"
+
+
 def _decode(data: bytes, name: str) -> str:
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]

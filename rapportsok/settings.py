@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     api_key: str | None = None
     read_key: str | None = None
     max_upload_mb: int = 50
+    max_request_kb: int = 64  # a JSON request body (search, ask)
+    parse_memory_mb: int = 2048  # address space of the child process that reads a report
+    parse_seconds: int = 600  # wall time to read one report (OCR takes ~17 s a scanned page)
+    upload_wait_seconds: float = 30  # then an upload or removal answers 202 with a job id
 
 
 @lru_cache

@@ -1,30 +1,35 @@
 """Routes that change the reports: upload (`POST /documents`) and removal
-(`DELETE /documents/{doc_id}`), both behind the API key.
+(`DELETE /documents/{doc_id}`), both behind the API key and run by the writer
+(`service.writer`): done within `RAPPORTSOK_UPLOAD_WAIT_SECONDS` they answer 201 / 200 as
+before, else 202 with a job that `GET /jobs/{id}` reports on.
 
 The upload body is parsed here rather than declared as `File`/`Form` parameters, so that the
-key and the size limit are checked before a large body is read; its OpenAPI description is
-given by hand (`_UPLOAD_BODY`).
+key is checked before a large body is read (its size is bounded by `service.limits`); its
+OpenAPI description is given by hand (`_UPLOAD_BODY`).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
+from indexer.errors import RapportsokError
 from service.auth import require_api_key
-from service.deps import UpdaterDep
-from service.schemas import DocumentChange, ErrorResponse
+from service.deps import UpdaterDep, WriterDep
+from service.errors import status_of
+from service.schemas import DocumentChange, ErrorResponse, JobError, JobInfo
 from service.updates import UpdateResult
-from service.uploads import MB, METADATA_FIELDS
+from service.uploads import METADATA_FIELDS
+from service.writer import Job, Writer
 
 router = APIRouter(tags=["admin"], dependencies=[Depends(require_api_key)])
 
-_FORM_OVERHEAD = 64 * 1024  # multipart boundaries and metadata fields, beyond the file
 _ERR: dict[str, object] = {"model": ErrorResponse}
 _UPLOAD_ERRORS: dict[int | str, dict[str, object]] = {
+    202: {"model": JobInfo},
     400: _ERR,
     401: _ERR,
     403: _ERR,
@@ -80,16 +85,15 @@ def _change(action: Literal["added", "removed"], r: UpdateResult) -> DocumentCha
     responses=_UPLOAD_ERRORS,
     openapi_extra=_UPLOAD_BODY,
 )
-async def upload(request: Request, updater: UpdaterDep) -> DocumentChange:
+async def upload(request: Request, updater: UpdaterDep, writer: WriterDep) -> Any:
     """Add a report (multipart `file`, optional metadata fields) and index it; needs the key."""
+    # The body's size is checked as it arrives (`service.limits.BodyLimitMiddleware`): a
+    # declared Content-Length over the limit never gets here, a chunked body stops at it.
     limit = updater.max_bytes
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit + _FORM_OVERHEAD:
-        raise HTTPException(
-            413, f"the upload is {int(length) / MB:.1f} MB, the limit is {limit / MB:.0f} MB"
-        )
     try:
         form = await request.form(max_files=1, max_fields=len(METADATA_FIELDS) + 1)
+    except HTTPException:
+        raise  # the 413 of the body limit
     except Exception as exc:  # malformed multipart bodies raise several starlette errors
         raise HTTPException(400, f"could not read the multipart body: {exc}") from exc
     try:
@@ -103,15 +107,55 @@ async def upload(request: Request, updater: UpdaterDep) -> DocumentChange:
         filename = file.filename or ""
     finally:
         await form.close()
-    result = await run_in_threadpool(updater.add, filename, data, metadata)
-    return _change("added", result)
+    job = writer.submit("added", filename, lambda: updater.add(filename, data, metadata))
+    return await _answer(job, writer, updater.settings.upload_wait_seconds)
 
 
 @router.delete(
     "/documents/{doc_id}",
     response_model=DocumentChange,
-    responses={401: _ERR, 403: _ERR, 404: _ERR, 409: _ERR, 503: _ERR},
+    responses={202: {"model": JobInfo}, 401: _ERR, 403: _ERR, 404: _ERR, 409: _ERR, 503: _ERR},
 )
-def delete(doc_id: str, updater: UpdaterDep) -> DocumentChange:
+async def delete(doc_id: str, updater: UpdaterDep, writer: WriterDep) -> Any:
     """Remove a report's file and re-index without it; needs the API key."""
-    return _change("removed", updater.remove(doc_id))
+    updater.find(doc_id)  # an unknown id is 404 at once, never queued behind other changes
+    job = writer.submit("removed", doc_id, lambda: updater.remove(doc_id))
+    return await _answer(job, writer, updater.settings.upload_wait_seconds)
+
+
+@router.get("/jobs/{job_id}", response_model=JobInfo, responses={401: _ERR, 403: _ERR, 404: _ERR})
+def job_state(job_id: str, writer: WriterDep) -> JobInfo:
+    """The state of an upload or removal that answered 202, and its result when done."""
+    job = writer.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job with id {job_id!r} (finished jobs are kept a while)")
+    return job_info(job)
+
+
+async def _answer(job: Job, writer: Writer, wait: float) -> Any:
+    """The change's own answer when it finishes within `wait` seconds (awaited on the event
+    loop: no web thread waits), else 202 with the job."""
+    if not await writer.wait(job, wait):
+        return JSONResponse(job_info(job).model_dump(), status_code=202)
+    if job.error is not None:
+        raise job.error  # a RapportsokError gets its status from service.errors
+    assert job.result is not None
+    return _change(job.action, job.result)
+
+
+def job_info(job: Job) -> JobInfo:
+    """A job as `GET /jobs/{id}` and a 202 answer show it."""
+    error = None
+    if isinstance(job.error, RapportsokError):
+        error = JobError(status=status_of(job.error), detail=str(job.error))
+    elif job.error is not None:
+        error = JobError(status=500, detail="internal error; the server log has the details")
+    return JobInfo(
+        id=job.id,
+        action=job.action,
+        filename=job.filename,
+        state=job.state,
+        status_url=f"/jobs/{job.id}",
+        result=_change(job.action, job.result) if job.result is not None else None,
+        error=error,
+    )

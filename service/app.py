@@ -23,7 +23,9 @@ from rapportsok.settings import Settings, get_settings
 from search.retrieval import Searcher
 from service.deps import Services
 from service.errors import error_response, rapportsok_error
+from service.limits import BodyLimitMiddleware
 from service.updates import IndexUpdater
+from service.writer import Writer
 
 log = logging.getLogger(__name__)
 _SAFE_ID = re.compile(r"^[\w.-]{1,64}$")
@@ -86,7 +88,12 @@ def create_app(
             encoder=current.encoder if current else None,
             analyzer=current.analyzer if current else None,
         )
+        # Settle uploads and removals that a crash interrupted before anything is served
+        # (it changes the corpus folder only, never the loaded index).
+        app.state.updater.reconcile()
+        app.state.writer = Writer()
         yield
+        app.state.writer.shutdown()
 
     app = FastAPI(
         title="Rapportsök API",
@@ -104,7 +111,12 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RapportsokError, rapportsok_error)  # type: ignore[arg-type]
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_request_kb=settings.max_request_kb,
+        max_upload_mb=settings.max_upload_mb,
+    )
+    app.add_middleware(RequestIdMiddleware)  # added last: the outermost, sees every answer
     return app
 
 
@@ -127,7 +139,7 @@ def readable(error: dict[str, Any]) -> str:
     """A pydantic error as `field: message` (malformed JSON says so)."""
     loc = [str(x) for x in error.get("loc", ()) if x != "body"]
     msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-    if loc and msg.startswith(f"{loc[-1]} "):
+    if loc and msg.startswith((f"{loc[-1]} ", f"{'.'.join(loc)} ")):
         return msg  # our validators name the field already: "k must be between 1 and 50"
     if error.get("type") == "json_invalid":
         ctx = error.get("ctx", {}) or {}
@@ -142,8 +154,10 @@ def readable(error: dict[str, Any]) -> str:
 
 
 class RequestIdMiddleware:
-    """Gives every request an id (X-Request-ID, echoed if the client sent a sane one) and
-    turns an unexpected exception into a logged 500 JSON answer without the traceback."""
+    """Gives every request an id (X-Request-ID, echoed if the client sent a sane one), tells
+    browsers not to guess content types (`nosniff`: an uploaded .txt is never run as HTML or
+    script), and turns an unexpected exception into a logged 500 JSON answer without the
+    traceback."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -161,7 +175,9 @@ class RequestIdMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                MutableHeaders(scope=message).append("X-Request-ID", rid)
+                headers = MutableHeaders(scope=message)
+                headers.append("X-Request-ID", rid)
+                headers["X-Content-Type-Options"] = "nosniff"
             await send(message)
 
         try:
@@ -182,6 +198,6 @@ class RequestIdMiddleware:
                     "request_id": rid,
                 },
                 status_code=500,
-                headers={"X-Request-ID": rid},
+                headers={"X-Request-ID": rid, "X-Content-Type-Options": "nosniff"},
             )
             await response(scope, receive, send)

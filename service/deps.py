@@ -11,6 +11,7 @@ from rapportsok.settings import Settings
 from search.answer import Answerer
 from search.retrieval import Searcher
 from service.updates import IndexUpdater
+from service.writer import Writer
 
 INDEX_HINT = "run `rapportsok index` to build it, then restart `rapportsok serve`"
 
@@ -61,6 +62,13 @@ def get_updater(request: Request) -> IndexUpdater:
     return updater
 
 
+def get_writer(request: Request) -> Writer:
+    """The one `Writer` of the app (runs uploads and removals in order)."""
+    writer: Writer = request.app.state.writer
+    return writer
+
+
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 UpdaterDep = Annotated[IndexUpdater, Depends(get_updater)]
+WriterDep = Annotated[Writer, Depends(get_writer)]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
 
 from indexer.models import Document, Hit
-from indexer.reader import SUPPORTED_SUFFIXES
+from indexer.reader import SUPPORTED_SUFFIXES, text_charset
 from search.retrieval import Searcher, SearchFilters
 from search.units import Unit
 from service import convert
@@ -27,11 +28,7 @@ from service.schemas import (
 )
 
 router = APIRouter()
-_MEDIA_TYPES = {
-    ".pdf": "application/pdf",
-    ".txt": "text/plain; charset=utf-8",
-    ".md": "text/markdown; charset=utf-8",
-}
+_MEDIA_TYPES = {".pdf": "application/pdf", ".txt": "text/plain", ".md": "text/markdown"}
 _ERRORS: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorResponse},
     422: {"model": ErrorResponse},
@@ -66,7 +63,8 @@ def health(services: ServicesDep) -> Health:
         key: m.get(key)
         for key in ("schema_version", "created", "encoder", "analyzer", "faiss", "counts")
     }
-    summary["path"] = str(services.searcher.index.path)
+    # The index's name, not its absolute path: responses never show the server's folders.
+    summary["path"] = services.searcher.index.path.name
     summary["documents"] = sorted(services.searcher.index.documents)
     return Health(status="ok", index=summary)
 
@@ -199,10 +197,13 @@ def document_file(doc_id: str, searcher: SearcherDep, services: ServicesDep) -> 
     path = (corpus / doc.path).resolve()
     if corpus not in path.parents or not path.is_file():
         raise HTTPException(
-            404,
-            f"the file of report {doc_id!r} ({doc.path}) is not in {services.settings.corpus_dir}",
+            404, f"the file of report {doc_id!r} ({doc.path}) is missing from the corpus folder"
         )
     media = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    if media.startswith("text/"):
+        # The charset the indexer read it in: an older Windows export is cp1252, not UTF-8.
+        stat = path.stat()
+        media += f"; charset={_charset(path, stat.st_mtime_ns, stat.st_size)}"
     return FileResponse(
         path, media_type=media, filename=path.name, content_disposition_type="inline"
     )
@@ -242,6 +243,12 @@ def passage(
         before=same_doc(range(row - window, row)),
         after=same_doc(range(row + 1, row + 1 + window)),
     )
+
+
+@lru_cache(maxsize=256)
+def _charset(path: Path, mtime_ns: int, size: int) -> str:
+    """The text file's charset (cached per version of the file: it is read whole once)."""
+    return text_charset(path.read_bytes())
 
 
 def _summary(searcher: Searcher, doc_id: str) -> DocumentSummary:

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MAX_QUERY_CHARS = 2000
+# A filter names reports by a few values; 50 is more than the UI ever sends, and bounds the
+# work (and the error message) of a request that lists thousands.
+MAX_FILTER_VALUES = 50
+MAX_FILTER_VALUE_CHARS = 200
+
+
+def check_encodable(value: str, name: str) -> str:
+    """Refuse text that cannot be written as UTF-8 (a lone surrogate from a JSON `\\ud800`
+    escape): it would fail later in the model, the analyzer or the JSON answer."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"{name} must be valid Unicode text (a lone surrogate at position {exc.start})"
+        ) from None
+    return value
 
 
 class Filters(BaseModel):
@@ -20,8 +36,29 @@ class Filters(BaseModel):
     report_type: list[str] | None = None
     document_id: list[str] | None = None
 
+    @field_validator("municipality", "year", "report_type", "document_id")
+    @classmethod
+    def _values(cls, values: list[Any] | None, info: Any) -> list[Any] | None:
+        name = f"filters.{info.field_name}"
+        if values is None:
+            return None
+        if len(values) > MAX_FILTER_VALUES:
+            raise ValueError(
+                f"{name} must have at most {MAX_FILTER_VALUES} values, got {len(values)}"
+            )
+        for value in values:
+            if isinstance(value, str):
+                check_encodable(value, name)
+                if len(value) > MAX_FILTER_VALUE_CHARS:
+                    raise ValueError(
+                        f"{name} values must be at most {MAX_FILTER_VALUE_CHARS} characters, "
+                        f"got {len(value)}"
+                    )
+        return values
+
 
 def _check_text(value: str, name: str) -> str:
+    check_encodable(value, name)
     if not value.strip():
         raise ValueError(f"{name} must not be empty")
     if len(value) > MAX_QUERY_CHARS:
@@ -225,3 +262,23 @@ class DocumentChange(BaseModel):
     documents: int = Field(description="Reports in the index now.")
     total_chunks: int = Field(description="Passages in the index now.")
     seconds: float
+
+
+class JobError(BaseModel):
+    """Why a change failed: the status and detail its request would have answered."""
+
+    status: int
+    detail: str
+
+
+class JobInfo(BaseModel):
+    """A change run by the writer: `GET /jobs/{id}`, or the 202 answer of a change that was
+    not done within the wait."""
+
+    id: str
+    action: Literal["added", "removed"]
+    filename: str = Field(description="The uploaded file name, or the id of the removed report.")
+    state: Literal["queued", "running", "done", "failed"]
+    status_url: str = Field(description="Where to poll this job.")
+    result: DocumentChange | None = None
+    error: JobError | None = None

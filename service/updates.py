@@ -1,15 +1,18 @@
 """Add and remove reports while the service runs.
 
-One build at a time (a lock): store or delete the file, run the incremental `build_index`
-on the corpus folder (which publishes a new index version atomically on disk), load that
-version, build a new `Searcher` with the already loaded encoder, and hand it to `install`,
-which swaps it in with one reference assignment. Requests take the current searcher once
-when they start, so in-flight queries finish on the old index and no query fails.
+One build at a time (a lock): record the change in the journal (`service.journal`), store
+the file or move it aside, run the incremental `build_index` on the corpus folder (which
+publishes a new index version atomically on disk), load that version, build a new `Searcher`
+with the already loaded encoder, and hand it to `install`, which swaps it in with one
+reference assignment. Requests take the current searcher once when they start, so in-flight
+queries finish on the old index and no query fails. A change that fails, or that a crash
+interrupts, is settled by the journal: the report ends up fully in or fully out.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +24,7 @@ from indexer.errors import NotIndexable, UnknownReport, UpdateBusy
 from indexer.metadata import doc_id_for
 from rapportsok.settings import Settings
 from service import uploads
+from service.journal import Intent, Journal, indexed_sources
 
 if TYPE_CHECKING:
     from indexer.build import BuildReport
@@ -60,6 +64,12 @@ class IndexUpdater:
         self._encoder = encoder
         self._analyzer = analyzer
         self._lock = threading.Lock()
+        self.journal = Journal(self.corpus)
+
+    def reconcile(self) -> list[str]:
+        """Settle what a crash interrupted (see `service.journal`); what it did, line by line."""
+        with self._lock:
+            return self.journal.reconcile(self.index_dir)
 
     @property
     def max_bytes(self) -> int:
@@ -74,43 +84,56 @@ class IndexUpdater:
         meta = uploads.clean_metadata(metadata or {})
         digest = uploads.sha256_bytes(data)
         with self._lock:
-            uploads.check_conflicts(self.corpus, name, digest)
-            path = uploads.store_file(self.corpus, name, data)
+            self.journal.reconcile(self.index_dir)
+            uploads.check_conflicts(self.corpus, name, digest, indexed_sources(self.index_dir))
+            self.journal.begin(Intent("add", name, digest, meta or None))
             try:
+                path = uploads.store_file(self.corpus, name, data)
                 if meta:
                     uploads.set_catalogue_entry(self.corpus, name, meta)
                 report, searcher = self._rebuild()
             except BaseException:
-                self._forget(path)
+                self.journal.reconcile(self.index_dir, logging.DEBUG)  # out unless published
                 raise
             reason = next((why for skipped, why in report.skipped if skipped == name), None)
+            # Skipped, the build published an index without this report (the same reports as
+            # before), and reconciling rolls the upload back; else it is finished.
+            self.journal.reconcile(self.index_dir, logging.DEBUG)
             if reason is not None:
-                # The build published an index without this report (the same reports as
-                # before): only the file has to go again.
-                self._forget(path)
                 raise NotIndexable(reason)
             return self._result(doc_id_for(path), name, report, searcher)
 
     def remove(self, doc_id: str) -> UpdateResult:
-        """Delete a report's file (and catalogue entry) and re-index without it."""
+        """Move a report's file aside (and take out its catalogue entry), re-index without it,
+        then delete the file; a failed re-index puts both back."""
+        from indexer.build import sha256_file
+        from indexer.metadata import load_catalogue
+
+        self.find(doc_id)  # an unknown id is 404 at once, without waiting for the lock
         with self._lock:
-            path = self._find(doc_id)
-            self._forget(path)
-            report, searcher = self._rebuild()
+            self.journal.reconcile(self.index_dir)
+            path = self.find(doc_id)
+            entry = load_catalogue(self.corpus).get(path.name)
+            intent = Intent("remove", path.name, sha256_file(path), entry)
+            self.journal.begin(intent)
+            try:
+                os.replace(path, self.journal.removing(path.name))
+                uploads.remove_catalogue_entry(self.corpus, path.name)
+                report, searcher = self._rebuild()
+            finally:
+                # Finished if the index without it was published, else undone.
+                self.journal.reconcile(self.index_dir, logging.DEBUG)
             return self._result(doc_id, path.name, report, searcher)
 
-    def _find(self, doc_id: str) -> Path:
+    def find(self, doc_id: str) -> Path:
+        """The corpus file of report `doc_id`; `UnknownReport` when there is none."""
         from indexer.build import corpus_files
 
         if self.corpus.is_dir():
             for path in corpus_files(self.corpus):
                 if doc_id_for(path) == doc_id:
                     return path
-        raise UnknownReport(f"no report with id {doc_id!r} in {self.corpus}")
-
-    def _forget(self, path: Path) -> None:
-        path.unlink(missing_ok=True)
-        uploads.remove_catalogue_entry(self.corpus, path.name)
+        raise UnknownReport(f"no report with id {doc_id!r}")
 
     def _rebuild(self) -> tuple[BuildReport, Searcher]:
         """Index the corpus folder, then load the new version and install its searcher."""
@@ -119,6 +142,7 @@ class IndexUpdater:
         from indexer.encoders import load_encoder
         from indexer.errors import IndexBusy
         from indexer.store import load_index
+        from indexer.worker import ParseLimits
         from search.retrieval import Searcher
 
         if self._encoder is None:
@@ -127,7 +151,15 @@ class IndexUpdater:
             self._analyzer = get_analyzer()
         t0 = time.perf_counter()
         try:
-            report = build_index(self.corpus, self.index_dir, self._encoder, self._analyzer)
+            report = build_index(
+                self.corpus,
+                self.index_dir,
+                self._encoder,
+                self._analyzer,
+                parse_limits=ParseLimits(
+                    self.settings.parse_memory_mb, self.settings.parse_seconds
+                ),
+            )
         except IndexBusy as exc:
             raise UpdateBusy(f"{exc}; try again when it has finished") from exc
         index = load_index(self.index_dir, self._encoder.name)

@@ -19,10 +19,16 @@ from typing import Any
 from indexer.errors import BadFile, BadMetadata, Duplicate, NameTaken, TooLarge, UnreadableReport
 from indexer.metadata import CATALOGUE_NAME, doc_id_for
 from indexer.reader import SUPPORTED_SUFFIXES, decode_text
+from service.limits import MB
+
+__all__ = ["MB", "METADATA_FIELDS"]  # MB: RAPPORTSOK_MAX_UPLOAD_MB counts these
 
 METADATA_FIELDS = ("title", "municipality", "organ", "report_type", "year", "period")
-_MAX_NAME_CHARS = 120
-MB = 1024 * 1024  # RAPPORTSOK_MAX_UPLOAD_MB counts these
+# File systems limit a name to 255 bytes, not characters: "漢" is 3 bytes in UTF-8, "å" 2.
+# The stem is cut to whole characters within this many bytes, leaving room for the suffix
+# and for the `.removing-` prefix a deletion gives the file (see `service/journal.py`).
+_MAX_NAME_BYTES = 120
+_MIN_YEAR, _MAX_YEAR = 1900, 2100
 
 
 def safe_name(filename: str) -> str:
@@ -42,8 +48,14 @@ def safe_name(filename: str) -> str:
             f"supported: {', '.join(SUPPORTED_SUFFIXES)}"
         )
     stem = re.sub(r"[^\w.-]+", "-", stem, flags=re.UNICODE)
-    stem = re.sub(r"-{2,}", "-", stem).strip(".-_")[:_MAX_NAME_CHARS] or "rapport"
+    stem = re.sub(r"-{2,}", "-", stem).strip(".-_")
+    stem = _cut_bytes(stem, _MAX_NAME_BYTES).strip(".-_") or "rapport"
     return stem + suffix
+
+
+def _cut_bytes(text: str, limit: int) -> str:
+    """The longest prefix of `text` that is at most `limit` bytes in UTF-8 (whole characters)."""
+    return text.encode("utf-8", "ignore")[:limit].decode("utf-8", "ignore")
 
 
 def check_content(name: str, data: bytes, max_bytes: int) -> None:
@@ -77,16 +89,25 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def check_conflicts(corpus: Path, name: str, digest: str) -> None:
+def check_conflicts(corpus: Path, name: str, digest: str, indexed: dict[str, str]) -> None:
     """Refuse a file whose content is already in the corpus, or whose name or document id
-    belongs to another report (no report is ever overwritten by an upload)."""
+    belongs to another report (no report is ever overwritten by an upload).
+
+    `indexed` (file name → sha256 of the published index) decides what is said: only a
+    report the index holds is a "duplicate"; the same content in a file the index does not
+    hold (one the indexer could not read, or one put in the folder by hand) is named."""
     from indexer.build import corpus_files, sha256_file
 
     new_id = doc_id_for(Path(name))
     files = corpus_files(corpus) if corpus.is_dir() else []
     for path in files:
         if sha256_file(path) == digest:
-            raise Duplicate(doc_id_for(path))
+            if indexed.get(path.name) == digest:
+                raise Duplicate(doc_id_for(path))
+            raise NameTaken(
+                f"the same content is stored as {path.name}, which is not indexed (it could "
+                "not be read, or was put in the corpus folder by hand); remove that file first"
+            )
     for path in files:
         if path.name == name or doc_id_for(path) == new_id:
             raise NameTaken(
@@ -114,22 +135,41 @@ def store_file(corpus: Path, name: str, data: bytes) -> Path:
 
 
 def clean_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
-    """The given metadata fields, stripped, empty ones dropped; `year` an integer."""
+    """The given metadata fields, stripped, empty ones dropped; `year` an integer.
+
+    Each field is one line of text: control characters (a newline would start a new TOML
+    key in the catalogue, U+0000 and U+007F are not allowed in TOML at all) and text that
+    is not valid Unicode are refused."""
     out: dict[str, Any] = {}
     for key in METADATA_FIELDS:
         value = metadata.get(key)
         if value is None or not str(value).strip():
             continue
         value = str(value).strip()
+        _check_line(key, value)
         if key == "year":
             if not re.fullmatch(r"\d{4}", value):
                 raise BadMetadata(f"year must be a four-digit year, got {value!r}")
+            if not _MIN_YEAR <= int(value) <= _MAX_YEAR:
+                raise BadMetadata(
+                    f"year must be between {_MIN_YEAR} and {_MAX_YEAR}, got {int(value)}"
+                )
             out[key] = int(value)
         else:
             if len(value) > 300:
                 raise BadMetadata(f"{key} must be at most 300 characters, got {len(value)}")
             out[key] = value
     return out
+
+
+def _check_line(key: str, value: str) -> None:
+    """Refuse a control character (Unicode category Cc) or a lone surrogate in a field."""
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cc":
+            raise BadMetadata(f"{key} must not contain control characters (U+{ord(char):04X})")
+        if category == "Cs":
+            raise BadMetadata(f"{key} must be valid Unicode text (U+{ord(char):04X})")
 
 
 def _entry_re(name: str) -> re.Pattern[str]:

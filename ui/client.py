@@ -7,6 +7,7 @@ an error answer from the API raises `ApiError` with the API's message.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import quote, unquote, urljoin
 
@@ -19,6 +20,7 @@ from service.schemas import (
     DocumentSummary,
     Filters,
     Health,
+    JobInfo,
     Mode,
     PassageContext,
     SearchResponse,
@@ -26,6 +28,7 @@ from service.schemas import (
 )
 
 UPLOAD_TIMEOUT = 900.0  # indexing a long PDF on a busy machine takes minutes
+JOB_POLL_SECONDS = 1.0  # how often the UI asks about a change that answered 202
 
 
 def _bearer(key: str) -> dict[str, str]:
@@ -158,7 +161,27 @@ class ApiClient:
             headers=_bearer(api_key),
             timeout=timeout,
         )
-        return DocumentChange.model_validate(data_)
+        return self._settle(data_, api_key, timeout)
+
+    def _settle(self, data: Any, api_key: str, timeout: float) -> DocumentChange:
+        """The change's result: at once, or, when the API answered 202 with a job (a long
+        change), by polling `GET /jobs/{id}` until it is done or failed."""
+        if not (isinstance(data, dict) and "state" in data and "status_url" in data):
+            return DocumentChange.model_validate(data)
+        job = JobInfo.model_validate(data)
+        deadline = time.monotonic() + timeout
+        while job.state in ("queued", "running"):
+            if time.monotonic() > deadline:
+                raise ApiUnavailable(self.base_url, "the change is still running")
+            time.sleep(JOB_POLL_SECONDS)
+            job = JobInfo.model_validate(
+                self._request("GET", job.status_url, headers=_bearer(api_key))
+            )
+        if job.error is not None:
+            raise ApiError(job.error.status, job.error.detail)
+        if job.result is None:
+            raise ApiError(500, "the change ended without a result")
+        return job.result
 
     def delete_document(
         self, doc_id: str, api_key: str, timeout: float = UPLOAD_TIMEOUT
@@ -166,7 +189,7 @@ class ApiClient:
         """DELETE /documents/{id}: remove a report and re-index without it."""
         path = f"/documents/{quote(doc_id, safe='')}"
         data = self._request("DELETE", path, headers=_bearer(api_key), timeout=timeout)
-        return DocumentChange.model_validate(data)
+        return self._settle(data, api_key, timeout)
 
     def file_bytes(self, document: DocumentInfo) -> bytes:
         """The original report file, fetched through the API (the UI hands it on from its

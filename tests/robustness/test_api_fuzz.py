@@ -3,12 +3,14 @@ documented status, content type and body. Uploads run without a configured key (
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -78,3 +80,41 @@ def test_api_conforms_to_its_schema(
         fuzz()
     except Unsatisfiable:
         assert mode == "negative"  # nothing in this operation can be invalid (e.g. any str)
+
+
+# Odd Unicode the schema's own generator rarely makes: lone surrogates (sent as JSON `\ud800`
+# escapes, which a client library cannot encode itself), control characters, and very long
+# tokens, in every text field of /search and /ask.
+_ODD = st.one_of(
+    st.text(alphabet=st.characters(codec=None, categories=None), max_size=80),
+    st.sampled_from(["\ud800", "\udfff ekonomi", "a\x00b", "\x1b[31m", "\u202e", "\ufeff"]),
+    st.builds(
+        lambda w, n: w * n, st.sampled_from(["sjukfrånvaro", "ab", "å"]), st.integers(1, 160)
+    ),
+)
+
+
+def _body(path: str, text: str, filters: list[str]) -> bytes:
+    field = "query" if path == "/search" else "question"
+    # ensure_ascii writes a lone surrogate as its `\\udXXX` escape, as an attacker would.
+    return json.dumps({field: text, "filters": {"municipality": filters}}).encode("ascii")
+
+
+@pytest.mark.parametrize("path", ["/search", "/ask"])
+def test_odd_unicode_gives_no_server_error(fuzz_url: str, path: str) -> None:
+    import httpx
+
+    with httpx.Client(base_url=fuzz_url, timeout=60) as client:
+
+        @given(text=_ODD, filters=st.lists(_ODD, max_size=3))
+        @settings(max_examples=40, deadline=None, derandomize=True, database=None)
+        def fuzz(text: str, filters: list[str]) -> None:
+            r = client.post(
+                path,
+                content=_body(path, text, filters),
+                headers={"content-type": "application/json"},
+            )
+            assert r.status_code in (200, 422), r.text
+            assert r.json()["request_id"] if r.status_code == 422 else r.json()
+
+        fuzz()

@@ -50,3 +50,65 @@ def test_validation_error_becomes_api_error_with_the_message() -> None:
 def test_bad_api_url_is_named() -> None:
     with pytest.raises(ValueError, match="got 'localhost:8000'"):
         ApiClient("localhost:8000")
+
+
+def _job(state: str, **extra: object) -> dict[str, object]:
+    return {
+        "id": "j1",
+        "action": "added",
+        "filename": "r.txt",
+        "state": state,
+        "status_url": "/jobs/j1",
+        **extra,
+    }
+
+
+CHANGE = {
+    "action": "added",
+    "document_id": "r",
+    "filename": "r.txt",
+    "chunks": 3,
+    "embedded": 3,
+    "documents": 5,
+    "total_chunks": 289,
+    "seconds": 41.5,
+}
+
+
+def test_an_upload_that_answers_202_is_followed_until_its_job_is_done(monkeypatch) -> None:
+    answers = iter(
+        [
+            httpx.Response(202, json=_job("queued")),
+            httpx.Response(200, json=_job("running")),
+            httpx.Response(200, json=_job("done", result=CHANGE)),
+        ]
+    )
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        return next(answers)
+
+    monkeypatch.setattr("ui.client.JOB_POLL_SECONDS", 0.0)
+    client = ApiClient("http://api.test")
+    client._http = httpx.Client(base_url="http://api.test", transport=httpx.MockTransport(handler))
+    change = client.upload("r.txt", b"text", "key")
+    assert change.total_chunks == 289
+    assert seen == ["POST /documents", "GET /jobs/j1", "GET /jobs/j1"]
+
+
+def test_a_failed_job_is_the_error_its_request_would_have_answered(monkeypatch) -> None:
+    answers = iter(
+        [
+            httpx.Response(202, json=_job("running")),
+            httpx.Response(200, json=_job("failed", error={"status": 409, "detail": "busy"})),
+        ]
+    )
+    monkeypatch.setattr("ui.client.JOB_POLL_SECONDS", 0.0)
+    client = ApiClient("http://api.test")
+    client._http = httpx.Client(
+        base_url="http://api.test", transport=httpx.MockTransport(lambda r: next(answers))
+    )
+    with pytest.raises(ApiError) as err:
+        client.delete_document("r", "key")
+    assert (err.value.status, err.value.detail) == (409, "busy")

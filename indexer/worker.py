@@ -1,0 +1,161 @@
+"""Read and chunk reports in a child process with a memory cap and a time limit.
+
+A PDF is a program: a few megabytes can inflate to gigabytes (a flate bomb) or hold a few
+hundred thousand text operators that take minutes to lay out. Read in the server, either
+grows the server (and keeps the memory afterwards) and stalls its searches. Read here, in a
+child process whose address space is capped (RLIMIT_AS) and which is killed when it runs
+past its time, such a report costs at most the cap and the time, and is refused with
+`TOO_COMPLEX`; the parent only ever holds the finished `Document` and its chunks.
+
+The child is a fresh interpreter (`python -c`), not a fork: a forked child would inherit the
+server's threads (and their locks) and its address space (the model, FAISS), which the cap
+counts. Nor is it a `multiprocessing` spawn, which re-runs the parent's `__main__` (a
+Streamlit script under test, for one). It talks to the parent over a socket pair with
+`multiprocessing.connection`. One child serves a whole build; it is started again after a
+report that killed it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from indexer.errors import UnreadableReport
+
+if TYPE_CHECKING:
+    from indexer.chunker import ChunkerConfig
+    from indexer.models import Chunk, Document
+
+log = logging.getLogger(__name__)
+
+MB = 1024 * 1024
+TOO_COMPLEX = "Rapporten är för stor eller för komplex att läsa"
+_START_SECONDS = 120  # starting Python and importing pdfplumber, on a busy machine
+_ROOT = str(Path(__file__).resolve().parents[1])  # where `indexer` is, for the child's path
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """What reading one report may cost: address space of the child (MB) and wall time (s)."""
+
+    memory_mb: int = 2048
+    seconds: float = 600.0  # OCR of a scanned page takes ~17 s
+
+
+def child_main(fd: int, memory_mb: int) -> None:
+    """Entry point of the child process: serve requests on the socket `fd`."""
+    _child(Connection(fd), memory_mb)
+
+
+def _child(conn: Connection, memory_mb: int) -> None:
+    """The worker's loop: read and chunk each requested report, answer with the result."""
+    limit = memory_mb * MB
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from indexer.chunker import chunk_document
+    from indexer.metadata import build_document
+    from indexer.reader import read_report
+
+    conn.send(("ready", None))  # imports done: the time limit counts reading only
+    while (request := conn.recv()) is not None:
+        path, digest, catalogue, cfg = request
+        try:
+            source = read_report(Path(path))
+            doc = build_document(Path(path), source, digest, catalogue)
+            ocr = (len(source.ocr_pages), source.ocr_seconds)
+            conn.send(("ok", (doc, chunk_document(doc, source, cfg), ocr)))
+        except UnreadableReport as exc:
+            conn.send(("unreadable", str(exc)))
+        except MemoryError:
+            conn.send(("memory", ""))
+            return  # a heap that ran out is not to be trusted: the next report gets a new child
+        except Exception as exc:  # a parser bug: reported like one in the parent
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+class ParseWorker:
+    """A child process that reads and chunks reports within `limits` (a context manager)."""
+
+    def __init__(self, limits: ParseLimits) -> None:
+        self.limits = limits
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> ParseWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def parse(
+        self, path: Path, digest: str, catalogue: dict[str, dict[str, Any]], cfg: ChunkerConfig
+    ) -> tuple[Document, list[Chunk], tuple[int, float]]:
+        """The report's `Document`, its chunks and (pages OCR'd, seconds of OCR);
+        `UnreadableReport` when it cannot be read or is over the limits, `RuntimeError` for
+        a parser bug."""
+        conn = self._connection()
+        conn.send((str(path), digest, catalogue, cfg))
+        if not conn.poll(self.limits.seconds):
+            self.close()
+            raise UnreadableReport(f"{TOO_COMPLEX} (över {self.limits.seconds:g} s)")
+        try:
+            status, payload = conn.recv()
+        except (EOFError, OSError):  # killed: the cap made a C extension abort, or a signal
+            self.close()
+            raise UnreadableReport(f"{TOO_COMPLEX} (över {self.limits.memory_mb} MB)") from None
+        if status == "ok":
+            doc, chunks, ocr = payload
+            return doc, chunks, ocr
+        if status == "memory":
+            self.close()
+            raise UnreadableReport(f"{TOO_COMPLEX} (över {self.limits.memory_mb} MB)")
+        if status == "unreadable":
+            raise UnreadableReport(payload)
+        raise RuntimeError(payload)
+
+    def _connection(self) -> Connection:
+        if self._proc is None or self._conn is None or self._proc.poll() is not None:
+            self.close()
+            ours, theirs = socket.socketpair()
+            path = os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p)
+            code = f"from indexer.worker import child_main; child_main({theirs.fileno()}, "
+            code += f"{self.limits.memory_mb})"
+            proc = subprocess.Popen(
+                [sys.executable, "-c", code],
+                pass_fds=(theirs.fileno(),),
+                env={**os.environ, "PYTHONPATH": path},
+                stdin=subprocess.DEVNULL,
+            )
+            theirs.close()
+            self._proc, self._conn = proc, Connection(ours.detach())
+            try:
+                ready = self._conn.poll(_START_SECONDS) and self._conn.recv() == ("ready", None)
+            except (EOFError, OSError):  # it exited while starting (its stderr says why)
+                ready = False
+            if not ready:
+                self.close()
+                raise RuntimeError(f"the report reader did not start within {_START_SECONDS} s")
+        return self._conn
+
+    def close(self) -> None:
+        """Stop the child (asked first, killed if it does not stop at once)."""
+        proc, conn, self._proc, self._conn = self._proc, self._conn, None, None
+        if conn is not None:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+            conn.close()
+        if proc is not None:
+            try:
+                proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)

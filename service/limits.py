@@ -1,0 +1,95 @@
+"""Request-size limits at the edge, before a route reads a byte of the body.
+
+A JSON request (search, ask) is a query and a few filter values: `max_request_kb` bounds it.
+An upload (`POST /documents`) may carry a report of `max_upload_mb` plus the multipart
+framing. A declared `Content-Length` over the limit is answered 413 at once; a body without
+one (chunked transfer) is counted as it arrives and refused with 413 as soon as the count
+passes the limit, so no more than the limit is ever read, held or written to disk.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MB = 1024 * 1024  # RAPPORTSOK_MAX_UPLOAD_MB counts these
+KB = 1024
+# Multipart boundaries, part headers and the metadata fields, beyond the file itself.
+FORM_OVERHEAD = 64 * KB
+UPLOAD_PATHS = frozenset({"/documents"})
+_NO_BODY = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+
+
+def upload_too_large(received: int, limit_mb: int, *, complete: bool) -> str:
+    """The 413 message of an upload: its size (or, cut off, the size read so far)."""
+    size = f"{received / MB:.1f} MB" if complete else f"more than {received / MB:.1f} MB"
+    return f"the upload is {size}, the limit is {limit_mb} MB"
+
+
+def body_too_large(received: int, limit_kb: int, *, complete: bool) -> str:
+    """The 413 message of a JSON request body."""
+    size = f"{received} bytes" if complete else f"more than {received} bytes"
+    return (
+        f"the request body is {size}, the limit is {limit_kb * KB} bytes ({limit_kb} KB); "
+        "send fewer or shorter filter values"
+    )
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies over their limit with 413 (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, *, max_request_kb: int, max_upload_mb: int) -> None:
+        self.app = app
+        self.max_request_kb = max_request_kb
+        self.max_upload_mb = max_upload_mb
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") in _NO_BODY:
+            await self.app(scope, receive, send)
+            return
+        upload = scope.get("path") in UPLOAD_PATHS
+        limit = self.max_upload_mb * MB + FORM_OVERHEAD if upload else self.max_request_kb * KB
+
+        def message(received: int, complete: bool) -> str:
+            if upload:
+                return upload_too_large(received, self.max_upload_mb, complete=complete)
+            return body_too_large(received, self.max_request_kb, complete=complete)
+
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"").decode("latin-1")
+        if declared.isdigit() and int(declared) > limit:
+            await _refuse(scope, send, message(int(declared), True))
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            msg = await receive()
+            if msg["type"] == "http.request":
+                received += len(msg.get("body", b""))
+                if received > limit:
+                    # FastAPI re-raises an HTTPException from reading the body, and the
+                    # app's handler answers it in the JSON error format.
+                    raise HTTPException(413, message(received, False))
+            return msg
+
+        await self.app(scope, counted, send)
+
+
+async def _refuse(scope: Scope, send: Send, detail: str) -> None:
+    """Answer 413 without reading the body (the server then closes the connection)."""
+    rid = scope.get("state", {}).get("request_id")
+    body = json.dumps({"detail": detail, "request_id": rid}, ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
