@@ -6,28 +6,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
-import pytest
-from writable import Writable, auth, writable_server
+from writable import Writable, auth
 
 KB = 1024
-
-
-@pytest.fixture(scope="module")
-def live(
-    corpus_copy: Path, corpus_index: Path, base_searcher, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Writable]:
-    tmp = tmp_path_factory.mktemp("limits")
-    with writable_server(corpus_copy, corpus_index, tmp, base_searcher, max_upload_mb=1) as w:
-        yield w
-
-
-@pytest.fixture(scope="module")
-def http(live: Writable) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.url, timeout=120) as client:
-        yield client
 
 
 def _big_search_body(size: int) -> bytes:

@@ -5,29 +5,12 @@ upload metadata and an impossible year. Each is now a 4xx (or a 201) naming the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from writable import UPLOAD_TEXT, Writable, auth, writable_server
+from writable import UPLOAD_TEXT, Writable, auth
 
 from indexer.metadata import CATALOGUE_NAME
-
-
-@pytest.fixture(scope="module")
-def live(
-    corpus_copy: Path, corpus_index: Path, base_searcher, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Writable]:
-    tmp = tmp_path_factory.mktemp("odd-input")
-    with writable_server(corpus_copy, corpus_index, tmp, base_searcher, max_upload_mb=1) as w:
-        yield w
-
-
-@pytest.fixture(scope="module")
-def http(live: Writable) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.url, timeout=120) as client:
-        yield client
 
 
 def _raw_json(http: httpx.Client, path: str, text: str) -> httpx.Response:

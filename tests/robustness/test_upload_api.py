@@ -4,7 +4,6 @@ on uploaded files, incremental indexing and the new index served at once."""
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,21 +13,6 @@ from writable import API_KEY, UPLOAD_TEXT, Writable, auth, writable_server
 from indexer.metadata import CATALOGUE_NAME
 
 TIMRA = "timra-kommunstyrelsen-delarsrapport-2021.txt"
-
-
-@pytest.fixture(scope="module")
-def live(
-    corpus_copy: Path, corpus_index: Path, base_searcher, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Writable]:
-    tmp = tmp_path_factory.mktemp("writable")
-    with writable_server(corpus_copy, corpus_index, tmp, base_searcher, max_upload_mb=1) as w:
-        yield w
-
-
-@pytest.fixture(scope="module")
-def http(live: Writable) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.url, timeout=120) as client:
-        yield client
 
 
 def _upload(

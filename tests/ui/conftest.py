@@ -15,8 +15,9 @@ import httpx
 import pytest
 from helpers import free_port
 
+from ui.launch import streamlit_command
+
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "ui" / "app.py"
 
 
 def _wait_until_up(proc: subprocess.Popen[bytes], url: str, log: Path, seconds: float) -> None:
@@ -82,24 +83,7 @@ def ui_url(api_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("ui") / "streamlit.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(APP),
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-        "--client.toolbarMode",
-        "viewer",
-    ]
+    # The launcher's own command line, without file watching (a test server never reloads).
+    cmd = [*streamlit_command(port, "127.0.0.1"), "--server.fileWatcherType", "none"]
     with _server(cmd, {"RAPPORTSOK_API_URL": api_url}, f"{url}/_stcore/health", log, 60):
         yield url
