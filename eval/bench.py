@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
-from eval.servers import LOOPBACK, free_port, percentile, stop, wait_healthy
+from eval.servers import LOOPBACK, free_port, percentile, serve_command, stop, wait_healthy
 
 
 def _latency(
@@ -91,18 +90,7 @@ def run_bench(
     if url is None:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        cmd = [
-            sys.executable,
-            "-m",
-            "rapportsok",
-            "serve",
-            "--index",
-            str(index_dir),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ]
+        cmd = serve_command(index_dir, port)
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=dict(os.environ))
     elif urlparse(url).hostname not in LOOPBACK:
         raise ValueError(f"bench only measures a server on this machine, got {url}")

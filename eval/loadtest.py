@@ -12,7 +12,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from eval.servers import LOOPBACK, free_port, percentile, stop, wait_healthy
+from eval.servers import LOOPBACK, free_port, percentile, serve_command, stop, wait_healthy
 
 SAMPLE_NAME = "lasttest-sundsvik-kultur-2024.md"
 SAMPLE_REPORT = """# Sundsviks kommun – kultur- och fritidsnämnden 2024
@@ -207,20 +206,7 @@ def own_server(index: Path, corpus: Path, api_key: str) -> Iterator[tuple[str, i
         shutil.copytree(version, root / version.name)
         (root / "index").symlink_to(version.name)
         port = free_port()
-        cmd = [
-            sys.executable,
-            "-m",
-            "rapportsok",
-            "serve",
-            "--index",
-            str(root / "index"),
-            "--corpus",
-            str(root / "corpus"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ]
+        cmd = serve_command(root / "index", port, root / "corpus")
         env = {**os.environ, "RAPPORTSOK_API_KEY": api_key}
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
         url = f"http://127.0.0.1:{port}"

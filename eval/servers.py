@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}  # the only hosts the tools send load to
 
@@ -53,3 +55,12 @@ def stop(proc: subprocess.Popen[bytes] | None) -> None:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def serve_command(index: Path, port: int, corpus: Path | None = None) -> list[str]:
+    """`rapportsok serve` of `index` on 127.0.0.1:`port` with this Python (uploads go to
+    `corpus` when given)."""
+    cmd = [sys.executable, "-m", "rapportsok", "serve", "--index", str(index)]
+    if corpus is not None:
+        cmd += ["--corpus", str(corpus)]
+    return [*cmd, "--host", "127.0.0.1", "--port", str(port)]

@@ -85,7 +85,8 @@ def build_lock(path: Path) -> Iterator[None]:
         yield
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a folder's entries (a rename, a new file) durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -120,7 +121,7 @@ def publish(path: Path, built: Path) -> None:
         link.unlink()
     link.symlink_to(final.name)
     os.replace(link, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     if old is not None and old.exists() and old != final:
         shutil.rmtree(old, ignore_errors=True)
 

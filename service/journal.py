@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from indexer.errors import IndexProblem
 from indexer.metadata import CATALOGUE_NAME
-from indexer.store import read_manifest
+from indexer.store import fsync_dir, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class Journal:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-        _fsync_dir(self.folder)
+        fsync_dir(self.folder)
         return path
 
     def done(self, path: Path) -> None:
@@ -85,9 +85,9 @@ class Journal:
         try:
             self.folder.rmdir()
         except OSError:  # another intent is pending (or a leftover `.part`)
-            _fsync_dir(self.folder)
+            fsync_dir(self.folder)
         else:
-            _fsync_dir(self.corpus)
+            fsync_dir(self.corpus)
 
     def pending(self) -> list[tuple[Path, Intent]]:
         """Intents left by changes that did not complete, oldest first."""
@@ -151,11 +151,3 @@ def _sha256(path: Path) -> str:
     from indexer.build import sha256_file
 
     return sha256_file(path)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
