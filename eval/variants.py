@@ -1,5 +1,5 @@
 """Retrieval and /ask variants to compare on the dev split (what `rapportsok eval` exposes as
-`--fusion`, `--dense-weight`, `--municipality`, `--analyzer` and `--min-support`).
+`--fusion`, `--dense-weight`, `--municipality`, `--analyzer` and `--threshold`).
 
 Every variant reuses the loaded index and its vectors; only the analyzer variant rebuilds
 BM25 (a second or two), nothing is embedded again.

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rapportsok.text import YEAR
-from search.compare import ComparisonRow, missing, verdict
-from search.query import fold, is_english
+from search.compare import ComparisonRow, missing, place, verdict
+from search.query import QueryInfo, fold, is_english
 from search.question import analyse
 from search.reader import Context, ReaderModel, features
 from search.retrieval import SearchFilters
@@ -92,7 +92,6 @@ class Answerer:
         self.threshold = self.model.threshold if threshold is None else threshold
         self.max_units = max_units
         self.keep_ratio = keep_ratio  # a second unit needs this share of the best's probability
-        self._passage_terms: dict[str, frozenset[str]] = {}
         self._idf = _idf_table(searcher)
         n = len(searcher.index.chunks)
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
@@ -105,13 +104,28 @@ class Answerer:
         """Inverse document frequency of an analyzer term over the passages (unknown: max)."""
         return self._idf.get(term, self._max_idf)
 
-    def context(self, question: str, hits: Sequence[Hit], qvec: np.ndarray) -> Context:
-        """What the reader's features need of the question and its passages."""
-        info = self.searcher.understand(question)
-        english = is_english(question)
-        fixed = self.searcher.correct(question)
-        question = fixed.query if fixed else question  # typos would hide the subject words
-        terms = set(self.searcher.query_terms(question))
+    def context(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        qvec: np.ndarray,
+        query: QueryInfo | None = None,
+        like: Context | None = None,
+    ) -> Context:
+        """What the reader's features need of the question and its passages. `query` is
+        what the searcher understood of the question, if the caller has it; `like` is the
+        context of the same question over other passages (a comparison's per-report
+        search), whose question-level parts are taken as they are."""
+        if like is None:
+            query = query or self.searcher.understand(question)
+            english = is_english(question)
+            fixed = self.searcher.correct(question)
+            question = fixed.query if fixed else question  # typos would hide the subject words
+            content = self.content_words(question)
+            weights = {t: self.idf(t) for t in set(self.searcher.query_terms(question))}
+            info = analyse(question, len(query.municipalities))
+        else:
+            english, content, weights, info = like.english, like.content, like.weights, like.info
         index = self.searcher.index
         rows = [index.by_id[h.chunk.id] for h in hits if h.chunk.id in index.by_id]
         cosines = dict(
@@ -122,10 +136,10 @@ class Answerer:
             )
         )
         return Context(
-            weights={t: self.idf(t) for t in terms},
-            content=self.content_words(question),
-            info=analyse(question, len(info.municipalities)),
-            support=1.0 if english else self.support(question, hits),
+            weights=weights,
+            content=content,
+            info=info,
+            support=1.0 if english else self._support(content, hits),
             english=english,
             top_score=max((h.score for h in hits), default=0.0),
             cosines=cosines,
@@ -164,9 +178,9 @@ class Answerer:
         if not hits or not self.searcher.query_terms(question):
             return Answer(False, [], 0.0, NO_ANSWER)
         qvec = self.searcher.embed(question) if query_vector is None else query_vector
-        ctx = self.context(question, hits, qvec)
+        ctx = self.context(question, hits, qvec, query=info)
         if ctx.info.comparison:
-            return self._compare(question, qvec, ctx, filters)
+            return self._compare(question, qvec, ctx, info, filters)
         scored = self.scored_units(question, hits, qvec, ctx)
         if not scored:
             return Answer(False, [], 0.0, NO_ANSWER, ctx.support, ctx.info.answer_type)
@@ -216,11 +230,15 @@ class Answerer:
         return bool(header_terms & set(ctx.weights))
 
     def _compare(
-        self, question: str, qvec: np.ndarray, ctx: Context, filters: SearchFilters | None
+        self,
+        question: str,
+        qvec: np.ndarray,
+        ctx: Context,
+        info: QueryInfo,
+        filters: SearchFilters | None,
     ) -> Answer:
         """One best unit per report in scope: the reports of the municipalities the question
         names (two or more), else every report the filters allow."""
-        info = self.searcher.understand(question)
         docs = self.searcher.index.documents
         scope = sorted(self.searcher.allowed_docs(filters or SearchFilters()))
         if len(info.municipalities) >= 2:
@@ -230,7 +248,8 @@ class Answerer:
             hits, _ = self.searcher.search(
                 question, COMPARISON_K, SearchFilters(document_id=(doc_id,)), query_vector=qvec
             )
-            scored = self.scored_units(question, hits, qvec) if hits else []
+            report_ctx = self.context(question, hits, qvec, like=ctx)
+            scored = self.scored_units(question, hits, qvec, report_ctx) if hits else []
             p = self.model.answerable(scored[0][2], scored[0][0]) if scored else 0.0
             ok = p >= self.threshold * COMPARISON_THRESHOLD_SHARE
             rows.append(ComparisonRow(doc_id, scored[0][1] if ok else None, p))
@@ -239,7 +258,7 @@ class Answerer:
         units_ = [r.unit for r in answered_rows if r.unit is not None]
         if not units_:
             return Answer(False, [], confidence, NO_ANSWER, ctx.support, ctx.info.answer_type, rows)
-        names = {d: docs[d].municipality or docs[d].title for d in scope}
+        names = {d: place(docs[d]) for d in scope}
         return Answer(
             True,
             units_,
@@ -269,22 +288,17 @@ class Answerer:
     def support(self, question: str, hits: Sequence[Hit]) -> float:
         """Largest IDF-weighted share of the question's content words found in one passage
         (its context header included); 1.0 when the question has no content words."""
-        words = self.content_words(question)
+        return self._support(self.content_words(question), hits)
+
+    def _support(self, words: list[tuple[frozenset[str], float]], hits: Sequence[Hit]) -> float:
         total = sum(w for _, w in words)
         if not words or total <= 0:
             return 1.0
         best = 0.0
         for hit in hits:
-            present = self._terms_of(hit)
+            present = self.searcher.terms(hit.chunk.indexed_text)
             best = max(best, sum(w for terms, w in words if terms & present) / total)
         return best
-
-    def _terms_of(self, hit: Hit) -> frozenset[str]:
-        terms = self._passage_terms.get(hit.chunk.id)
-        if terms is None:  # at most one entry per passage of the index
-            terms = frozenset(self.searcher.analyzer.analyze(hit.chunk.indexed_text))
-            self._passage_terms[hit.chunk.id] = terms
-        return terms
 
 
 def _same_text(a: Unit, b: Unit) -> bool:

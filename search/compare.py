@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from search.query import fold
 
 if TYPE_CHECKING:
+    from indexer.models import Document
     from search.units import Unit
 
 _HIGH = re.compile(r"\b(hogst|storst|mest|flest|basta|highest|largest|most)\b")
@@ -31,6 +32,11 @@ class ComparisonRow:
     doc_id: str
     unit: Unit | None
     confidence: float
+
+
+def place(doc: Document) -> str:
+    """What a comparison calls a report: its municipality, else its title."""
+    return doc.municipality or doc.title
 
 
 def figure(text: str) -> tuple[float, str] | None:

@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +80,11 @@ class Context:
     top_score: float
     cosines: dict[str, float]  # passage id → cosine with the question
 
+    @cached_property
+    def content_terms(self) -> frozenset[str]:
+        """Every analyzer term of the question's content words."""
+        return frozenset().union(*(t for t, _ in self.content))
+
 
 def features(unit: Unit, ctx: Context, searcher: Searcher, position: float = 0.0) -> list[float]:
     """The feature vector of one unit, in the order of `FEATURES`; `position` is the
@@ -87,23 +93,18 @@ def features(unit: Unit, ctx: Context, searcher: Searcher, position: float = 0.0
     content_total = sum(w for _, w in ctx.content) or 1.0
     spans_of = searcher.spans
 
-    def terms_of(text: str) -> set[str]:
-        found: set[str] = set()
-        for _, _, terms in spans_of(text):
-            found |= terms
-        return found
+    terms_of = searcher.terms
 
-    def share(found: set[str]) -> float:
+    def share(found: frozenset[str]) -> float:
         return sum(w for t, w in ctx.weights.items() if t in found) / total
 
-    def content_share(found: set[str]) -> float:
+    def content_share(found: frozenset[str]) -> float:
         return sum(w for terms, w in ctx.content if terms & found) / content_total
 
     text = unit.answer_text()
     spans = spans_of(text)
-    found = set().union(*(t for _, _, t in spans)) if spans else set()
-    content_terms = frozenset().union(*(t for t, _ in ctx.content)) if ctx.content else set()
-    matched = [(s, e) for s, e, t in spans if t & content_terms]
+    found = terms_of(text)
+    matched = [(s, e) for s, e, t in spans if t & ctx.content_terms]
     digits = [m.start() for m in _DIGIT.finditer(text)]
     near = any(
         abs(d - s) <= _NEAR_CHARS or abs(d - e) <= _NEAR_CHARS for s, e in matched for d in digits
@@ -126,7 +127,7 @@ def features(unit: Unit, ctx: Context, searcher: Searcher, position: float = 0.0
         share(found),
         content_share(found),
         float(sum(1 for terms, _ in ctx.content if terms & found)),
-        content_share(terms_of(chunk.indexed_text)),
+        content_share(passage_terms),
         share(terms_of(unit.label)) if unit.label else 0.0,
         column_match,
         year_match,

@@ -92,6 +92,8 @@ class Searcher:
         self.analyzer = analyzer
         # A passage's words and their terms do not depend on the query: analyse each once.
         self._spans = lru_cache(maxsize=16384)(analyzer.spans)
+        self._terms = lru_cache(maxsize=16384)(self._text_terms)
+        self._correct = lru_cache(maxsize=1024)(self._correct_uncached)
         self.fusion = fusion or FusionConfig()
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -141,7 +143,11 @@ class Searcher:
 
     def correct(self, query: str) -> Correction | None:
         """The query with words unknown to the index replaced by close index terms (not for
-        English questions, whose words are unknown to the Swedish index anyway)."""
+        English questions, whose words are unknown to the Swedish index anyway). Cached:
+        /ask asks it of the search, of the reader and for the response."""
+        return self._correct(query)
+
+    def _correct_uncached(self, query: str) -> Correction | None:
         return None if is_english(query) else self.typos.correct(query)
 
     def embed(self, query: str) -> np.ndarray:
@@ -277,6 +283,14 @@ class Searcher:
         """The analyzer's word spans of `text` with their terms (cached: passages and their
         answer units are analysed again and again)."""
         return self._spans(text)
+
+    def terms(self, text: str) -> frozenset[str]:
+        """Every analyzer term of `text` (cached, like `spans`: a passage's terms are asked
+        for by each of its answer units and by the support of each question)."""
+        return self._terms(text)
+
+    def _text_terms(self, text: str) -> frozenset[str]:
+        return frozenset().union(*(t for _, _, t in self._spans(text)))
 
     def highlights(self, text: str, query: str) -> list[tuple[int, int]]:
         """Offsets in `text` of the words whose analyzer terms meet the query's terms."""

@@ -9,8 +9,9 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
 
-from indexer.models import Document, Hit
+from indexer.models import Hit
 from indexer.reader import SUPPORTED_SUFFIXES, text_charset
+from search.compare import place
 from search.retrieval import Searcher, SearchFilters
 from search.units import Unit
 from service import convert
@@ -115,7 +116,7 @@ def ask(body: AskRequest, searcher: SearcherDep, answerer: AnswererDep) -> AskRe
         answer = (
             "\n".join(
                 [
-                    f"{_place(docs[u.hit.chunk.doc_id])}: {u.answer_text()} [{n}]"
+                    f"{place(docs[u.hit.chunk.doc_id])}: {u.answer_text()} [{n}]"
                     for n, u in enumerate(units, start=1)
                 ]
                 + [x for x in (result.missing, result.verdict) if x]
@@ -147,10 +148,6 @@ def ask(body: AskRequest, searcher: SearcherDep, answerer: AnswererDep) -> AskRe
         answer_type=result.answer_type,
         comparison=comparison,
     )
-
-
-def _place(doc: Document) -> str:
-    return doc.municipality or doc.title
 
 
 def _cited_elsewhere(hits: list[Hit], units: list[Unit]) -> list[Hit]:
