@@ -26,6 +26,9 @@ CAPTION = re.compile(r"^\s*(foto|bild|illustration)\s*:", re.IGNORECASE)
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # A cell that is only a figure: "5,2 %", "-1 234", "(12,5)", "+300".
 _FIGURE = re.compile(r"[-+−–\s\d,.%()]+")
+# The figure a data cell begins with ("25,5 % (sep-aug)", "-8 706", "0 (aug)").
+_LEADING_FIGURE = re.compile(r"[-+−–]?\(?\d[\d\s]*(?:[,.]\d+)?(?=\s*(?:%|\(|$|[a-zåäö]))")
+_MAX_LABEL_WORDS = 6  # a column label is a few words; a longer cell is a row's text
 
 # Abbreviations after which a full stop does not end a Swedish sentence ("enl. Svenskt
 # Näringsliv", "ca. 1,1 miljoner", "t.o.m. augusti"); compared lower-cased, with the dot.
@@ -33,7 +36,8 @@ ABBREVIATIONS = frozenset(
     """t.ex. bl.a. enl. ca. kr. milj. mnkr. mdkr. tkr. inkl. exkl. resp. s.k. fr.o.m. t.o.m.
     st. nr. jan. feb. febr. mar. apr. jun. jul. aug. sep. sept. okt. nov. dec. m.m. o.s.v.
     osv. dvs. d.v.s. p.g.a. pga. ev. jfr. kap. tel. prel. proc. ang. avd. forts. max. min.
-    mån. ff. f.d. fig. tab. o.dyl. bl.a m.fl. e.d. mfl. nämnd. ca""".split()
+    mån. ff. f.d. fig. tab. o.dyl. bl.a m.fl. e.d. mfl. nämnd. ca plac. kl. dnr. ordf. tf.
+    uppl.""".split()
 )
 # A candidate sentence end: . ! ? (or a closing quote after one), then space, then what can
 # start a sentence. Whether it really ends one is `_ends_sentence`'s call.
@@ -98,13 +102,26 @@ def is_figure(cell: str) -> bool:
 
 
 def is_header_row(cells: Sequence[str]) -> bool:
-    """A row of labels ('Mått', '2019', 'Budget period') rather than of figures.
+    """A row of labels ('Mått', '2019', 'Budget period') rather than of data.
 
-    Years label columns, so they are not figures here; a row whose first cell is a figure
-    is data (a year-by-year table's rows start with the year)."""
+    Years label columns, so they are not data here; a row whose first cell is a figure is
+    data (a year-by-year table's rows start with the year). A cell that begins with a
+    figure ("25,5 % (sep-aug)", "0 (aug)"), a status word ("Klar", "Delvis") or a sentence
+    (a long cell, or one ending with a full stop) is data, as no column label reads so."""
     filled = [c for c in (plain_cell(c) for c in cells) if c and not set(c) <= set("-:")]
-    figures = sum(is_figure(c) and not YEAR.fullmatch(c) for c in filled)
-    return bool(filled) and figures < len(filled) / 2 and not is_figure(filled[0])
+    data = sum(_is_data_cell(c) for c in filled)
+    return bool(filled) and data < len(filled) / 2 and not is_figure(filled[0])
+
+
+def _is_data_cell(cell: str) -> bool:
+    lead = _LEADING_FIGURE.match(cell)
+    if lead and not YEAR.fullmatch(lead.group(0).strip()):
+        return True
+    return (
+        cell.lower() in STATUS_WORDS
+        or len(cell.split()) > _MAX_LABEL_WORDS
+        or (cell.endswith(".") and len(cell.split()) > 1)
+    )
 
 
 def columns(row: str) -> int:

@@ -25,7 +25,7 @@ import numpy as np
 from rapportsok.text import YEAR
 from search.compare import ComparisonRow, missing, place, verdict
 from search.query import QueryInfo, fold, is_english
-from search.question import analyse
+from search.question import SUPERLATIVES, analyse
 from search.reader import Context, ReaderModel, features
 from search.retrieval import SearchFilters
 from search.units import Unit, units
@@ -122,7 +122,7 @@ class Answerer:
             fixed = self.searcher.correct(question)
             question = fixed.query if fixed else question  # typos would hide the subject words
             content = self.content_words(question)
-            weights = {t: self.idf(t) for t in set(self.searcher.query_terms(question))}
+            weights = {t: self.idf(t) for t in sorted(set(self.searcher.query_terms(question)))}
             info = analyse(question, len(query.municipalities))
         else:
             english, content, weights, info = like.english, like.content, like.weights, like.info
@@ -273,14 +273,15 @@ class Answerer:
 
     def content_words(self, question: str) -> list[tuple[frozenset[str], float]]:
         """The question's subject words: (analyzer terms, IDF weight) of each word that is
-        not a stop word, a generic term, a municipality of the index or a year."""
+        not a stop word, a generic term, a municipality of the index, a year or a
+        superlative ("högst" ranks the answers; it would match "högskola")."""
         names = {fold(n) for n in self.indexed()}
         out = []
         for start, end, terms in self.searcher.analyzer.spans(question):
             word = fold(question[start:end])
             if not terms or terms & GENERIC_TERMS or YEAR.fullmatch(word):
                 continue
-            if word in names or word.removesuffix("s") in names:
+            if word in names or word.removesuffix("s") in names or word in SUPERLATIVES:
                 continue
             out.append((terms, max(self.idf(t) for t in terms)))
         return out

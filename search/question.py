@@ -79,6 +79,11 @@ _COMPARISON = re.compile(
     r"compare|comparison|all (the )?municipalities|highest|lowest)\b"
 )
 
+# Folded superlatives: they ask to rank the reports' answers, they name no subject.
+SUPERLATIVES = frozenset(
+    "hogst lagst storst minst mest flest basta samsta highest lowest largest smallest most least".split()
+)
+
 
 @dataclass(frozen=True)
 class QuestionInfo:

@@ -62,6 +62,33 @@ FEATURES = (
     "plan_for_outcome",
     "party_question",
 )
+# What the question-level gate sees of the best unit: how well it and its passage meet the
+# question, not what kind of question it is. Question-type features (amount questions,
+# the unit's kind and length) would teach the gate how the eval set's unanswerable
+# questions were written (more of them ask for amounts) rather than whether the reports
+# answer; `english` stays because an English question's support is not measured.
+GATE_FEATURES = (
+    "coverage",
+    "content_coverage",
+    "content_matched",
+    "passage_content_coverage",
+    "label_coverage",
+    "column_match",
+    "year_match",
+    "section_coverage",
+    "holds_type",
+    "number_near_match",
+    "rank_inv",
+    "score_rel",
+    "cosine",
+    "support",
+    "english",
+    "full_word_coverage",
+    "year_in_passage",
+    "plan_for_outcome",
+    "party_question",
+)
+_GATE_COLUMNS = [FEATURES.index(f) for f in GATE_FEATURES]
 _QUANTITY_TYPES = ("amount", "percentage", "date")
 _NEAR_CHARS = 60  # a figure this close to a matched word is likely the one asked for
 _DIGIT = re.compile(r"\d")
@@ -159,11 +186,17 @@ def features(unit: Unit, ctx: Context, searcher: Searcher, position: float = 0.0
     ]
 
 
+def gate_row(best_p: float, best: Sequence[float]) -> list[float]:
+    """The gate's input: the best unit's probability and its `GATE_FEATURES`."""
+    return [best_p, *(best[i] for i in _GATE_COLUMNS)]
+
+
 class ReaderModel:
     """A fitted logistic regression: `probability(rows)` for feature rows."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        if list(data["features"]) != list(FEATURES):
+        gate_features = data.get("gate_features", list(GATE_FEATURES))
+        if list(data["features"]) != list(FEATURES) or gate_features != list(GATE_FEATURES):
             raise ValueError(
                 "the reader model was trained on other features; retrain it "
                 "with `rapportsok eval --train-reader`"
@@ -184,7 +217,7 @@ class ReaderModel:
         probability (the question-level gate; the unit probability when there is none)."""
         if self.gate is None:
             return best_p
-        return float(self.gate.probability([[best_p, *best]])[0])
+        return float(self.gate.probability([gate_row(best_p, best)])[0])
 
     @classmethod
     def untrained(cls) -> ReaderModel:

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 UnitKind = Literal["sentence", "item", "row", "cell"]
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
 _MD_HEADING = re.compile(r"^\s*#{1,6}\s")
+# "Label: value", the value in a few words: a fact line, not a heading.
+_LABELLED = re.compile(r"^[^:]{3,60}:\s+\S+(?:\s+\S+){0,5}$")
 _MIN_SENTENCE_WORDS = 4  # shorter prose is a heading, a label or a signature line
 _MAX_HEADING_WORDS = 12
 _SENTENCE_ENDS = (".", "!", "?", ":", ";", ")", '"', "”", "%")
@@ -112,12 +114,14 @@ def units(hit: Hit) -> list[Unit]:
             if is_rule_line(line):
                 continue
             cells = cell_texts(line)
+            labels = sum(bool(c) for c in cells)
             if not in_table and is_header_row(cells):
                 header = line
-            elif is_header_row(cells) and not any(is_figure(c) for c in cells[1:]):
+            elif labels >= 2 and is_header_row(cells) and not any(is_figure(c) for c in cells[1:]):
                 header = line  # a new header row inside the passage
-            else:
+            elif labels >= 2:
                 out.extend(_table_units(hit, s, e, header))
+            # else a lone label inside a table ("Medborgarundersökning"): names no column
             in_table = True
             continue
         if in_table:
@@ -157,6 +161,8 @@ def _sentences(hit: Hit, start: int, end: int) -> list[Unit]:
 def _is_heading_line(line: str) -> bool:
     """A paragraph of one short line without a sentence's final punctuation is a heading
     ("Bra saker som vi fortsätter med"), however many words it has."""
+    if _LABELLED.match(line):
+        return False  # "Nämndens ordförande: Stefan Dalin" states a fact
     return len(line.split()) <= _MAX_HEADING_WORDS and not line.endswith(_SENTENCE_ENDS)
 
 

@@ -37,6 +37,14 @@ def test_sentences_end_at_full_stops_but_not_after_abbreviations() -> None:
     ]
 
 
+def test_placings_and_clock_times_do_not_end_a_sentence() -> None:
+    text = "NKI-placering (2016: plac. 77, 2017: plac. 74). Mötet börjar kl. 13 i salen."
+    assert _sentences(text) == [
+        "NKI-placering (2016: plac. 77, 2017: plac. 74).",
+        "Mötet börjar kl. 13 i salen.",
+    ]
+
+
 def test_sentence_may_end_inside_a_closing_quote() -> None:
     assert _sentences("Målet heter ”Fler i arbete.” Det nås delvis.") == [
         "Målet heter ”Fler i arbete.”",
@@ -71,6 +79,11 @@ def test_header_rows_are_labels_and_years_label_columns() -> None:
     assert is_header_row(["**Verksamhet**", "Budget", "Utfall"])
     assert not is_header_row(["Sjukfrånvaro", "7,0 %", "6,8 %", "6,1 %"])
     assert not is_header_row(["2021", "410", "402"])  # a year-by-year table's data row
+    # Figures with a note, status words and sentences are data, not column labels.
+    assert not is_header_row(["Prisförändring villor", "12,9 % (sep-aug)", "25,5 % (sep-aug)"])
+    assert not is_header_row(["Ny gemensam näringslivsstrategi i Köping och Arboga", "Klar"])
+    assert not is_header_row(["Förslag om läsplattor.", "Klart", "Presenterad för KF."])
+    assert is_header_row(["Uppdrag", "Status", "Kommentarer"])
 
 
 def test_table_cells_are_offsets_into_the_text() -> None:

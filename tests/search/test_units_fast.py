@@ -53,6 +53,36 @@ def test_table_rows_and_cells_carry_their_headers_and_the_header_row_is_no_unit(
     ]
 
 
+def test_a_label_and_its_value_is_a_unit_though_it_has_no_final_stop() -> None:
+    text = "Nämndens ordförande: Stefan Dalin\n\nFörvaltningens uppdrag"
+    assert _units(text) == [("sentence", "Nämndens ordförande: Stefan Dalin")]
+
+
+def test_rows_of_a_status_table_are_data_and_a_lone_label_row_names_no_column() -> None:
+    text = (
+        "Uppdrag\tStatus\tKommentarer\n"
+        "Förslag till lösning för läsplattor.\tKlart\tPresenterad för KF 2019-06-17.\n"
+        "Övriga uppdrag\t\t\n"
+        "Ny gemensam näringslivsstrategi i Köping, Arboga och Kungsör\tKlar\t"
+    )
+    assert [u for u in _units(text) if u[0] == "row"] == [
+        (
+            "row",
+            "Förslag till lösning för läsplattor.: Status: Klart, "
+            "Kommentarer: Presenterad för KF 2019-06-17.",
+        ),
+        ("row", "Ny gemensam näringslivsstrategi i Köping, Arboga och Kungsör: Status: Klar"),
+    ]
+
+
+def test_a_figure_with_a_note_is_data_not_a_column_label() -> None:
+    text = "Mått\t2020\t2021\nPrisförändring villor, %\t12,9 % (sep-aug)\t25,5 % (sep-aug)"
+    assert _units(text)[0] == (
+        "row",
+        "Prisförändring villor, %: 2020: 12,9 % (sep-aug), 2021: 25,5 % (sep-aug)",
+    )
+
+
 def test_a_later_row_group_takes_the_header_from_the_chunk() -> None:
     assert _units("Antal anställda\t410\t402", header="Mått\t2020\t2021")[0] == (
         "row",
