@@ -140,8 +140,9 @@ def train(answerer: Answerer, questions: list[Question], out: Path) -> dict[str,
     data = json.dumps([(qid, r, y) for qid, r, y in rows]).encode()
     model = _fit_both(rows, answerable, hashlib.sha256(data).hexdigest())
     model["threshold"] = round(choose_threshold(out_of_fold(rows, answerable), answerable), 4)
-    # Below this an answer is shown as uncertain: less likely right than wrong.
-    model["uncertain"] = round(max(model["threshold"], 0.5), 4)
+    # An answer whose best unit is less likely right than wrong is shown as uncertain: on
+    # dev 35 of 41 single answers above it hit, 13 of 26 below (test: 19 of 22, 8 of 24).
+    model["uncertain"] = 0.5
     model["training"]["questions"] = len(answerable)
     out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     return model

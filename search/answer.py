@@ -61,6 +61,9 @@ class Answer:
     comparison: list[ComparisonRow] = field(default_factory=list)
     verdict: str | None = None  # "Högst: Timrå (6,4 %)." when the figures are comparable
     missing: str | None = None  # "Ingen uppgift i rapporten från Krokom."
+    # The best unit's own probability of answering: below the model's `uncertain` the
+    # answer is shown as uncertain (the quote is less likely right than wrong).
+    unit_probability: float = 1.0
 
 
 def elsewhere_message(named: Sequence[str], indexed: Sequence[str]) -> str:
@@ -202,6 +205,7 @@ class Answerer:
             None if answered else NO_ANSWER,
             ctx.support,
             ctx.info.answer_type,
+            unit_probability=best_p,
         )
 
     def _table_grain(

@@ -81,7 +81,10 @@ _COMPARISON = re.compile(
 
 # Folded superlatives: they ask to rank the reports' answers, they name no subject.
 SUPERLATIVES = frozenset(
-    "hogst lagst storst minst mest flest basta samsta highest lowest largest smallest most least".split()
+    (
+        "hogst lagst storst minst mest flest basta samsta "
+        "highest lowest largest smallest most least"
+    ).split()
 )
 
 

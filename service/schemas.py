@@ -205,7 +205,9 @@ class AskResponse(BaseModel):
         0.0, description="The reader's probability (0–1) that the answer answers the question."
     )
     uncertain: bool = Field(
-        False, description="An answer below the reader's second threshold: check the source."
+        False,
+        description="The reader finds the quoted passage less likely right than wrong "
+        "(its probability is below 0.5): check the source.",
     )
     answer_type: str = Field(
         "other",

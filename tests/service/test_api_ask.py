@@ -100,3 +100,16 @@ def test_english_questions_are_recognised():
     assert is_english("When did Köping's new administration start?")
     assert not is_english("Vad är det för LIX-värde på hemsidan?")
     assert not is_english("Köpingsfesten")
+
+
+def test_an_answer_whose_quote_is_less_likely_right_than_wrong_is_uncertain(api):
+    sure = api.post(
+        "/ask", json={"question": "Hur stor var sjukfrånvaron i snitt under perioden i Eskilstuna?"}
+    ).json()
+    assert (sure["answered"], sure["uncertain"]) == (True, False)
+    # An English question: no word meets the report's, so the reader's best unit is weak
+    # (a sentence about missing key figures), though the gate lets it through.
+    unsure = api.post(
+        "/ask", json={"question": "What was the unemployment rate in Timrå in July 2021?"}
+    ).json()
+    assert (unsure["answered"], unsure["uncertain"]) == (True, True)
