@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rapportsok.text import cell_texts
 from search.question import PLAN, QuestionInfo, holds_type
 from search.units import Unit
 
@@ -61,6 +62,7 @@ FEATURES = (
     "plan_words",
     "plan_for_outcome",
     "party_question",
+    "title_coverage",
 )
 # What the question-level gate sees of the best unit: how well it and its passage meet the
 # question, not what kind of question it is. Question-type features (amount questions,
@@ -87,6 +89,7 @@ GATE_FEATURES = (
     "year_in_passage",
     "plan_for_outcome",
     "party_question",
+    "title_coverage",
 )
 _GATE_COLUMNS = [FEATURES.index(f) for f in GATE_FEATURES]
 _QUANTITY_TYPES = ("amount", "percentage", "date")
@@ -183,6 +186,9 @@ def features(unit: Unit, ctx: Context, searcher: Searcher, position: float = 0.0
         plan,
         plan * float(ctx.info.outcome),
         float(ctx.info.party),
+        # A table's header row often names what the table is about in its first cell
+        # ("Gemensam administration | Budget 2019 | …"): several tables share row labels.
+        share(terms_of(cell_texts(unit.header)[0])) if unit.header else 0.0,
     ]
 
 

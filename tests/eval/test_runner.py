@@ -13,13 +13,13 @@ from eval.metrics import Question, load_questions
 from eval.runner import AskOutcome, Passage, evaluate_ask, evaluate_retrieval, quotes_evidence
 
 # Guards a little under what is reached (hybrid test hit@5 0.942, MRR@10 0.825; /ask dev
-# answer-hit 0.535, abstains on unanswerable 0.959, wrongly abstains 0.283, comparisons
+# answer-hit 0.551, abstains on unanswerable 0.939, wrongly abstains 0.260, comparisons
 # complete 0.923): not targets.
 HYBRID_TEST_HIT5_FLOOR = 0.92
 HYBRID_TEST_MRR_FLOOR = 0.80
 ASK_DEV_ANSWER_HIT_FLOOR = 0.50
 ASK_DEV_ABSTAIN_FLOOR = 0.90
-ASK_DEV_WRONG_ABSTAIN_CEILING = 0.31
+ASK_DEV_WRONG_ABSTAIN_CEILING = 0.29
 ASK_DEV_COMPARISONS_FLOOR = 0.88
 
 
