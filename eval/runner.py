@@ -118,9 +118,9 @@ class InProcess:
         quotes = [u.quote() for u in ans.units]
         cited = [Passage(u.hit.chunk.doc_id, u.hit.chunk.text) for u in ans.units]
         compared = tuple(r.doc_id for r in ans.comparison if r.unit is not None)
-        return AskOutcome(
-            True, quotes, cited, " ".join(u.answer_text() for u in ans.units), compared
-        )
+        from search.units import answer_texts
+
+        return AskOutcome(True, quotes, cited, " ".join(answer_texts(ans.units)), compared)
 
 
 def as_backend(searcher_or_backend: Searcher | Backend) -> Backend:

@@ -68,6 +68,12 @@ class Unit:
             return self.text
         return plain_cell(self.hit.chunk.text[self.cell[0] : self.cell[1]])
 
+    @property
+    def title(self) -> str:
+        """A table unit's title: the first cell of its header row ("Gemensam
+        administration", "(tkr)"), or "" when it has no header or the cell is empty."""
+        return cell_texts(self.header)[0] if self.header else ""
+
     def answer_text(self) -> str:
         """What the answer says: a cell with its row label and column header
         ("Sjukfrånvaro samtliga kommunanställda, 2021 jan-juni: 6,4 %"), a row with every
@@ -89,6 +95,20 @@ class Unit:
         if self.kind in ("row", "cell") and self.header:
             return f"{self.header}\n{self.text}"
         return self.text
+
+
+def answer_texts(chosen: list[Unit]) -> list[str]:
+    """What the answer says for each unit. Two table units that would read alike
+    ("Verksamhetsnetto: Budget 2019: …" from two tables of one report) are prefixed with
+    their table's title, the first cell of its header row ("Gemensam administration");
+    units of different reports are told apart by the report's name already."""
+    texts = [u.answer_text() for u in chosen]
+    keys = [(u.hit.chunk.doc_id, u.label) for u in chosen if u.kind in ("row", "cell")]
+    for i, u in enumerate(chosen):
+        title = u.title
+        if title and u.kind in ("row", "cell") and keys.count((u.hit.chunk.doc_id, u.label)) > 1:
+            texts[i] = f"{title} – {texts[i]}"
+    return texts
 
 
 def units(hit: Hit) -> list[Unit]:

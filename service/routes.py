@@ -13,7 +13,7 @@ from indexer.models import Hit
 from indexer.reader import SUPPORTED_SUFFIXES, text_charset
 from search.compare import place
 from search.retrieval import Searcher, SearchFilters
-from search.units import Unit
+from search.units import Unit, answer_texts
 from service import convert
 from service.deps import AnswererDep, SearcherDep, ServicesDep, no_index_detail
 from service.schemas import (
@@ -116,8 +116,10 @@ def ask(body: AskRequest, searcher: SearcherDep, answerer: AnswererDep) -> AskRe
         answer = (
             "\n".join(
                 [
-                    f"{place(docs[u.hit.chunk.doc_id])}: {u.answer_text()} [{n}]"
-                    for n, u in enumerate(units, start=1)
+                    f"{place(docs[u.hit.chunk.doc_id])}: {text} [{n}]"
+                    for n, (u, text) in enumerate(
+                        zip(units, answer_texts(units), strict=True), start=1
+                    )
                 ]
                 + [x for x in (result.missing, result.verdict) if x]
             )
@@ -125,7 +127,7 @@ def ask(body: AskRequest, searcher: SearcherDep, answerer: AnswererDep) -> AskRe
             else None
         )
     else:
-        answer = " ".join(f"{u.answer_text()} [{n}]" for n, u in enumerate(units, start=1))
+        answer = " ".join(f"{text} [{n}]" for n, text in enumerate(answer_texts(units), start=1))
     answer = answer or None
     comparison = None
     if result.comparison:

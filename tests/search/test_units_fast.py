@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from indexer.models import Chunk, Hit
 from search.question import analyse, holds_type
-from search.units import units
+from search.units import answer_texts, units
 
 
 def _units(text: str, header: str | None = None) -> list[tuple[str, str]]:
@@ -116,3 +116,19 @@ def test_outcome_and_party_questions_are_told_apart() -> None:
     assert not analyse("Hur många nya medlemmar ska FRG rekrytera?").outcome
     assert analyse("Vad tycker Moderaterna om budgeten?").party
     assert not analyse("Vad säger rapporten om budgeten?").party
+
+
+def test_two_rows_that_would_read_alike_are_told_apart_by_their_tables_titles() -> None:
+    text = (
+        "Kommunstyrelsen\tBudget 2020\tBokfört 2020\nVerksamhetsnetto\t-2 486\t-2 829\n\n"
+        "Gemensam administration\tBudget 2020\tBokfört 2020\nVerksamhetsnetto\t-40 576\t-36 213"
+    )
+    chunk = Chunk(id="d:0", doc_id="d", text=text, section=(), start=0, end=len(text))
+    rows = [u for u in units(Hit(chunk, 1.0, 1)) if u.kind == "row"]
+    assert answer_texts(rows) == [
+        "Kommunstyrelsen – Verksamhetsnetto: Budget 2020: -2 486, Bokfört 2020: -2 829",
+        "Gemensam administration – Verksamhetsnetto: Budget 2020: -40 576, Bokfört 2020: -36 213",
+    ]
+    assert answer_texts(rows[1:]) == [
+        "Verksamhetsnetto: Budget 2020: -40 576, Bokfört 2020: -36 213"
+    ]
