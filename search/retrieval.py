@@ -21,6 +21,7 @@ from indexer.models import Hit
 from search.dense import DenseSearch
 from search.lexical import lexical_top
 from search.query import QueryInfo, QueryReader, is_english
+from search.question import analyse
 from search.scope import FILTER_FIELDS, Scope, SearchFilters, Selection
 from search.typos import Correction, TypoCorrector
 
@@ -208,12 +209,27 @@ class Searcher:
             with timings.measure("fusion"):
                 scores = self._combine(mode, dense, lexical, qvec)
                 scores = self._boost(scores, boosted, info.years)
-                ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+                ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+                if analyse(query, len(info.municipalities)).comparison:
+                    ranked = self._each_report_first(ranked)
+                ranked = ranked[:k]
                 hits = [
                     Hit(self.index.chunks[r], float(s), rank)
                     for rank, (r, s) in enumerate(ranked, start=1)
                 ]
         return hits, timings
+
+    def _each_report_first(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """A comparison's ranking: each report's best passage first (in score order), then
+        the rest, so that the first results cover every report the question compares."""
+        owners = self.row_scope.doc_index(np.asarray([r for r, _ in ranked], dtype=np.int64))
+        seen: set[int] = set()
+        first: list[tuple[int, float]] = []
+        rest: list[tuple[int, float]] = []
+        for item, owner in zip(ranked, owners.tolist(), strict=True):
+            (rest if owner in seen else first).append(item)
+            seen.add(owner)
+        return first + rest
 
     def scope(self, filters: SearchFilters, info: QueryInfo) -> tuple[Selection | None, set[str]]:
         """The rows to search (None: all of them), and the reports to boost: the filters'

@@ -81,3 +81,12 @@ def test_timings_add_up(tiny_searcher) -> None:
     _, t = tiny_searcher.search("Vilket överskott redovisar Ale?", k=3)
     assert t.total_ms >= t.embed_ms + t.faiss_ms + t.bm25_ms + t.fusion_ms - 1e-6
     assert set(t.as_dict()) == {"embed_ms", "faiss_ms", "bm25_ms", "fusion_ms", "total_ms"}
+
+
+def test_a_comparison_shows_each_reports_best_passage_first(tiny_searcher) -> None:
+    plain, _ = tiny_searcher.search("sjukfrånvaro", k=10)
+    compared, _ = tiny_searcher.search("Vilken kommun hade högst sjukfrånvaro?", k=10)
+    assert [h.chunk.doc_id for h in compared[:2]] in ([ALE, BJUV], [BJUV, ALE])
+    # Either way every passage is still there, and the rest keep their order.
+    assert len({h.chunk.id for h in compared}) == len(compared)
+    assert {h.chunk.doc_id for h in plain} == {h.chunk.doc_id for h in compared}
