@@ -106,6 +106,8 @@ class InProcess:
         """Search in-process (see `Backend.search`)."""
         qvec = None if mode == "lexical" else self._vector(query)
         hits, _ = self.searcher.search(query, k, mode=mode, query_vector=qvec)
+        if mode == "hybrid":  # as POST /search does
+            hits = self.answerer.rerank(query, hits, qvec)
         return [Passage(h.chunk.doc_id, h.chunk.text) for h in hits]
 
     def ask(self, question: str, k: int) -> AskOutcome:
