@@ -8,6 +8,7 @@ import pytest
 
 from eval.metrics import (
     contains_evidence,
+    fold_cells,
     fold_whitespace,
     hit_at_k,
     mrr_at_k,
@@ -91,3 +92,11 @@ def test_contains_evidence() -> None:
     assert not contains_evidence(passage, ["summa 40 358"])  # case-sensitive
     assert not contains_evidence(passage, [])
     assert not contains_evidence(passage, ["   "])  # blank evidence never matches
+
+
+def test_a_table_row_matches_whatever_its_cell_separators() -> None:
+    # The .txt report writes the row as Markdown, the PDF's table reader with TABs.
+    assert fold_cells("| KLK HR | 4,5 | 1,6 |") == "KLK HR 4,5 1,6"
+    assert contains_evidence("Enhet\tBudget\nKLK HR\t4,5\t1,6\t-76,8", ["KLK HR | 4,5 | 1,6"])
+    assert contains_evidence("| KLK HR | 4,5 | 1,6 | -76,8 |", ["KLK HR\t4,5\t1,6"])
+    assert not contains_evidence("KLK HR\t4,5\t1,6", ["KLK HR | 1,6"])
