@@ -136,8 +136,24 @@ def test_a_scanned_page_without_tesseract_skips_the_report(
     path = scan_page(pdf, 2, tmp_path / "skannad.pdf")
     monkeypatch.setattr(indexer.pdf, "tesseract_problem", lambda: "Tesseract is not installed")
     reason = (
-        "skannad.pdf: 1 of 9 pages are scanned (no text layer) and cannot be OCR'd: "
+        "skannad.pdf: 1 of 8 pages are scanned (no text layer) and cannot be OCR'd: "
         "Tesseract is not installed"
     )
     with pytest.raises(UnreadableReport, match=re.escape(reason)):
         read_pdf(path)
+
+
+def test_lines_printed_without_a_paragraph_space_stay_one_block(printed: dict) -> None:
+    # The .txt block's lines are printed one under the other (no paragraph space): the
+    # figures stay with the line that says what they are, as in the .txt.
+    _, source = printed["koping"]
+    assert (
+        "\n\nValdeltagande i kommunvalet i Köpings kommun: 2018: 82,75 %\n2014: 80,94 %\n"
+        "2010: 78,89 %\n\n"
+    ) in source.text
+    _, source = printed["krokom"]
+    assert (
+        "\n\n- vad kommunen vill uppnå med digital transformation.\n"
+        "- vilka förutsättningar som krävs för att lyckas.\n"
+        "- vilka strategiska vägval som behövs.\n\n"
+    ) in source.text
