@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from indexer.models import Source
+from indexer.pdf_tables import continuation
 from rapportsok.text import (
     HEADING_FAMILY,
     LIST_ITEM,
@@ -213,6 +214,7 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
     page_starts: list[int] = []
     headings: list[tuple[int, int, int]] = []
     open_end = False
+    header: str | None = None  # the header row of the table that ended the page before
     for p, lines in enumerate(kept):
         if p:
             parts.append("\n\n")
@@ -220,8 +222,25 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
         page_starts.append(offset)
         paragraphs = _Paragraphs(levels, paragraph_gap)
         blocks = paragraphs.blocks(lines, pages[p].tables)
+        continued = False
         for b, (text, level) in enumerate(blocks):
-            if b == 0 and p and open_end and paragraphs.first_body:
+            rows = None
+            if b == 0 and header is not None and paragraphs.first_table:
+                rows = continuation(header, text)
+                continued = rows is not None
+            if rows is not None:
+                # The table goes on over the page break: one table, its header once, the
+                # page starting at its first row on this page.
+                parts.pop()  # the pages' "\n\n"
+                offset -= 2
+                page_starts[-1] = offset
+                if not rows:
+                    continue  # only the header was printed again
+                parts.append("\n")
+                offset += 1
+                page_starts[-1] = offset
+                text = rows
+            elif b == 0 and p and open_end and paragraphs.first_body:
                 # A paragraph going on over the page break: one paragraph, its text joined
                 # (the page starts inside it).
                 parts.pop()  # the pages' "\n\n"
@@ -238,6 +257,10 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
             parts.append(text)
             offset += len(text)
         open_end = paragraphs.open_end if blocks else False
+        if not (blocks and paragraphs.last_table):
+            header = None
+        elif not (continued and len(blocks) == 1):  # else the table goes on from before
+            header = blocks[-1][0].split("\n", 1)[0]
     return Source(
         text="".join(parts),
         page_starts=tuple(page_starts),
@@ -275,6 +298,9 @@ class _Paragraphs:
         # paragraph ran to the column's edge without ending a sentence (it goes on).
         self.first_body = False
         self.open_end = False
+        # ... and whether its first and its last block is a table.
+        self.first_table = False
+        self.last_table = False
 
     def blocks(self, lines: list[Line], tables: list[Table]) -> list[tuple[str, int | None]]:
         # The right edge of each column's text: a line ending well before it was ended on
@@ -314,6 +340,8 @@ class _Paragraphs:
                 blocks.append((item.text, None))
             previous, i = item, i + 1
         first = flow[0] if flow else None
+        self.first_table = isinstance(first, Table)
+        self.last_table = bool(flow) and isinstance(flow[-1], Table)
         self.first_body = (
             bool(blocks)
             and blocks[0][1] is None
