@@ -387,8 +387,10 @@ class _Paragraphs:
         gap = line.top - prev.bottom
         if line.column != prev.column or gap < -1:
             # The next column or a line above: the paragraph goes on only when the line
-            # before ran to its column's edge without ending a sentence.
-            full = prev.x1 >= right.get(prev.column, prev.x1) - 2 * prev.size
+            # before ran to its column's edge (the line's first word would not have fitted
+            # after it) without ending a sentence.
+            room = right.get(prev.column, prev.x1) - prev.x1
+            full = room < max(2 * prev.size, line.first_width + SPACE_WIDTH * prev.size)
             return " " if full and not ends_sentence(prev.text) else None
         if gap > self.gap or abs(line.size - prev.size) > 0.5:
             return None
