@@ -163,17 +163,17 @@ def _read_page(page: Any, stats: Stats) -> Page:
     stats.chars += visible
 
     words = extract_words(chars, x_tolerance_ratio=WORD_GAP_RATIO, extra_attrs=["size", "fontname"])
-    order = layout(words)
-    boxes = []
-    for table in find_tables(page):
-        rendered = render_table(table_rows(table, words))
-        if rendered is not None:
-            bx0, btop, bx1, _ = table.bbox
-            result.tables.append(Table(key=order.key_of(bx0, btop, bx1), text=rendered))
-            boxes.append(table.bbox)
+    tables = find_tables(page)
+    rendered = [(table.bbox, render_table(table_rows(table, words))) for table in tables]
+    boxes = [box for box, text in rendered if text is not None]
     if boxes:
         words = [w for w in words if not _inside_any(w, boxes)]
-        order = layout(words)
+    # Every ruled box over the gutter cuts the columns, also one that is no table (a header
+    # row alone, a frame): its words stay text.
+    order = layout(words, frames=[box for box, _ in rendered])
+    for (bx0, btop, bx1, _), text in rendered:
+        if text is not None:
+            result.tables.append(Table(key=order.key_of(bx0, btop, bx1), text=text))
     _add_lines(result, order, stats)
     return result
 

@@ -11,6 +11,7 @@ the page can be put in the same order.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,7 @@ COLUMN_GAP_RATIO = 1.0
 CELL_GAP_RATIO = 2.0
 
 Word = dict[str, Any]
+BBox = tuple[float, float, float, float]
 SortKey = tuple[float, int, float]
 
 
@@ -78,8 +80,9 @@ class Layout:
         return (top, 0, top)
 
 
-def layout(words: list[Word]) -> Layout:
-    """The page's printed lines in reading order (see the module's docstring)."""
+def layout(words: list[Word], frames: Sequence[BBox] = ()) -> Layout:
+    """The page's printed lines in reading order (see the module's docstring); `frames` are
+    ruled boxes (tables) that cut the columns where they reach over the gutter."""
     rows = [sorted(r, key=lambda w: w["x0"]) for r in cluster_objects(words, "top", LINE_TOLERANCE)]
     gutter = _gutter(words, rows)
     if gutter is None:
@@ -89,10 +92,16 @@ def layout(words: list[Word]) -> Layout:
     # Bands of rows that do not cross the gutter, between the rows that do (a band of one
     # crossing row each). A band with a column on one side only is read as a column when
     # another band of the page is two columns or a line of the other column stands beside.
+    wide = [f for f in frames if f[0] < gutter < f[2]]
     pieces: list[tuple[bool, list[list[Word]]]] = []
     for r in rows:
-        crossing = any(_crosses(w, gutter) for w in r)
-        if crossing or not pieces or pieces[-1][0]:
+        top = _top(r)
+        crossing = any(_crosses(w, gutter) for w in r) or any(
+            f[1] - LINE_TOLERANCE <= top <= f[3] for f in wide
+        )
+        above = pieces[-1][1][-1] if pieces else None
+        cut = above is not None and any(_top(above) < f[1] <= top for f in wide)
+        if crossing or cut or not pieces or pieces[-1][0]:
             pieces.append((crossing, [r]))
         else:
             pieces[-1][1].append(r)
@@ -184,10 +193,11 @@ def _columns(band: list[list[Word]], gutter: float, edges: tuple[float, float]) 
     of text, 1 when one side is and the other holds (almost) nothing, 0 when it is no
     column text.
 
-    A column's lines fill it: the left column's lines end near the gutter, the right
-    column's start at one x and end near the right edge (a table without rules has short
-    values there); the columns stand a gutter apart (the words of a one-column paragraph
-    right of a chance gap stand a word space from those left of it)."""
+    A column's lines fill it: the right column's start at one x and a quarter of them at
+    least end near the right edge (a table without rules has short values there; a column
+    of text has lists and headings too), and a left column alone ends near
+    the gutter; the columns stand a gutter apart (the words of a one-column paragraph right
+    of a chance gap stand a word space from those left of it)."""
     left, right = edges
     sides = [_sides(r, gutter) for r in band]
     lefts = [ln[-1]["x1"] for ln, _ in sides if ln]
@@ -200,16 +210,16 @@ def _columns(band: list[list[Word]], gutter: float, edges: tuple[float, float]) 
     start = sorted(starts)[(len(starts) - 1) // 10] if starts else right
     right_fill = (
         len(starts) >= MIN_SIDE_ROWS
-        and statistics.median(ends) >= right - COLUMN_FILL * (right - gutter)
+        and sum(x >= right - COLUMN_FILL * (right - gutter) for x in ends) * 4 >= len(ends)
         and sum(abs(x - start) <= COLUMN_ALIGN for x in starts) * 2 >= len(starts)
     )
-    if left_fill and right_fill:
+    if right_fill and lefts:
+        # The left column may hold short lines (a title page, a list); the white space
+        # between the columns says whether they are columns.
         gap = start - sorted(lefts)[-1 - (len(lefts) - 1) // 10]
         size = statistics.median(w["size"] for r in band for w in r)
         return 2 if gap >= COLUMN_GAP_RATIO * size else 0
-    if (left_fill and len(starts) < MIN_SIDE_ROWS) or (right_fill and len(lefts) < MIN_SIDE_ROWS):
-        return 1
-    return 0
+    return 1 if right_fill or (left_fill and len(starts) < MIN_SIDE_ROWS) else 0
 
 
 def _beside(band: list[list[Word]], gutter: float) -> bool:

@@ -41,9 +41,15 @@ RUNNING_BAND = 0.15
 # headings that open every page ("Mål 1", "Mål 2", ...) are not taken for a header.
 RUNNING_MIN_SHARE = 0.4
 RUNNING_MIN_SHARE_HEADING = 0.5
-# A heading's wrapped second line may lie this many times its font size below the first.
+# A heading's wrapped second line may lie this many times its font size below the first,
+# and no more than the body text's usual line gap plus this share of the heading's size (a
+# heading set tight under another one is another heading).
 HEADING_WRAP_GAP = 0.8
-HEADING_MAX_LINES = 3
+HEADING_WRAP_EXTRA = 0.25
+# A new paragraph starts where the line gap exceeds the usual one by this share of the body
+# text's size.
+PARAGRAPH_GAP = 0.4
+HEADING_MAX_LINES = 4  # a long heading in a narrow column
 # The width of a space as a share of the font size (Helvetica, Arial, Times: 0.25-0.28).
 SPACE_WIDTH = 0.28
 
@@ -56,6 +62,9 @@ _SPACES = re.compile(r"\s+")
 _LETTER = re.compile(r"[^\W\d_]")
 _NUMBERED = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+\w")  # "3.2 Ekonomi"
 _TOC_ENTRY = re.compile(r"(?:\.\s*){4,}\d+$")  # "Ekonomi ........ 12" is no heading
+# A word hyphenated at the line end ("besvar-"): the printer breaks words only where the
+# line is full, however short it looks next to the column's longest line.
+_HYPHENATED = re.compile(r"[^\W\d_][-\u00ad]$")
 _CONTINUES = frozenset("och att för i av med samt till på om som eller men".split())
 
 
@@ -285,7 +294,7 @@ def _paragraph_gap(pages: list[list[Line]], body: float) -> float:
         and -1 <= b.top - a.bottom <= 2 * body
     )
     usual = max(0.0, gaps[len(gaps) // 10]) if gaps else 0.0
-    return usual + 0.4 * body
+    return usual + PARAGRAPH_GAP * body
 
 
 class _Paragraphs:
@@ -294,6 +303,7 @@ class _Paragraphs:
     def __init__(self, levels: _Levels, paragraph_gap: float) -> None:
         self.levels = levels
         self.gap = paragraph_gap
+        self.usual_gap = paragraph_gap - PARAGRAPH_GAP * levels.body
         # After `blocks`: whether the page opens with body text, and whether its last
         # paragraph ran to the column's edge without ending a sentence (it goes on).
         self.first_body = False
@@ -351,7 +361,10 @@ class _Paragraphs:
         self.open_end = (
             previous is not None
             and previous is flow[-1]
-            and previous.x1 >= right.get(previous.column, previous.x1) - 2 * previous.size
+            and (
+                previous.x1 >= right.get(previous.column, previous.x1) - 2 * previous.size
+                or bool(_HYPHENATED.search(previous.text))
+            )
             and not ends_sentence(previous.text)
         )
         return blocks
@@ -367,7 +380,7 @@ class _Paragraphs:
         run = [first]
         while len(run) < HEADING_MAX_LINES and i + len(run) < len(flow):
             nxt = flow[i + len(run)]
-            if not isinstance(nxt, Line) or not _wraps(run[-1], nxt):
+            if not isinstance(nxt, Line) or not _wraps(run[-1], nxt, self.usual_gap):
                 break
             run.append(nxt)
         # The longest run that reads as a heading: a bold paragraph under a bold heading
@@ -391,6 +404,7 @@ class _Paragraphs:
             # after it) without ending a sentence.
             room = right.get(prev.column, prev.x1) - prev.x1
             full = room < max(2 * prev.size, line.first_width + SPACE_WIDTH * prev.size)
+            full = full or bool(_HYPHENATED.search(prev.text))
             return " " if full and not ends_sentence(prev.text) else None
         if gap > self.gap or abs(line.size - prev.size) > 0.5:
             return None
@@ -402,7 +416,7 @@ class _Paragraphs:
         return None if ends_sentence(prev.text) else "\n"
 
 
-def _wraps(prev: Line, line: Line) -> bool:
+def _wraps(prev: Line, line: Line, usual_gap: float) -> bool:
     """Whether `line` is the next printed line of a heading `prev` (same font, close below;
     a line ending in "och", "," or "-" may have a wider gap)."""
     if line.column != prev.column or abs(line.size - prev.size) > 0.5 or line.bold != prev.bold:
@@ -410,4 +424,5 @@ def _wraps(prev: Line, line: Line) -> bool:
     last = prev.text.split()[-1].lower()
     dangling = last in _CONTINUES or prev.text.endswith((",", "-"))
     gap = line.top - prev.bottom
-    return 0 <= gap <= HEADING_WRAP_GAP * line.size * (2 if dangling else 1)
+    limit = min(HEADING_WRAP_GAP * line.size, usual_gap + HEADING_WRAP_EXTRA * line.size)
+    return -1 <= gap <= limit * (2 if dangling else 1)  # -1: rounding, overlapping boxes
