@@ -107,7 +107,9 @@ def read_pdf(path: Path) -> Source:
         len(pages) / max(seconds, 1e-9),
         ocr_note,
     )
-    return Source(source.text, source.page_starts, source.headings, source.ocr_pages, ocr_seconds)
+    return Source(
+        source.text, source.page_starts, source.headings, source.ocr_pages, ocr_seconds, "pdf"
+    )
 
 
 def _check_header(path: Path) -> None:
