@@ -10,12 +10,12 @@ short line that does not end a sentence keeps its line break, and so does a list
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from indexer.models import Source
+from indexer.pdf_running import running_lines
 from indexer.pdf_tables import continuation
 from rapportsok.text import (
     HEADING_FAMILY,
@@ -31,16 +31,6 @@ HEADING_SIZE_MIN_DELTA = 1.0  # pt
 # A bold body-size line is a heading only when it is short.
 BOLD_HEADING_MAX_CHARS = 100
 BOLD_HEADING_MAX_WORDS = 12
-# Running headers/footers are looked for among this many lines at each end of a page, and
-# only within this fraction of the page height from its top or bottom edge.
-RUNNING_LINES = 3
-RUNNING_BAND = 0.15
-# Share of pages a top/bottom line must repeat on to count as a running header or footer.
-# 0.4 rather than a majority so that alternating left/right page headers are caught. Lines
-# that look like headings (large or bold) must repeat verbatim on most pages, so numbered
-# headings that open every page ("Mål 1", "Mål 2", ...) are not taken for a header.
-RUNNING_MIN_SHARE = 0.4
-RUNNING_MIN_SHARE_HEADING = 0.5
 # A heading's wrapped second line may lie this many times its font size below the first,
 # and no more than the body text's usual line gap plus this share of the heading's size (a
 # heading set tight under another one is another heading).
@@ -53,12 +43,6 @@ HEADING_MAX_LINES = 4  # a long heading in a narrow column
 # The width of a space as a share of the font size (Helvetica, Arial, Times: 0.25-0.28).
 SPACE_WIDTH = 0.28
 
-_PAGE_NUMBER = re.compile(
-    r"[-–—]?\s*(?:sida|sid\.?|s\.|page|p\.)?\s*\d{1,3}\s*(?:(?:av|of|/)\s*\d{1,3})?\s*[-–—]?",
-    re.IGNORECASE,
-)
-_DIGITS = re.compile(r"\d+")
-_SPACES = re.compile(r"\s+")
 _LETTER = re.compile(r"[^\W\d_]")
 _NUMBERED = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+\w")  # "3.2 Ekonomi"
 _TOC_ENTRY = re.compile(r"(?:\.\s*){4,}\d+$")  # "Ekonomi ........ 12" is no heading
@@ -124,36 +108,6 @@ def body_size(sizes: Counter[float]) -> float:
     return 0.0
 
 
-def _running_key(text: str) -> str:
-    # Digits normalised so "Sida 3 av 10" repeats as "sida # av #".
-    return _SPACES.sub(" ", _DIGITS.sub("#", text)).strip().casefold()
-
-
-def _running_lines(pages: list[Page], heading_size: float) -> set[tuple[int, int]]:
-    """(page index, line index) of page headers, footers and bare page numbers."""
-    drop: set[tuple[int, int]] = set()
-    candidates: dict[tuple[str, bool], list[tuple[int, int]]] = {}
-    for p, page in enumerate(pages):
-        n = len(page.lines)
-        ends = set(range(min(RUNNING_LINES, n))) | set(range(max(0, n - RUNNING_LINES), n))
-        band = page.height * RUNNING_BAND
-        for i in sorted(ends):
-            line = page.lines[i]
-            if band < line.top and line.bottom < page.height - band:
-                continue
-            if _PAGE_NUMBER.fullmatch(line.text):
-                drop.add((p, i))
-                continue
-            heading_like = line.bold or line.size >= heading_size
-            key = line.text if heading_like else _running_key(line.text)
-            candidates.setdefault((key, heading_like), []).append((p, i))
-    for (_, heading_like), where in candidates.items():
-        share = RUNNING_MIN_SHARE_HEADING if heading_like else RUNNING_MIN_SHARE
-        if len({p for p, _ in where}) >= max(2, math.ceil(share * len(pages))):
-            drop.update(where)
-    return drop
-
-
 class _Levels:
     """Heading levels: larger sizes first, bold body-size lines below them."""
 
@@ -211,7 +165,7 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
     pages read by OCR."""
     body = body_size(stats.sizes)
     heading_size = max(body * HEADING_SIZE_RATIO, body + HEADING_SIZE_MIN_DELTA)
-    drop = _running_lines(pages, heading_size)
+    drop = running_lines(pages, heading_size)
     kept = [
         [line for i, line in enumerate(page.lines) if (p, i) not in drop]
         for p, page in enumerate(pages)
