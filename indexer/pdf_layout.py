@@ -269,9 +269,13 @@ class _Paragraphs:
     def blocks(self, lines: list[Line], tables: list[Table]) -> list[tuple[str, int | None]]:
         # The right edge of each column's text: a line ending well before it was ended on
         # purpose (a paragraph's last line, an address line), not where the column ran out.
-        right: dict[int, float] = {}
+        # Rows of cells ("Status<TAB>Färdiggrad") may reach further than the text.
+        text_right: dict[int, float] = {}
+        cell_right: dict[int, float] = {}
         for ln in lines:
-            right[ln.column] = max(right.get(ln.column, 0.0), ln.x1)
+            edges = cell_right if "\t" in ln.text else text_right
+            edges[ln.column] = max(edges.get(ln.column, 0.0), ln.x1)
+        right = cell_right | text_right
         items: list[tuple[tuple[float, int, float], Line | Table]] = [(ln.key, ln) for ln in lines]
         items += [(t.key, t) for t in tables]
         items.sort(key=lambda item: item[0])
