@@ -73,10 +73,18 @@ def fold_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
+def fold_cells(text: str) -> str:
+    """`fold_whitespace` with table cell separators folded too: a row is the same row
+    whether a converter wrote it "| a | b |" or a PDF's table "a<TAB>b" (the evidence
+    strings quote the .txt reports, whose tables are partly Markdown)."""
+    return fold_whitespace(text.replace("|", " "))
+
+
 def contains_evidence(text: str, evidence: Sequence[str]) -> bool:
-    """True if ``text`` contains any evidence string (whitespace-folded, case-sensitive)."""
-    folded = fold_whitespace(text)
-    return any(fold_whitespace(e) in folded for e in evidence if e.strip())
+    """True if ``text`` contains any evidence string (whitespace and cell separators folded,
+    case-sensitive)."""
+    folded = fold_cells(text)
+    return any(fold_cells(e) in folded for e in evidence if e.strip())
 
 
 class Question(BaseModel):

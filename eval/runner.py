@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, runtime_ch
 from eval.metrics import (
     Question,
     contains_evidence,
+    fold_cells,
     fold_whitespace,
     hit_at_k,
     mrr_at_k,
@@ -259,8 +260,8 @@ def evaluate_retrieval(
 
 def quotes_evidence(quotes: Sequence[str], evidence: Sequence[str]) -> bool:
     """Whether a quote holds an evidence string or is part of one (a table row, a clause)."""
-    ev = [fold_whitespace(e) for e in evidence if e.strip()]
-    folded = [fold_whitespace(q) for q in quotes if q.strip()]
+    ev = [fold_cells(e) for e in evidence if e.strip()]
+    folded = [fold_cells(q) for q in quotes if q.strip()]
     return any(e in q or q in e for q in folded for e in ev)
 
 

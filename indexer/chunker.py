@@ -8,7 +8,15 @@ from typing import Any
 
 from indexer.models import Chunk, Document, Source, text_hash
 from indexer.sections import Section, sections
-from rapportsok.text import TAG, cell_texts, columns, is_header_row, sentence_breaks, strip_span
+from rapportsok.text import (
+    LIST_ITEM,
+    TAG,
+    cell_texts,
+    columns,
+    is_header_row,
+    sentence_breaks,
+    strip_span,
+)
 
 _CAPTION_LINE = re.compile(r"^\s*(foto|bild|illustration)\s*:.*$", re.IGNORECASE | re.MULTILINE)
 _HYPHEN_BREAK = re.compile(r"(\w)-\s*\n\s*(?=[a-zåäö])")
@@ -117,23 +125,39 @@ class _Builder:
         )
 
 
+def _introduces(text: str, unit: tuple[int, int], nxt: tuple[int, int]) -> bool:
+    """Whether paragraph `unit` introduces the list that `nxt` opens ("Utredningen
+    föreslår:" + "- …"): the two belong in one passage. Not applied to .txt reports, whose
+    passages a trained reader depends on."""
+    return text[unit[0] : unit[1]].rstrip().endswith(":") and bool(
+        LIST_ITEM.match(text[nxt[0] : nxt[1]])
+    )
+
+
 def _chunk_text_run(
     b: _Builder, path: tuple[str, ...], spans: list[tuple[int, int]], cfg: ChunkerConfig
 ) -> None:
     text = b.source.text
     units = [u for s, e in spans for u in _units(text, s, e, cfg.max_chars)]
     cur: tuple[int, int] | None = None
+    last = (0, 0)  # the last unit in `cur`
     for s, e in units:
         if cur is None:
-            cur = (s, e)
+            cur = last = (s, e)
             continue
         joined = e - cur[0]
-        glued = _continues(text, cur[1], s) and joined <= cfg.max_chars
+        intro = b.source.markup != "text" and _introduces(text, last, (s, e))
+        glued = (_continues(text, cur[1], s) or intro) and joined <= cfg.max_chars
         if joined <= cfg.target_chars or glued:
             cur = (cur[0], e)
+        elif intro and last[0] > cur[0] and e - last[0] <= cfg.max_chars:
+            # The passage is full: the introduction goes on with its list.
+            b.add(path, cur[0], last[0])
+            cur = (last[0], e)
         else:
             b.add(path, *cur)
             cur = (s, e)
+        last = (s, e)
     if cur:
         b.add(path, *cur)
 

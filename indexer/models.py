@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 BlockKind = Literal["text", "table"]
+Markup = Literal["text", "markdown", "pdf"]
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,9 @@ class Source:
     `headings` lists (start, end, level) spans of `text` known to be headings (from a PDF's
     fonts); plain text reports leave it empty and headings are inferred from the lines.
     `ocr_pages` are the 1-based pages whose text was read from their image by OCR, and
-    `ocr_seconds` the time that took (the build's summary reports both).
+    `ocr_seconds` the time that took (the build's summary reports both). `markup` says what
+    the text was read from: a `.txt` report ("text", chunked as it always was: a trained
+    reader depends on those passages), a `.md` file or a PDF.
     """
 
     text: str
@@ -26,6 +29,7 @@ class Source:
     headings: tuple[tuple[int, int, int], ...] = ()
     ocr_pages: tuple[int, ...] = ()
     ocr_seconds: float = 0.0
+    markup: Markup = "text"
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number that contains `offset`, or None for a text report."""

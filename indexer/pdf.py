@@ -28,14 +28,13 @@ from indexer.models import Source
 from indexer.ocr import ocr_words, tesseract_problem
 from indexer.pdf_columns import layout, line_text
 from indexer.pdf_layout import Line, Page, Stats, Table, assemble, font_size
+from indexer.pdf_tables import find_tables, render_table, table_rows
 
 log = logging.getLogger(__name__)
 
 # A gap wider than this share of the font size separates words. PDFs without space glyphs
 # (LaTeX, some publishing tools) have 2-3 pt word gaps that pdfplumber's fixed 3 pt merges.
 WORD_GAP_RATIO = 0.15
-# Pages with more vector objects than this are charts or maps; table finding is skipped.
-MAX_TABLE_OBJECTS = 5000
 # A page with fewer visible characters than this has no real text layer: scanned pages
 # often carry a page number or a stamp as text over the image.
 MIN_TEXT_CHARS = 20
@@ -43,7 +42,6 @@ MIN_TEXT_CHARS = 20
 SCANNED_IMAGE_SHARE = 0.5
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demibold|demi", re.IGNORECASE)
-_SPACES = re.compile(r"\s+")
 
 
 def read_pdf(path: Path) -> Source:
@@ -109,7 +107,9 @@ def read_pdf(path: Path) -> Source:
         len(pages) / max(seconds, 1e-9),
         ocr_note,
     )
-    return Source(source.text, source.page_starts, source.headings, source.ocr_pages, ocr_seconds)
+    return Source(
+        source.text, source.page_starts, source.headings, source.ocr_pages, ocr_seconds, "pdf"
+    )
 
 
 def _check_header(path: Path) -> None:
@@ -165,17 +165,17 @@ def _read_page(page: Any, stats: Stats) -> Page:
     stats.chars += visible
 
     words = extract_words(chars, x_tolerance_ratio=WORD_GAP_RATIO, extra_attrs=["size", "fontname"])
-    order = layout(words)
-    boxes = []
-    for table in _find_tables(page):
-        rendered = _render_table(table.extract())
-        if rendered is not None:
-            bx0, btop, bx1, _ = table.bbox
-            result.tables.append(Table(key=order.key_of(bx0, btop, bx1), text=rendered))
-            boxes.append(table.bbox)
+    tables = find_tables(page)
+    rendered = [(table.bbox, render_table(table_rows(table, words))) for table in tables]
+    boxes = [box for box, text in rendered if text is not None]
     if boxes:
         words = [w for w in words if not _inside_any(w, boxes)]
-        order = layout(words)
+    # Every ruled box over the gutter cuts the columns, also one that is no table (a header
+    # row alone, a frame): its words stay text.
+    order = layout(words, frames=[box for box, _ in rendered])
+    for (bx0, btop, bx1, _), text in rendered:
+        if text is not None:
+            result.tables.append(Table(key=order.key_of(bx0, btop, bx1), text=text))
     _add_lines(result, order, stats)
     return result
 
@@ -223,25 +223,6 @@ def _add_lines(result: Page, order: Any, stats: Stats, count_sizes: bool = True)
             )
         )
     result.lines.sort(key=lambda ln: ln.key)
-
-
-def _find_tables(page: Any) -> list[Any]:
-    objects = page.objects
-    vectors = sum(len(objects.get(kind, ())) for kind in ("line", "rect", "curve"))
-    if vectors > MAX_TABLE_OBJECTS:
-        log.debug("page %d: %d vector objects, table finding skipped", page.page_number, vectors)
-        return []
-    return list(page.find_tables())
-
-
-def _render_table(rows: list[list[str | None]]) -> str | None:
-    """TAB-separated rows, header row first; None for boxes that are not real tables."""
-    cleaned = [[_SPACES.sub(" ", cell or "").strip() for cell in row] for row in rows]
-    cleaned = [row for row in cleaned if any(row)]
-    # A framed paragraph or a page border is found as a 1 x n "table"; keep it as text.
-    if len(cleaned) < 2 or max(len(row) for row in cleaned) < 2:
-        return None
-    return "\n".join("\t".join(row) for row in cleaned)
 
 
 def _inside_any(char: dict[str, Any], boxes: list[tuple[float, float, float, float]]) -> bool:

@@ -10,12 +10,13 @@ short line that does not end a sentence keeps its line break, and so does a list
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from indexer.models import Source
+from indexer.pdf_running import running_lines
+from indexer.pdf_tables import continuation
 from rapportsok.text import (
     HEADING_FAMILY,
     LIST_ITEM,
@@ -30,31 +31,24 @@ HEADING_SIZE_MIN_DELTA = 1.0  # pt
 # A bold body-size line is a heading only when it is short.
 BOLD_HEADING_MAX_CHARS = 100
 BOLD_HEADING_MAX_WORDS = 12
-# Running headers/footers are looked for among this many lines at each end of a page, and
-# only within this fraction of the page height from its top or bottom edge.
-RUNNING_LINES = 3
-RUNNING_BAND = 0.15
-# Share of pages a top/bottom line must repeat on to count as a running header or footer.
-# 0.4 rather than a majority so that alternating left/right page headers are caught. Lines
-# that look like headings (large or bold) must repeat verbatim on most pages, so numbered
-# headings that open every page ("Mål 1", "Mål 2", ...) are not taken for a header.
-RUNNING_MIN_SHARE = 0.4
-RUNNING_MIN_SHARE_HEADING = 0.5
-# A heading's wrapped second line may lie this many times its font size below the first.
+# A heading's wrapped second line may lie this many times its font size below the first,
+# and no more than the body text's usual line gap plus this share of the heading's size (a
+# heading set tight under another one is another heading).
 HEADING_WRAP_GAP = 0.8
-HEADING_MAX_LINES = 3
+HEADING_WRAP_EXTRA = 0.25
+# A new paragraph starts where the line gap exceeds the usual one by this share of the body
+# text's size.
+PARAGRAPH_GAP = 0.4
+HEADING_MAX_LINES = 4  # a long heading in a narrow column
 # The width of a space as a share of the font size (Helvetica, Arial, Times: 0.25-0.28).
 SPACE_WIDTH = 0.28
 
-_PAGE_NUMBER = re.compile(
-    r"[-–—]?\s*(?:sida|sid\.?|s\.|page|p\.)?\s*\d{1,3}\s*(?:(?:av|of|/)\s*\d{1,3})?\s*[-–—]?",
-    re.IGNORECASE,
-)
-_DIGITS = re.compile(r"\d+")
-_SPACES = re.compile(r"\s+")
 _LETTER = re.compile(r"[^\W\d_]")
 _NUMBERED = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+\w")  # "3.2 Ekonomi"
 _TOC_ENTRY = re.compile(r"(?:\.\s*){4,}\d+$")  # "Ekonomi ........ 12" is no heading
+# A word hyphenated at the line end ("besvar-"): the printer breaks words only where the
+# line is full, however short it looks next to the column's longest line.
+_HYPHENATED = re.compile(r"[^\W\d_][-\u00ad]$")
 _CONTINUES = frozenset("och att för i av med samt till på om som eller men".split())
 
 
@@ -114,36 +108,6 @@ def body_size(sizes: Counter[float]) -> float:
     return 0.0
 
 
-def _running_key(text: str) -> str:
-    # Digits normalised so "Sida 3 av 10" repeats as "sida # av #".
-    return _SPACES.sub(" ", _DIGITS.sub("#", text)).strip().casefold()
-
-
-def _running_lines(pages: list[Page], heading_size: float) -> set[tuple[int, int]]:
-    """(page index, line index) of page headers, footers and bare page numbers."""
-    drop: set[tuple[int, int]] = set()
-    candidates: dict[tuple[str, bool], list[tuple[int, int]]] = {}
-    for p, page in enumerate(pages):
-        n = len(page.lines)
-        ends = set(range(min(RUNNING_LINES, n))) | set(range(max(0, n - RUNNING_LINES), n))
-        band = page.height * RUNNING_BAND
-        for i in sorted(ends):
-            line = page.lines[i]
-            if band < line.top and line.bottom < page.height - band:
-                continue
-            if _PAGE_NUMBER.fullmatch(line.text):
-                drop.add((p, i))
-                continue
-            heading_like = line.bold or line.size >= heading_size
-            key = line.text if heading_like else _running_key(line.text)
-            candidates.setdefault((key, heading_like), []).append((p, i))
-    for (_, heading_like), where in candidates.items():
-        share = RUNNING_MIN_SHARE_HEADING if heading_like else RUNNING_MIN_SHARE
-        if len({p for p, _ in where}) >= max(2, math.ceil(share * len(pages))):
-            drop.update(where)
-    return drop
-
-
 class _Levels:
     """Heading levels: larger sizes first, bold body-size lines below them."""
 
@@ -201,7 +165,7 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
     pages read by OCR."""
     body = body_size(stats.sizes)
     heading_size = max(body * HEADING_SIZE_RATIO, body + HEADING_SIZE_MIN_DELTA)
-    drop = _running_lines(pages, heading_size)
+    drop = running_lines(pages, heading_size)
     kept = [
         [line for i, line in enumerate(page.lines) if (p, i) not in drop]
         for p, page in enumerate(pages)
@@ -213,6 +177,7 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
     page_starts: list[int] = []
     headings: list[tuple[int, int, int]] = []
     open_end = False
+    header: str | None = None  # the header row of the table that ended the page before
     for p, lines in enumerate(kept):
         if p:
             parts.append("\n\n")
@@ -220,8 +185,25 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
         page_starts.append(offset)
         paragraphs = _Paragraphs(levels, paragraph_gap)
         blocks = paragraphs.blocks(lines, pages[p].tables)
+        continued = False
         for b, (text, level) in enumerate(blocks):
-            if b == 0 and p and open_end and paragraphs.first_body:
+            rows = None
+            if b == 0 and header is not None and paragraphs.first_table:
+                rows = continuation(header, text)
+                continued = rows is not None
+            if rows is not None:
+                # The table goes on over the page break: one table, its header once, the
+                # page starting at its first row on this page.
+                parts.pop()  # the pages' "\n\n"
+                offset -= 2
+                page_starts[-1] = offset
+                if not rows:
+                    continue  # only the header was printed again
+                parts.append("\n")
+                offset += 1
+                page_starts[-1] = offset
+                text = rows
+            elif b == 0 and p and open_end and paragraphs.first_body:
                 # A paragraph going on over the page break: one paragraph, its text joined
                 # (the page starts inside it).
                 parts.pop()  # the pages' "\n\n"
@@ -238,6 +220,10 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
             parts.append(text)
             offset += len(text)
         open_end = paragraphs.open_end if blocks else False
+        if not (blocks and paragraphs.last_table):
+            header = None
+        elif not (continued and len(blocks) == 1):  # else the table goes on from before
+            header = blocks[-1][0].split("\n", 1)[0]
     return Source(
         text="".join(parts),
         page_starts=tuple(page_starts),
@@ -262,7 +248,7 @@ def _paragraph_gap(pages: list[list[Line]], body: float) -> float:
         and -1 <= b.top - a.bottom <= 2 * body
     )
     usual = max(0.0, gaps[len(gaps) // 10]) if gaps else 0.0
-    return usual + 0.4 * body
+    return usual + PARAGRAPH_GAP * body
 
 
 class _Paragraphs:
@@ -271,17 +257,25 @@ class _Paragraphs:
     def __init__(self, levels: _Levels, paragraph_gap: float) -> None:
         self.levels = levels
         self.gap = paragraph_gap
+        self.usual_gap = paragraph_gap - PARAGRAPH_GAP * levels.body
         # After `blocks`: whether the page opens with body text, and whether its last
         # paragraph ran to the column's edge without ending a sentence (it goes on).
         self.first_body = False
         self.open_end = False
+        # ... and whether its first and its last block is a table.
+        self.first_table = False
+        self.last_table = False
 
     def blocks(self, lines: list[Line], tables: list[Table]) -> list[tuple[str, int | None]]:
         # The right edge of each column's text: a line ending well before it was ended on
         # purpose (a paragraph's last line, an address line), not where the column ran out.
-        right: dict[int, float] = {}
+        # Rows of cells ("Status<TAB>Färdiggrad") may reach further than the text.
+        text_right: dict[int, float] = {}
+        cell_right: dict[int, float] = {}
         for ln in lines:
-            right[ln.column] = max(right.get(ln.column, 0.0), ln.x1)
+            edges = cell_right if "\t" in ln.text else text_right
+            edges[ln.column] = max(edges.get(ln.column, 0.0), ln.x1)
+        right = cell_right | text_right
         items: list[tuple[tuple[float, int, float], Line | Table]] = [(ln.key, ln) for ln in lines]
         items += [(t.key, t) for t in tables]
         items.sort(key=lambda item: item[0])
@@ -314,6 +308,8 @@ class _Paragraphs:
                 blocks.append((item.text, None))
             previous, i = item, i + 1
         first = flow[0] if flow else None
+        self.first_table = isinstance(first, Table)
+        self.last_table = bool(flow) and isinstance(flow[-1], Table)
         self.first_body = (
             bool(blocks)
             and blocks[0][1] is None
@@ -323,7 +319,10 @@ class _Paragraphs:
         self.open_end = (
             previous is not None
             and previous is flow[-1]
-            and previous.x1 >= right.get(previous.column, previous.x1) - 2 * previous.size
+            and (
+                previous.x1 >= right.get(previous.column, previous.x1) - 2 * previous.size
+                or bool(_HYPHENATED.search(previous.text))
+            )
             and not ends_sentence(previous.text)
         )
         return blocks
@@ -339,7 +338,7 @@ class _Paragraphs:
         run = [first]
         while len(run) < HEADING_MAX_LINES and i + len(run) < len(flow):
             nxt = flow[i + len(run)]
-            if not isinstance(nxt, Line) or not _wraps(run[-1], nxt):
+            if not isinstance(nxt, Line) or not _wraps(run[-1], nxt, self.usual_gap):
                 break
             run.append(nxt)
         # The longest run that reads as a heading: a bold paragraph under a bold heading
@@ -359,8 +358,11 @@ class _Paragraphs:
         gap = line.top - prev.bottom
         if line.column != prev.column or gap < -1:
             # The next column or a line above: the paragraph goes on only when the line
-            # before ran to its column's edge without ending a sentence.
-            full = prev.x1 >= right.get(prev.column, prev.x1) - 2 * prev.size
+            # before ran to its column's edge (the line's first word would not have fitted
+            # after it) without ending a sentence.
+            room = right.get(prev.column, prev.x1) - prev.x1
+            full = room < max(2 * prev.size, line.first_width + SPACE_WIDTH * prev.size)
+            full = full or bool(_HYPHENATED.search(prev.text))
             return " " if full and not ends_sentence(prev.text) else None
         if gap > self.gap or abs(line.size - prev.size) > 0.5:
             return None
@@ -372,7 +374,7 @@ class _Paragraphs:
         return None if ends_sentence(prev.text) else "\n"
 
 
-def _wraps(prev: Line, line: Line) -> bool:
+def _wraps(prev: Line, line: Line, usual_gap: float) -> bool:
     """Whether `line` is the next printed line of a heading `prev` (same font, close below;
     a line ending in "och", "," or "-" may have a wider gap)."""
     if line.column != prev.column or abs(line.size - prev.size) > 0.5 or line.bold != prev.bold:
@@ -380,4 +382,5 @@ def _wraps(prev: Line, line: Line) -> bool:
     last = prev.text.split()[-1].lower()
     dangling = last in _CONTINUES or prev.text.endswith((",", "-"))
     gap = line.top - prev.bottom
-    return 0 <= gap <= HEADING_WRAP_GAP * line.size * (2 if dangling else 1)
+    limit = min(HEADING_WRAP_GAP * line.size, usual_gap + HEADING_WRAP_EXTRA * line.size)
+    return -1 <= gap <= limit * (2 if dangling else 1)  # -1: rounding, overlapping boxes

@@ -48,7 +48,7 @@ def read_text(path: Path) -> Source:
     text = strip_markdown(text.replace("\r\n", "\n").replace("\r", "\n"))
     if not text.strip():
         raise UnreadableReport(f"{path.name}: the file contains only whitespace")
-    return Source(text=text)
+    return Source(text=text, markup="markdown" if path.suffix.lower() == ".md" else "text")
 
 
 def strip_markdown(text: str) -> str:

@@ -197,6 +197,8 @@ def find_blocks(source: Source) -> list[Block]:
         raw.extend(_run_blocks(run, markdown, pdf_headings))
     if not markdown:
         raw = _status_answers(raw, text)
+    else:
+        raw = _bold_levels(raw)
     blocks = _drop_title_page(raw, text, plain=not markdown)
     if not markdown:
         blocks = _assign_levels(blocks, toc_norm)
@@ -244,6 +246,20 @@ def _run_blocks(
             out.append(Block("heading", line.start, line.end, 0, clean_heading(stripped)))
         else:
             add("text", line)
+    return out
+
+
+def _bold_levels(blocks: list[Block]) -> list[Block]:
+    """Bold-only headings ("**1. Bakgrund**") of a Markdown report are one level below the
+    `#` heading above them, all of them: bold lines look alike, so "**2. …**" after
+    "**1. …**" is its sibling, not its child."""
+    out, parent = [], 0
+    for b in blocks:
+        if b.type == "heading" and b.level:
+            parent = b.level
+        elif b.type == "heading":
+            b = Block("heading", b.start, b.end, parent + 1, b.title)
+        out.append(b)
     return out
 
 

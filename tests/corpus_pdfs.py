@@ -72,36 +72,39 @@ def render_report(txt: Path, out: Path, running_header: str, layout: Layout) -> 
     source = Source(text)
     pdf = _Printer(printable(running_header), 2 if layout == "two-column" else 1)
     pdf.add_page()
-    flow: list[tuple[str, str, int]] = []  # (kind, text, level) waiting for the columns
+    # (kind, text, level, whether it ends its block) waiting for the columns. The lines of
+    # one .txt block (a list, "Valdeltagande: 2018: …" + "2014: …") follow each other
+    # without a paragraph's space, as they would in the printed report.
+    flow: list[tuple[str, str, int, bool]] = []
 
     def flush() -> None:
         if not flow:
             return
         if pdf.columns == 1:
-            for kind, body, level in flow:
-                _print_block(pdf, kind, body, level)
+            for kind, body, level, last in flow:
+                _print_block(pdf, kind, body, level, last)
         else:
             with pdf.text_columns(ncols=2, gutter=8, text_align="LEFT") as cols:
-                for kind, body, level in flow:
+                for kind, body, level, last in flow:
                     size, style = _font(kind, level)
                     pdf.set_font("Helvetica", style, size)
-                    with cols.paragraph(bottom_margin=1.5) as par:
+                    with cols.paragraph(bottom_margin=1.5 if last else 0) as par:
                         par.write(printable(body if kind == "heading" else _hyphenate(body)))
         flow.clear()
 
     for block in find_blocks(source):
         raw = text[block.start : block.end]
         if block.type == "heading":
-            flow.append(("heading", block.title, block.level or 3))
+            flow.append(("heading", block.title, block.level or 3, True))
         elif block.type == "table":
             flush()
             _print_table(pdf, raw)
         else:
-            for line in raw.split("\n"):
-                if line.strip() and not is_rule_line(line):
-                    kind = "caption" if CAPTION.match(line) else "text"
-                    body = line.strip().replace("\t", " ").replace("**", "")
-                    flow.append((kind, body.lstrip("#").strip(), 0))
+            lines = [ln for ln in raw.split("\n") if ln.strip() and not is_rule_line(ln)]
+            for n, line in enumerate(lines, start=1):
+                kind = "caption" if CAPTION.match(line) else "text"
+                body = line.strip().replace("\t", " ").replace("**", "")
+                flow.append((kind, body.lstrip("#").strip(), 0, n == len(lines)))
     flush()
     pdf.output(str(out))
     return out
@@ -113,7 +116,7 @@ def _font(kind: str, level: int) -> tuple[int, str]:
     return (BODY_SIZE - 2, "I") if kind == "caption" else (BODY_SIZE, "")
 
 
-def _print_block(pdf: FPDF, kind: str, body: str, level: int) -> None:
+def _print_block(pdf: FPDF, kind: str, body: str, level: int, last: bool = True) -> None:
     size, style = _font(kind, level)
     pdf.set_font("Helvetica", style, size)
     if kind == "heading":
@@ -122,7 +125,8 @@ def _print_block(pdf: FPDF, kind: str, body: str, level: int) -> None:
         pdf.ln(1.5)
     else:
         pdf.multi_cell(0, 5, printable(_hyphenate(body)), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(2)
+        if last:
+            pdf.ln(2)
 
 
 def _print_table(pdf: FPDF, raw: str) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from eval.metrics import (
     contains_evidence,
+    fold_cells,
     fold_whitespace,
     hit_at_k,
     mrr_at_k,
@@ -102,3 +103,11 @@ def test_the_abstention_threshold_is_the_middle_of_the_best_smoothed_range() -> 
     probs = {"a1": 0.6, "a2": 0.75, "a3": 0.9, "u1": 0.1, "u2": 0.25, "u3": 0.4}
     answerable = {q: q.startswith("a") for q in probs}
     assert choose_threshold(probs, answerable) == 0.46
+
+
+def test_a_table_row_matches_whatever_its_cell_separators() -> None:
+    # The .txt report writes the row as Markdown, the PDF's table reader with TABs.
+    assert fold_cells("| KLK HR | 4,5 | 1,6 |") == "KLK HR 4,5 1,6"
+    assert contains_evidence("Enhet\tBudget\nKLK HR\t4,5\t1,6\t-76,8", ["KLK HR | 4,5 | 1,6"])
+    assert contains_evidence("| KLK HR | 4,5 | 1,6 | -76,8 |", ["KLK HR\t4,5\t1,6"])
+    assert not contains_evidence("KLK HR\t4,5\t1,6", ["KLK HR | 1,6"])

@@ -136,6 +136,7 @@ def test_quotes_evidence_either_way() -> None:
     assert quotes_evidence(["Summa 40 358 40 058 +300"], ["40 358 40 058"])
     assert quotes_evidence(["40 358"], ["Summa 40 358 40 058 +300"])  # a part of the evidence
     assert not quotes_evidence(["Summa"], ["Överskott 300"])
+    assert quotes_evidence(["KLK HR\t4,5\t1,6\t-76,8\t0,3"], ["KLK HR | 4,5 | 1,6 | -76,8 | 0,3"])
 
 
 def test_modes_and_k_are_checked() -> None:
