@@ -9,6 +9,10 @@ with its selector. A filter is correlated with the IVF lists (a municipality's p
 sit in lists of their own), so the lists nearest the query may hold none of the allowed
 rows: IVF probes the `IVF_NPROBE` nearest lists among those that hold allowed rows. HNSW
 widens its candidate list by the filter's selectivity.
+
+FAISS holds the base segment's rows `[0, base_rows)`; rows added by updates since
+(`indexer.segment`) are few and scored exactly on their vectors, and the two top lists are
+merged by score: the inner products of both sides are the same numbers.
 """
 
 from __future__ import annotations
@@ -32,15 +36,33 @@ _MAX_WIDEN = 16  # how much a filter may widen an approximate search
 class DenseSearch:
     """Top-n inner products of a query with the passages of one index."""
 
-    def __init__(self, index: Any, vectors: np.ndarray) -> None:
+    def __init__(self, index: Any, vectors: Any, base_rows: int | None = None) -> None:
         self.index = index
         self.vectors = vectors  # (n, dim) float32, row i = FAISS id i (memory-mapped)
         self.kind = faiss_type_of(index)
+        self.rows = len(vectors)
+        self.base_rows = self.rows if base_rows is None else base_rows
         self._lists: np.ndarray | None = None
         self._centroids: np.ndarray | None = None  # (nlist, dim) of an IVF index
 
     def search(self, qvec: np.ndarray, selection: Selection | None, n: int) -> dict[int, float]:
         """Row → inner product of the (about, for IVF/HNSW) `n` best rows of `selection`."""
+        if self.base_rows == self.rows:
+            return self._search_base(qvec, selection, n)
+        if selection is not None and selection.size <= EXACT_ROWS:
+            return self._exact(qvec, selection, n)
+        found = self._search_base(qvec, selection, n)
+        tail = np.arange(self.base_rows, self.rows, dtype=np.int64)
+        if selection is not None:
+            tail = selection.keep(tail)
+        sims = self.vectors[tail] @ qvec
+        found.update(zip(tail.tolist(), map(float, sims), strict=True))
+        best = sorted(found.items(), key=lambda item: (-item[1], item[0]))[:n]
+        return dict(best)
+
+    def _search_base(
+        self, qvec: np.ndarray, selection: Selection | None, n: int
+    ) -> dict[int, float]:
         if self.kind == "flat":
             params = None if selection is None else selection.faiss_params()
             return self._faiss(qvec, n, params)
@@ -57,7 +79,8 @@ class DenseSearch:
 
         lists = selection.derived.get("ivf_lists")
         if lists is None:  # the IVF lists that hold at least one allowed row
-            lists = np.unique(self._list_of_row()[selection.rows()])
+            rows = selection.rows()
+            lists = np.unique(self._list_of_row()[rows[rows < self.base_rows]])
             selection.derived["ivf_lists"] = lists
         if self._centroids is None:
             self._centroids = self.index.quantizer.reconstruct_n(0, self.index.nlist)
