@@ -110,14 +110,14 @@ def add_reports(
     return report
 
 
-def remove_reports(out: Path, doc_ids: Sequence[str]) -> BuildReport:
+def remove_reports(out: Path, doc_ids: Sequence[str], *, missing_ok: bool = False) -> BuildReport:
     """Mark the reports `doc_ids` deleted in the index at `out` (a segment left without
     live reports is dropped from the manifest); `UnknownReport` for one it does not hold."""
     t0 = time.perf_counter()
     report = BuildReport(out)
     with build_lock(out):
         clean_segments(out)
-        manifest = _drop(out, read_manifest(out), list(doc_ids), missing_ok=False)
+        manifest = _drop(out, read_manifest(out), list(doc_ids), missing_ok=missing_ok)
         report.removed = sorted(doc_ids)
         _publish(out, manifest)
         _merge_if_needed(out)

@@ -109,9 +109,10 @@ def test_a_removal_from_the_base_is_a_tombstone_and_ranks_as_a_build_without_it(
     assert {p.name for p in (tmp_path / "v").iterdir()} == before  # only the manifest changed
     assert manifest["counts"] == read_manifest(one_shot_without_first)["counts"]
     index = load_index(out)
-    assert gone not in index.documents and len(index.chunks) == read_manifest(one_shot)[
-        "counts"
-    ]["chunks"]
+    assert (
+        gone not in index.documents
+        and len(index.chunks) == read_manifest(one_shot)["counts"]["chunks"]
+    )
     assert _top10(out) == _top10(one_shot_without_first)
     query = "kommunens ekonomi och resultat"
     assert _bm25_by_id(out, query) == _bm25_by_id(one_shot_without_first, query)
