@@ -14,7 +14,7 @@ import json
 import os
 import threading
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,6 @@ class Segment:
     vectors: np.ndarray  # (n, dim) float32, memory-mapped
     postings: Postings
     faiss_index: Any = None  # only the base segment has one
-    derived: dict[str, Any] = field(default_factory=dict)  # caches of loaders above
 
     def __len__(self) -> int:
         return len(self.chunks)
