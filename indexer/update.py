@@ -262,8 +262,13 @@ def _write(
 
 
 def _publish(out: Path, manifest: dict[str, Any]) -> None:
-    docs = {d for e in manifest["segments"] for d in e["documents"]}
-    docs -= {d for ids in manifest["deleted"].values() for d in ids}
+    deleted = manifest["deleted"]
+    docs = {
+        d
+        for e in manifest["segments"]
+        for d in e["documents"]
+        if d not in deleted.get(e["name"], [])
+    }
     rows = 0
     version = version_dir(out)
     for e in manifest["segments"]:

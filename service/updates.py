@@ -184,6 +184,7 @@ class IndexUpdater:
         searcher = Searcher(index, self._encoder, self._analyzer)
         searcher.warm_up()
         self._install(searcher)
+        release_memory()
         log.info(
             "index updated in %.1f s: %d reports, %d passages (%d embedded)",
             time.perf_counter() - t0,
@@ -205,3 +206,19 @@ class IndexUpdater:
             total_chunks=report.chunks,
             seconds=round(report.seconds, 2),
         )
+
+
+def release_memory() -> None:
+    """Hand freed heap back to the operating system after a change. Embedding a report
+    leaves the model's batch buffers (about 100 MB for a 97-passage report) freed but held
+    in glibc's heap, so the server's RSS grew with each upload; `malloc_trim` returns them
+    (measured in-process at 15k passages: +96 MB after an upload without it, +11 MB with).
+    A no-op where the C library is not glibc."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

@@ -49,7 +49,8 @@ elif point == "manifest":  # the segment complete, the new manifest half written
 from helpers import FakeEncoder
 from indexer.analyzer import get_analyzer
 if op == "add":
-    indexer.update.add_reports(Path(corpus), Path(out), [sys.argv[6]], FakeEncoder(), get_analyzer())
+    encoder, analyzer = FakeEncoder(), get_analyzer()
+    indexer.update.add_reports(Path(corpus), Path(out), [sys.argv[6]], encoder, analyzer)
 elif op == "remove":
     indexer.update.remove_reports(Path(out), [sys.argv[6]])
 else:

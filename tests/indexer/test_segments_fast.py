@@ -134,7 +134,7 @@ def test_removing_an_uploaded_report_drops_its_segment_and_uploading_it_again_wo
 
 
 def test_a_merge_combines_the_deltas_without_their_deleted_rows(
-    tmp_path: Path, one_shot_without_first: Path
+    tmp_path: Path, one_shot: Path, one_shot_without_first: Path
 ) -> None:
     corpus, out = _segmented(tmp_path)
     first = read_manifest(out)["segments"][0]["documents"][0]
@@ -161,6 +161,14 @@ def test_a_merge_combines_the_deltas_without_their_deleted_rows(
     assert not merge_segments(out)  # one delta: nothing to merge
     # Put the removed report back: the same reports as the one-shot build without the first.
     add_reports(corpus, out, [REPORTS[2]], FakeEncoder(), get_analyzer())
+    # ... and the first one too: live in a new segment, still deleted in the base.
+    shutil.copy(CORPUS / REPORTS[0], corpus / REPORTS[0])
+    add_reports(corpus, out, [REPORTS[0]], FakeEncoder(), get_analyzer())
+    assert read_manifest(out)["deleted"] == {BASE: [first]}
+    assert read_manifest(out)["counts"] == read_manifest(one_shot)["counts"]
+    assert sorted(load_index(out).documents) == sorted(load_index(one_shot).documents)
+    assert _top10(out) == _top10(one_shot)
+    remove_reports(out, [first])
     assert read_manifest(out)["counts"] == read_manifest(one_shot_without_first)["counts"]
     assert _top10(out) == _top10(one_shot_without_first)
     query = "kommunens ekonomi och resultat"
