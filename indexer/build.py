@@ -107,7 +107,10 @@ def _load_previous(out: Path, encoder: Encoder, cfg: ChunkerConfig) -> _Previous
         return _legacy_vectors(out, encoder)
     prev = _Previous(index, index.manifest.get("chunker") == cfg.to_dict())
     prev.documents = {d.path: d for d in index.documents.values()}
+    of_row = getattr(index.chunks, "doc_of_row", None)
     for i, c in enumerate(index.chunks):
+        if of_row is not None and of_row[i] < 0:
+            continue  # a deleted report's passage, still in its segment
         prev.chunks.setdefault(c.doc_id, []).append(c)
         prev.vectors[embed_key(encoder.name, clean_text(c.indexed_text))] = index.vectors[i]
     return prev

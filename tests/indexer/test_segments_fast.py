@@ -189,3 +189,19 @@ def test_an_index_from_before_segments_is_refused_and_rebuilt_without_embedding(
     report = build_index(_corpus(tmp_path, REPORTS), out, FakeEncoder())
     assert report.embedded == 0 and report.reused == report.chunks > 200
     assert _top10(out) == _top10(one_shot)
+
+
+def test_a_full_build_over_segments_makes_one_segment_of_the_live_reports(
+    tmp_path: Path, one_shot: Path
+) -> None:
+    corpus, out = _segmented(tmp_path)
+    first = read_manifest(out)["segments"][0]["documents"][0]
+    remove_reports(out, [first])
+    add_reports(corpus, out, [REPORTS[0]], FakeEncoder(), get_analyzer())  # live again
+    report = build_index(corpus, out, FakeEncoder())
+    assert report.embedded == 0
+    manifest = read_manifest(out)
+    assert len(manifest["segments"]) == 1 and manifest["deleted"] == {}
+    assert (version_dir(out) / "chunks.jsonl").read_bytes() == (
+        version_dir(one_shot) / "chunks.jsonl"
+    ).read_bytes()
