@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,9 +47,10 @@ class Postings:
         """Postings of the analysed passages, row i = `tokens[i]` (an empty passage counts
         as one empty term, as `indexer.build` always gave bm25s)."""
         vocab: dict[str, int] = {}
-        term_ids: list[int] = []
-        row_ids: list[int] = []
-        counts: list[int] = []
+        # Typed arrays, not lists of ints: ~9M postings at 150k passages.
+        term_ids = array("q")
+        row_ids = array("i")
+        counts = array("i")
         lengths = np.zeros(len(tokens), dtype=np.int32)
         for r, toks in enumerate(tokens):
             toks = list(toks) or [""]
@@ -57,8 +59,8 @@ class Postings:
                 term_ids.append(vocab.setdefault(term, len(vocab)))
                 row_ids.append(r)
                 counts.append(n)
-        terms_arr = np.asarray(term_ids, dtype=np.int64)
-        rows_arr = np.asarray(row_ids, dtype=np.int32)
+        terms_arr = np.frombuffer(term_ids, dtype=np.int64)
+        rows_arr = np.frombuffer(row_ids, dtype=np.int32)
         order = np.lexsort((rows_arr, terms_arr))
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(np.bincount(terms_arr, minlength=len(vocab)), out=indptr[1:])
@@ -66,7 +68,7 @@ class Postings:
             list(vocab),
             indptr,
             rows_arr[order],
-            np.asarray(counts, dtype=np.float32)[order],
+            np.frombuffer(counts, dtype=np.int32).astype(np.float32)[order],
             lengths,
         )
 
