@@ -127,3 +127,24 @@ def test_ivf_finds_allowed_rows_in_lists_far_from_the_query(
         exact = 1_500 + np.argsort(-(vectors[1_500:] @ q), kind="stable")[:10]
         found.append(len(set(list(got)[:10]) & set(exact.tolist())) / 10)
     assert np.mean(found) >= 0.98
+
+
+@pytest.mark.parametrize("with_selection", [False, True])
+def test_rows_past_the_base_are_scored_exactly_and_merged_by_score(
+    monkeypatch: pytest.MonkeyPatch, with_selection: bool
+) -> None:
+    # FAISS holds the base segment's 1,000 rows; 200 uploaded rows follow it.
+    monkeypatch.setattr(dense, "EXACT_ROWS", 10)  # so a selection goes through FAISS too
+    rng = np.random.default_rng(8)
+    vectors = _unit(rng, 1_200)
+    search = DenseSearch(make_faiss(vectors[:1_000], "flat"), vectors, base_rows=1_000)
+    mask = rng.random(1_200) < 0.5
+    sel = Selection(int(mask.sum()), 0, 1_200, mask) if with_selection else None
+    rows = np.flatnonzero(mask) if with_selection else np.arange(1_200)
+    for q in _unit(rng, 20):
+        sims = vectors[rows] @ q
+        exact = rows[np.argsort(-sims, kind="stable")[:30]].tolist()
+        got = search.search(q, sel, 30)
+        assert list(got) == exact
+        assert any(r >= 1_000 for r in exact)  # the tail takes part
+        assert np.allclose([got[r] for r in exact], vectors[exact] @ q, atol=1e-6)
