@@ -83,10 +83,14 @@ def _eval(args: argparse.Namespace) -> int:
             _train_reader(searcher)
         searcher, answerer = _variant(searcher, args)
         analyzer = searcher.analyzer
-        meta |= {"index": str(index_dir), "encoder": encoder.name, "chunks": len(index.chunks)}
+        meta |= {
+            "index": str(index_dir),
+            "encoder": encoder.name,
+            "chunks": index.manifest["counts"]["chunks"],
+        }
         print(
             f"Evaluating {len(questions)} questions ({args.split}) on {index_dir} "
-            f"({len(index.chunks)} passages), modes {', '.join(args.modes)}"
+            f"({index.manifest['counts']['chunks']} passages), modes {', '.join(args.modes)}"
             + (f", {variant}" if variant else ""),
             flush=True,
         )

@@ -40,6 +40,7 @@ class ScaleResult:
     errors: int = 0
     upload_passages: int = 0
     uploads_s: list[float] = field(default_factory=list)
+    uploads_index_s: list[float] = field(default_factory=list)  # of which changing the index
     deletes_s: list[float] = field(default_factory=list)
     rss_after_mb: float | None = None
     recall: dict[str, float] = field(default_factory=dict)
@@ -64,7 +65,9 @@ class ScaleResult:
             lines.append(
                 f"\nupload of a {self.upload_passages}-passage report: "
                 + ", ".join(f"{s:.1f}" for s in self.uploads_s)
-                + " s; delete: "
+                + " s (of which the index change, embedding included: "
+                + ", ".join(f"{s:.1f}" for s in self.uploads_index_s)
+                + " s); delete: "
                 + ", ".join(f"{s:.1f}" for s in self.deletes_s)
                 + f" s; server RSS {self.rss_mb:.0f} MB before, {self.rss_after_mb:.0f} MB after"
             )
@@ -156,6 +159,7 @@ def _serve_and_measure(
     url = f"http://127.0.0.1:{port}"
     key = secrets.token_hex(16)
     env = dict(os.environ, RAPPORTSOK_API_KEY=key, RAPPORTSOK_CORPUS_DIR=str(corpus))
+    env["RAPPORTSOK_UPLOAD_WAIT_SECONDS"] = "1800"  # time the change itself, not a 202
     cmd = [sys.executable, "-m", "rapportsok", "serve", "--index", str(index), "--port", str(port)]
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
@@ -181,11 +185,23 @@ def _serve_and_measure(
         if updates:
             sample = sorted(p for p in corpus.glob("*.txt"))[0]
             for i in range(updates):
-                up, down, result.upload_passages = _update_once(
+                up, down, result.upload_passages, server_s = _update_once(
                     url, key, sample, f"uppladdad-{i:03d}.txt"
                 )
                 result.uploads_s.append(up)
                 result.deletes_s.append(down)
+                result.uploads_index_s.append(server_s)
+                print(
+                    json.dumps(
+                        {
+                            "upload_s": round(up, 2),
+                            "in_index_s": server_s,
+                            "delete_s": round(down, 2),
+                            "rss_mb": round(rss_mb(proc.pid)),
+                        }
+                    ),
+                    flush=True,
+                )
             result.rss_after_mb = rss_mb(proc.pid)
     finally:
         stop(proc)
@@ -200,9 +216,10 @@ def _get_json(url: str) -> dict:
     return data
 
 
-def _update_once(url: str, key: str, sample: Path, name: str) -> tuple[float, float, int]:
-    """Upload `sample` as `name`, then delete it: seconds of each, end to end, and the
-    passages of the uploaded report."""
+def _update_once(url: str, key: str, sample: Path, name: str) -> tuple[float, float, int, float]:
+    """Upload `sample` as `name`, then delete it: seconds of each, end to end, the
+    passages of the uploaded report and the seconds the server spent changing the index
+    (reading, embedding, writing the segment; not loading the new version)."""
     import httpx
 
     headers = {"Authorization": f"Bearer {key}"}
@@ -215,12 +232,13 @@ def _update_once(url: str, key: str, sample: Path, name: str) -> tuple[float, fl
         if r.status_code != 201:
             raise RuntimeError(f"upload failed: {r.status_code} {r.text[:200]}")
         doc_id, passages = r.json()["document_id"], int(r.json()["chunks"])
+        server_s = float(r.json()["seconds"])
         t = time.perf_counter()
         r = client.delete(f"/documents/{doc_id}")
         down = time.perf_counter() - t
         if r.status_code != 200:
             raise RuntimeError(f"delete failed: {r.status_code} {r.text[:200]}")
-    return up, down, passages
+    return up, down, passages, server_s
 
 
 def dense_recall(index_dir: Path, questions: list[str]) -> dict[str, float]:

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from indexer.dense import FaissChoice, FaissType, resolve_faiss
 from indexer.errors import IndexProblem, UnreadableReport
 from indexer.metadata import build_document, load_catalogue
 from indexer.models import Chunk, Document, text_hash
+from indexer.postings import Postings
 from indexer.reader import SUPPORTED_SUFFIXES, read_report
 from indexer.store import (
     SCHEMA_VERSION,
@@ -102,12 +104,37 @@ def _load_previous(out: Path, encoder: Encoder, cfg: ChunkerConfig) -> _Previous
     except IndexProblem as exc:
         if out.exists():
             log.info("not reusing the index at %s: %s", out, exc)
-        return _Previous(None, False)
+        return _legacy_vectors(out, encoder)
     prev = _Previous(index, index.manifest.get("chunker") == cfg.to_dict())
     prev.documents = {d.path: d for d in index.documents.values()}
+    of_row = getattr(index.chunks, "doc_of_row", None)
     for i, c in enumerate(index.chunks):
+        if of_row is not None and of_row[i] < 0:
+            continue  # a deleted report's passage, still in its segment
         prev.chunks.setdefault(c.doc_id, []).append(c)
         prev.vectors[embed_key(encoder.name, clean_text(c.indexed_text))] = index.vectors[i]
+    return prev
+
+
+def _legacy_vectors(out: Path, encoder: Encoder) -> _Previous:
+    """The embeddings of an index written before segments (schema version 1), so that
+    rebuilding it embeds nothing again; nothing else of it is reused."""
+    import json
+
+    from indexer.chunkstore import ChunkStore
+    from indexer.segment import CHUNKS, VECTORS
+
+    prev = _Previous(None, False)
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("schema_version") != 1 or manifest["encoder"]["name"] != encoder.name:
+            return prev
+        vectors = np.load(out / VECTORS, mmap_mode="r")
+        for i, c in enumerate(ChunkStore(out / CHUNKS)):
+            prev.vectors[embed_key(encoder.name, clean_text(c.indexed_text))] = vectors[i]
+    except (OSError, ValueError, KeyError, IndexError) as exc:
+        log.info("not reusing the embeddings of %s: %s", out, exc)
+        return _Previous(None, False)
     return prev
 
 
@@ -159,11 +186,11 @@ def build_index(
         else:
             texts = [clean_text(c.indexed_text) for c in chunks]  # what the model and BM25 see
             vectors = _embed(texts, encoder, prev.vectors, report, progress)
-            bm25 = make_bm25([analyzer.analyze(t) for t in texts])
+            postings = Postings.from_tokens([analyzer.analyze(t) for t in texts])
             manifest = _manifest(documents, chunks, encoder, analyzer.name, cfg, faiss)
             manifest["faiss"]["requested"] = choice
             folder = new_version_dir(out)
-            write_version(folder, manifest, documents, chunks, vectors, bm25, faiss)
+            write_version(folder, manifest, documents, chunks, vectors, postings, faiss)
             publish(out, folder)
     report.seconds = time.perf_counter() - t0
     return report
@@ -280,11 +307,14 @@ def _manifest(
         "chunker": cfg.to_dict(),
         "faiss": {"type": faiss_type},
         "counts": {"documents": len(documents), "chunks": len(chunks)},
-        "corpus_fingerprint": hashlib.sha256(
-            "".join(sorted(d.sha256 for d in documents)).encode()
-        ).hexdigest(),
+        "corpus_fingerprint": fingerprint(d.sha256 for d in documents),
         "sources": {d.path: d.sha256 for d in documents},
     }
+
+
+def fingerprint(digests: Iterable[str]) -> str:
+    """One hash of the reports' contents, whatever their order."""
+    return hashlib.sha256("".join(sorted(digests)).encode()).hexdigest()
 
 
 def _catalogue_matches(doc: Document, entry: dict[str, Any]) -> bool:

@@ -61,6 +61,11 @@ class ChunkStore(Sequence[Chunk]):
         line = os.pread(self._file.fileno(), end - start, start)
         return Chunk.from_dict(json.loads(line))
 
+    def line(self, i: int) -> bytes:
+        """Row i's line of `chunks.jsonl` as stored (a merge copies it without parsing)."""
+        start, end = int(self._offsets[i]), int(self._offsets[i + 1])
+        return os.pread(self._file.fileno(), end - start, start)
+
     def __iter__(self) -> Iterator[Chunk]:
         with open(self.path, encoding="utf-8") as f:
             for line in f:

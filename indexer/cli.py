@@ -53,6 +53,8 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from indexer.store import load_index
 
     path = Path(args.index or get_settings().index_dir)
@@ -65,9 +67,17 @@ def _info(args: argparse.Namespace) -> int:
     print(f"encoder    {m['encoder']['name']} ({m['encoder']['dim']} dimensions)")
     print(f"analyzer   {m['analyzer']}   faiss: {m['faiss']['type']}")
     print(f"contents   {m['counts']['documents']} reports, {m['counts']['chunks']} passages")
+    deleted = sum(len(ids) for ids in m.get("deleted", {}).values())
+    print(f"segments   {len(m.get('segments', []))}, {deleted} deleted reports not yet merged away")
     counts: dict[str, int] = {}
-    for c in idx.chunks:
-        counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
+    doc_ids = getattr(idx.chunks, "doc_ids", None)
+    if doc_ids is not None:  # rows per report without reading the passages
+        of_row = np.asarray(idx.chunks.doc_of_row)  # type: ignore[attr-defined]
+        per_doc = np.bincount(of_row[of_row >= 0], minlength=len(doc_ids)).tolist()
+        counts = dict(zip(doc_ids, per_doc, strict=True))
+    else:
+        for c in idx.chunks:
+            counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
     print()
     for doc in sorted(idx.documents.values(), key=lambda d: d.id):
         where = ", ".join(str(x) for x in (doc.municipality, doc.report_type, doc.year) if x)

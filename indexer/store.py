@@ -21,47 +21,61 @@ from typing import Any
 
 import numpy as np
 
-from indexer.chunkstore import ChunkStore
 from indexer.dense import FaissType, make_faiss
 from indexer.errors import EncoderMismatch, IndexBusy, IndexCorrupt, IndexMissing
 from indexer.models import Chunk, Document
+from indexer.postings import CollectionBM25, Postings
+from indexer.segment import (
+    CHUNKS,
+    DOCUMENTS,
+    FAISS_FILE,
+    LEXICAL_DIR,
+    VECTORS,
+    Segment,
+    open_segment,
+    write_segment,
+)
+from indexer.stacked import StackedChunks, StackedVectors
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: segments and lexical postings (1: one folder with bm25s's files)
 
 MANIFEST = "manifest.json"
-DOCUMENTS = "documents.json"
-CHUNKS = "chunks.jsonl"
-VECTORS = "vectors.npy"
-FAISS_FILE = "dense.faiss"
-BM25_DIR = "bm25"
-REQUIRED = (MANIFEST, DOCUMENTS, CHUNKS, VECTORS, FAISS_FILE, BM25_DIR)
+SEGMENTS_DIR = "segments"  # delta segments: <version>/segments/<name>/
+BASE = "."  # the base segment's name in the manifest: the version folder itself
+REQUIRED = (MANIFEST, DOCUMENTS, CHUNKS, VECTORS, FAISS_FILE, LEXICAL_DIR)
 
 
 @dataclass
 class IndexData:
-    """A loaded index: row i of `vectors` and of the FAISS index is `chunks[i]`.
+    """A loaded index: row i of `vectors` is `chunks[i]`; FAISS holds rows [0, base_rows).
 
-    Loaded from disk, `chunks` is a `ChunkStore` (passages read when asked for) and
-    `vectors` and the BM25 matrix are memory-mapped: at rest the server holds the FAISS
-    index, the row offsets and little else per passage.
+    Loaded from disk, `chunks` reads passages when asked for and `vectors` and the
+    postings are memory-mapped: at rest the server holds the base segment's FAISS index,
+    the row offsets and little else per passage. Rows past `base_rows` belong to segments
+    added by updates and are searched exactly (`search.dense`).
     """
 
     path: Path
     manifest: dict[str, Any]
     documents: dict[str, Document]
     chunks: Sequence[Chunk]
-    vectors: np.ndarray
+    vectors: Any  # np.ndarray, or an `indexer.stacked.StackedVectors`
     faiss_index: Any
     bm25: Any
     by_id: Mapping[str, int] = field(default_factory=dict)
+    base_rows: int = -1  # -1: every row is in `faiss_index`
+    segments: list[Segment] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if isinstance(self.chunks, ChunkStore):
-            self.by_id = self.chunks.ids
+        ids = getattr(self.chunks, "ids", None)
+        if isinstance(ids, Mapping):
+            self.by_id = ids
         else:
             self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
+        if self.base_rows < 0:
+            self.base_rows = len(self.chunks)
 
 
 def rebuild_hint(path: Path) -> str:
@@ -148,23 +162,68 @@ def write_version(
     documents: list[Document],
     chunks: list[Chunk],
     vectors: np.ndarray,
-    bm25: Any,
+    postings: Postings,
     faiss_type: FaissType = "flat",
 ) -> None:
-    """Write every file of one index version into `folder`."""
+    """Write one index version into `folder`: its base segment (with the FAISS index) and
+    a manifest that lists only it."""
     import faiss
 
-    with open(folder / DOCUMENTS, "w", encoding="utf-8") as f:
-        json.dump([d.to_dict() for d in documents], f, ensure_ascii=False, indent=1)
-    with open(folder / CHUNKS, "w", encoding="utf-8") as f:
-        for c in chunks:
-            f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
-    np.save(folder / VECTORS, vectors.astype(np.float32))
+    write_segment(folder, documents, chunks, vectors, postings)
     faiss.write_index(make_faiss(vectors, faiss_type), str(folder / FAISS_FILE))
-    bm25.save(str(folder / BM25_DIR), show_progress=False)
+    manifest = {
+        **manifest,
+        "segments": [segment_entry(BASE, documents, len(chunks))],
+        "deleted": {},
+        "generation": 1,
+    }
     # The manifest goes last: a folder with a manifest has everything else.
     with open(folder / MANIFEST, "w", encoding="utf-8") as f:
         json.dump(manifest, f, ensure_ascii=False, indent=1)
+
+
+def segment_entry(name: str, documents: list[Document], rows: int) -> dict[str, Any]:
+    """A segment as the manifest lists it."""
+    return {"name": name, "rows": rows, "documents": sorted(d.id for d in documents)}
+
+
+def segment_folder(version: Path, name: str) -> Path:
+    """Where the segment `name` of the index version folder `version` lives."""
+    return version if name == BASE else version / SEGMENTS_DIR / name
+
+
+def publish_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    """Make `manifest` (whose segments are all written and flushed) the index at `path`:
+    written beside the old one, flushed, renamed over it; a reader sees one or the other."""
+    version = version_dir(path)
+    tmp = version / f".{MANIFEST}.{os.getpid()}.part"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, ensure_ascii=False, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, version / MANIFEST)
+    fsync_dir(version)
+
+
+def clean_segments(path: Path) -> list[str]:
+    """Remove the delta segments the published manifest does not list (written by an update
+    that died before publishing, or merged away); call it holding `build_lock`."""
+    version = version_dir(path)
+    folder = version / SEGMENTS_DIR
+    if not folder.is_dir():
+        return []
+    try:
+        listed = {s["name"] for s in read_manifest(path).get("segments", [])}
+    except IndexCorrupt:
+        return []
+    removed = []
+    for d in folder.iterdir():
+        if d.name not in listed:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d.name)
+    for tmp in version.glob(f".{MANIFEST}.*.part"):
+        tmp.unlink(missing_ok=True)
+    return removed
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -180,6 +239,11 @@ def read_manifest(path: Path) -> dict[str, Any]:
         raise IndexCorrupt(
             f"index manifest at {path} is damaged ({exc}); {rebuild_hint(path)}"
         ) from exc
+    if manifest.get("schema_version") == 1:
+        raise IndexCorrupt(
+            f"index at {path} was written by an older Rapportsök (one folder, schema version "
+            f"1); {rebuild_hint(path)} (its embeddings are reused, nothing is embedded again)"
+        )
     if manifest.get("schema_version") != SCHEMA_VERSION:
         raise IndexCorrupt(
             f"index at {path} has schema version {manifest.get('schema_version')}, this "
@@ -190,10 +254,19 @@ def read_manifest(path: Path) -> dict[str, Any]:
 
 def load_index(path: Path, encoder_name: str | None = None) -> IndexData:
     """Load a complete index; refuse a damaged one or one built with another encoder."""
-    import bm25s
-    import faiss
+    for attempt in range(3):
+        manifest = read_manifest(path)
+        try:
+            return _load(path, manifest, encoder_name)
+        except IndexCorrupt:
+            # A merge may have published a new manifest and removed the segments of the
+            # one read here: read it again before calling the index damaged.
+            if attempt == 2 or read_manifest(path) == manifest:
+                raise
+    raise AssertionError("unreachable")
 
-    manifest = read_manifest(path)
+
+def _load(path: Path, manifest: dict[str, Any], encoder_name: str | None) -> IndexData:
     if encoder_name is not None and manifest["encoder"]["name"] != encoder_name:
         raise EncoderMismatch(
             f"index at {path} was built with {manifest['encoder']['name']}, the configured "
@@ -202,27 +275,63 @@ def load_index(path: Path, encoder_name: str | None = None) -> IndexData:
     missing = [name for name in REQUIRED if not (path / name).exists()]
     if missing:
         raise IndexCorrupt(f"index at {path} lacks {', '.join(missing)}; {rebuild_hint(path)}")
+    version = version_dir(path)
+    deleted: dict[str, list[str]] = manifest.get("deleted", {})
     try:
-        with open(path / DOCUMENTS, encoding="utf-8") as f:
-            documents = {d["id"]: Document.from_dict(d) for d in json.load(f)}
-        chunks = ChunkStore(path / CHUNKS)
-        # Memory-mapped: a search reads the vectors of ~100 candidates and the postings of
-        # its terms; the rest stays on disk (or in the page cache, shared and reclaimable).
-        vectors = np.load(path / VECTORS, mmap_mode="r")
-        dense = faiss.read_index(str(path / FAISS_FILE))
-        with quiet_bm25():
-            bm25 = bm25s.BM25.load(str(path / BM25_DIR), show_progress=False, mmap=True)
+        entries = manifest["segments"]
+        segments = [
+            open_segment(segment_folder(version, e["name"]), with_faiss=e["name"] == BASE)
+            for e in entries
+        ]
+        if not entries or entries[0]["name"] != BASE:
+            raise ValueError("the first segment is not the base segment")
     except Exception as exc:  # any damage in any file: one clear message
         raise IndexCorrupt(
             f"index at {path} is damaged ({type(exc).__name__}: {exc}); {rebuild_hint(path)}"
         ) from exc
+    live = [
+        live_rows(seg, deleted.get(e["name"], [])) for seg, e in zip(segments, entries, strict=True)
+    ]
+    documents: dict[str, Document] = {}
+    for seg, e in zip(segments, entries, strict=True):
+        gone = set(deleted.get(e["name"], []))
+        documents.update((i, d) for i, d in seg.documents.items() if i not in gone)
+    sizes = [len(s) for s in segments]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64).tolist()
+    bm25 = CollectionBM25([s.postings for s in segments], offsets[:-1], live)
+    chunks: Sequence[Chunk]
+    vectors: np.ndarray | StackedVectors
+    if len(segments) == 1 and live[0] is None:
+        chunks, vectors = segments[0].chunks, segments[0].vectors
+    else:
+        chunks = StackedChunks([s.chunks for s in segments], live)
+        vectors = StackedVectors([s.vectors for s in segments])
     n = manifest["counts"]["chunks"]
-    if not (len(chunks) == n == vectors.shape[0] == dense.ntotal):
+    base = segments[0]
+    if bm25.n_live != n or any(e["rows"] != len(s) for e, s in zip(entries, segments, strict=True)):
         raise IndexCorrupt(
-            f"index at {path} is inconsistent ({len(chunks)} chunks, {vectors.shape[0]} "
-            f"vectors, {dense.ntotal} in FAISS, manifest says {n}); {rebuild_hint(path)}"
+            f"index at {path} is inconsistent ({bm25.n_live} live passages in "
+            f"{len(segments)} segments, manifest says {n}); {rebuild_hint(path)}"
         )
-    return IndexData(path, manifest, documents, chunks, vectors, dense, bm25)
+    return IndexData(
+        path,
+        manifest,
+        documents,
+        chunks,
+        vectors,
+        base.faiss_index,
+        bm25,
+        base_rows=len(base),
+        segments=segments,
+    )
+
+
+def live_rows(seg: Segment, deleted: list[str]) -> np.ndarray | None:
+    """Per row of `seg`, whether its report is live (None: all of them, nothing deleted)."""
+    gone = [i for i, d in enumerate(seg.chunks.doc_ids) if d in set(deleted)]
+    if not gone:
+        return None
+    return ~np.isin(seg.chunks.doc_of_row, np.asarray(gone, dtype=np.int32))
 
 
 @contextlib.contextmanager

@@ -8,7 +8,13 @@ restricted to few rows finds too few of them); a larger one is searched approxim
 with its selector. A filter is correlated with the IVF lists (a municipality's passages
 sit in lists of their own), so the lists nearest the query may hold none of the allowed
 rows: IVF probes the `IVF_NPROBE` nearest lists among those that hold allowed rows. HNSW
-widens its candidate list by the filter's selectivity.
+widens its candidate list by the filter's selectivity. A selection that leaves out only a
+few rows (the rows of a report deleted from the base segment) is searched unfiltered for
+that many more candidates, then the left-out rows are dropped.
+
+FAISS holds the base segment's rows `[0, base_rows)`; rows added by updates since
+(`indexer.segment`) are few and scored exactly on their vectors, and the two top lists are
+merged by score: the inner products of both sides are the same numbers.
 """
 
 from __future__ import annotations
@@ -25,6 +31,10 @@ if TYPE_CHECKING:
     from search.scope import Selection
 
 EXACT_ROWS = 20_000  # ≈ 3 ms of exact inner products on this machine
+# An approximate search for up to this many extra rows (and at most 5 % of the base) rather
+# than a filtered one, when a selection leaves out few rows of the base (at 150k with two
+# deleted reports, 194 rows: FAISS took p50 5.9 ms on IVF's filtered path, 0.7 ms so).
+OVERFETCH_ROWS = 2_000
 HNSW_EF = 64
 _MAX_WIDEN = 16  # how much a filter may widen an approximate search
 
@@ -32,32 +42,74 @@ _MAX_WIDEN = 16  # how much a filter may widen an approximate search
 class DenseSearch:
     """Top-n inner products of a query with the passages of one index."""
 
-    def __init__(self, index: Any, vectors: np.ndarray) -> None:
+    def __init__(self, index: Any, vectors: Any, base_rows: int | None = None) -> None:
         self.index = index
         self.vectors = vectors  # (n, dim) float32, row i = FAISS id i (memory-mapped)
         self.kind = faiss_type_of(index)
+        self.rows = len(vectors)
+        self.base_rows = self.rows if base_rows is None else base_rows
+        # Leaving out at most this many base rows, a selection is searched unfiltered.
+        self._overfetch_max = min(OVERFETCH_ROWS, self.base_rows // 20)
         self._lists: np.ndarray | None = None
         self._centroids: np.ndarray | None = None  # (nlist, dim) of an IVF index
 
     def search(self, qvec: np.ndarray, selection: Selection | None, n: int) -> dict[int, float]:
         """Row → inner product of the (about, for IVF/HNSW) `n` best rows of `selection`."""
+        if self.base_rows == self.rows:
+            return self._search_base(qvec, selection, n)
+        if selection is not None and selection.size <= EXACT_ROWS:
+            return self._exact(qvec, selection, n)
+        found = self._search_base(qvec, selection, n)
+        tail = np.arange(self.base_rows, self.rows, dtype=np.int64)
+        if selection is not None:
+            tail = selection.keep(tail)
+        sims = self.vectors[tail] @ qvec
+        found.update(zip(tail.tolist(), map(float, sims), strict=True))
+        best = sorted(found.items(), key=lambda item: (-item[1], item[0]))[:n]
+        return dict(best)
+
+    def _search_base(
+        self, qvec: np.ndarray, selection: Selection | None, n: int
+    ) -> dict[int, float]:
         if self.kind == "flat":
             params = None if selection is None else selection.faiss_params()
             return self._faiss(qvec, n, params)
         if selection is not None and selection.size <= EXACT_ROWS:
             return self._exact(qvec, selection, n)
+        if selection is not None and self._left_out(selection) <= self._overfetch_max:
+            found = self._overfetch(qvec, selection, n)
+            if len(found) >= min(n, selection.size):
+                return found  # else the probed lists held too few rows: search filtered
         if selection is not None and self.kind == "ivf":
             return self._ivf_filtered(qvec, selection, n)
         widen = 1.0 if selection is None else min(_MAX_WIDEN, self.index.ntotal / selection.size)
         sel = None if selection is None else selection.selector()
         return self._faiss(qvec, n, self._approx_params(widen, sel, n))
 
+    def _left_out(self, selection: Selection) -> int:
+        """How many rows of the base the selection leaves out (cached on the selection)."""
+        left_out = selection.derived.get("base_left_out")
+        if left_out is None:
+            inside = selection.keep(np.arange(self.base_rows, dtype=np.int64))
+            left_out = selection.derived["base_left_out"] = self.base_rows - len(inside)
+        return int(left_out)
+
+    def _overfetch(self, qvec: np.ndarray, selection: Selection, n: int) -> dict[int, float]:
+        """An approximate search of the whole base for `n` plus the rows the selection leaves
+        out, then those rows dropped: what the unfiltered search gives a selection that
+        leaves out only a few rows (a report deleted from the base, still in its segment)."""
+        k = n + self._left_out(selection)
+        found = self._faiss(qvec, k, self._approx_params(1.0, None, k))
+        rows = np.fromiter(found, dtype=np.int64, count=len(found))
+        return {r: found[r] for r in selection.keep(rows).tolist()[:n]}
+
     def _ivf_filtered(self, qvec: np.ndarray, selection: Selection, n: int) -> dict[int, float]:
         import faiss
 
         lists = selection.derived.get("ivf_lists")
         if lists is None:  # the IVF lists that hold at least one allowed row
-            lists = np.unique(self._list_of_row()[selection.rows()])
+            rows = selection.rows()
+            lists = np.unique(self._list_of_row()[rows[rows < self.base_rows]])
             selection.derived["ivf_lists"] = lists
         if self._centroids is None:
             self._centroids = self.index.quantizer.reconstruct_n(0, self.index.nlist)

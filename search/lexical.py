@@ -1,11 +1,13 @@
 """BM25 top-n among the allowed rows, without sorting the index.
 
-bm25s keeps the BM25 weight of every (term, passage) pair in a term-major sparse matrix;
-a query's score of a passage is the sum of its terms' weights, added term after term in
-float32. `bm25_scores` adds the same weights in the same order as bm25s's `get_scores` (so
-the scores are bit for bit the same), with one vectorised scatter per term instead of
-`np.add.at`; `top_n` selects with `argpartition` and orders only what it keeps, ties
-broken by row exactly as a stable sort of all rows would.
+A loaded index scores with `indexer.postings.CollectionBM25` (weights from the segments'
+postings and collection-wide statistics, bit for bit bm25s's); eval's baseline and variants
+still build bm25s objects. bm25s keeps the BM25 weight of every (term, passage) pair in a
+term-major sparse matrix; a query's score of a passage is the sum of its terms' weights,
+added term after term in float32. `bm25_scores` adds the same weights in the same order as
+bm25s's `get_scores` (so the scores are bit for bit the same), with one vectorised scatter
+per term instead of `np.add.at`; `top_n` selects with `argpartition` and orders only what
+it keeps, ties broken by row exactly as a stable sort of all rows would.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from indexer.postings import CollectionBM25
+
 if TYPE_CHECKING:
     from search.scope import Selection
 
 
 def bm25_scores(bm25: Any, term_ids: list[int]) -> np.ndarray:
     """The BM25 score of every row for the query terms `term_ids` (repeats count), (n,)."""
+    if isinstance(bm25, CollectionBM25):  # a loaded index: weights from collection stats
+        return bm25.get_scores_from_ids(term_ids)
     if getattr(bm25, "nonoccurrence_array", None) is not None:
         # BM25L / BM25+ add a score for absent terms: let bm25s do all of it.
         return np.asarray(bm25.get_scores_from_ids(term_ids), dtype=np.float32)

@@ -101,7 +101,7 @@ class Searcher:
         # Filters and report restrictions become row selections once per distinct set of
         # reports (search.scope); nothing per request walks the passages.
         self.row_scope = Scope(index.documents, _doc_of_row(index))
-        self.dense = DenseSearch(index.faiss_index, index.vectors)
+        self.dense = DenseSearch(index.faiss_index, index.vectors, index.base_rows)
         self.doc_ids = self.row_scope.doc_ids
         self._year_docs: dict[int, set[str]] = {}
         for d in index.documents.values():
@@ -343,7 +343,9 @@ def _doc_of_row(index: IndexData) -> np.ndarray:
     position = {d: i for i, d in enumerate(sorted(index.documents))}
     store_docs = getattr(index.chunks, "doc_ids", None)
     if store_docs is not None:  # a ChunkStore knows its rows' reports without parsing them
-        remap = np.array([position[d] for d in store_docs], dtype=np.int32)
+        # A deleted report's rows (-1 in a stacked index, or a report no longer listed)
+        # belong to no report: -1, which no selection includes.
+        remap = np.array([position.get(d, -1) for d in store_docs] + [-1], dtype=np.int32)
         return remap[index.chunks.doc_of_row]  # type: ignore[attr-defined]
     return np.fromiter(
         (position[c.doc_id] for c in index.chunks), dtype=np.int32, count=len(index.chunks)

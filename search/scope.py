@@ -191,7 +191,7 @@ class Scope:
             for run in self._runs[i]
         )
         size = sum(e - s for s, e in spans)
-        if size == self.rows_total:
+        if size == self.rows_total:  # (never with deleted rows: a mask leaves them out)
             return None
         if not spans:
             return Selection(0, 0, 0)
@@ -221,5 +221,6 @@ def _runs(doc_of_row: np.ndarray, n_docs: int) -> list[list[tuple[int, int]]]:
     starts = np.concatenate([[0], change]).tolist()
     ends = np.concatenate([change, [len(doc_of_row)]]).tolist()
     for s, e in zip(starts, ends, strict=True):
-        runs[int(doc_of_row[s])].append((s, e))
+        if doc_of_row[s] >= 0:  # -1: a deleted report's rows, in no run
+            runs[int(doc_of_row[s])].append((s, e))
     return runs

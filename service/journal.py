@@ -4,7 +4,8 @@ Every upload and removal first writes its intent (what it will change, and what 
 to `corpus/.journal/`, flushed to disk, before it touches the corpus folder, the catalogue or
 the index; the intent is removed when the change is complete. A crash (even SIGKILL) leaves
 the intent behind, and `reconcile` — at start-up and before each write — settles it by the
-one thing that changes atomically, the published index (`indexer.store.publish`):
+one thing that changes atomically, the published manifest of the index (`indexer.store.publish`
+for a full build, `publish_manifest` for a segment or a tombstone):
 
 * an upload whose report the published index holds is finished (it is in); otherwise it is
   rolled back: its file and catalogue entry are removed (it is out);

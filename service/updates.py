@@ -1,8 +1,10 @@
 """Add and remove reports while the service runs.
 
-One build at a time (a lock): record the change in the journal (`service.journal`), store
-the file or move it aside, run the incremental `build_index` on the corpus folder (which
-publishes a new index version atomically on disk), load that version, build a new `Searcher`
+One change at a time (a lock): record the change in the journal (`service.journal`), store
+the file or move it aside, write the change into the index (`indexer.update`: an upload is
+one new segment, a removal a tombstone, each published by an atomic manifest rename; an
+index without segments is rebuilt from the corpus folder), load that version (the segments
+it shares with the serving one are not read again), build a new `Searcher`
 with the already loaded encoder, and hand it to `install`, which swaps it in with one
 reference assignment. Requests take the current searcher once when they start, so in-flight
 queries finish on the old index and no query fails. A change that fails, or that a crash
@@ -91,7 +93,7 @@ class IndexUpdater:
                 path = uploads.store_file(self.corpus, name, data)
                 if meta:
                     uploads.set_catalogue_entry(self.corpus, name, meta)
-                report, searcher = self._rebuild()
+                report, searcher = self._rebuild(added=name)
             except BaseException:
                 self.journal.reconcile(self.index_dir, logging.DEBUG)  # out unless published
                 raise
@@ -119,7 +121,7 @@ class IndexUpdater:
             try:
                 os.replace(path, self.journal.removing(path.name))
                 uploads.remove_catalogue_entry(self.corpus, path.name)
-                report, searcher = self._rebuild()
+                report, searcher = self._rebuild(removed=doc_id)
             finally:
                 # Finished if the index without it was published, else undone.
                 self.journal.reconcile(self.index_dir, logging.DEBUG)
@@ -135,13 +137,18 @@ class IndexUpdater:
                     return path
         raise UnknownReport(f"no report with id {doc_id!r}")
 
-    def _rebuild(self) -> tuple[BuildReport, Searcher]:
-        """Index the corpus folder, then load the new version and install its searcher."""
+    def _rebuild(
+        self, added: str | None = None, removed: str | None = None
+    ) -> tuple[BuildReport, Searcher]:
+        """Change the index (a new segment for `added`, a tombstone for `removed`; the whole
+        corpus folder when the index in place takes no segments), then load the new version
+        and install its searcher."""
         from indexer.analyzer import get_analyzer
         from indexer.build import build_index
         from indexer.encoders import load_encoder
         from indexer.errors import IndexBusy
         from indexer.store import load_index
+        from indexer.update import add_reports, can_update, remove_reports
         from indexer.worker import ParseLimits
         from search.retrieval import Searcher
 
@@ -150,22 +157,34 @@ class IndexUpdater:
         if self._analyzer is None:
             self._analyzer = get_analyzer()
         t0 = time.perf_counter()
+        limits = ParseLimits(self.settings.parse_memory_mb, self.settings.parse_seconds)
         try:
-            report = build_index(
-                self.corpus,
-                self.index_dir,
-                self._encoder,
-                self._analyzer,
-                parse_limits=ParseLimits(
-                    self.settings.parse_memory_mb, self.settings.parse_seconds
-                ),
-            )
+            if added is not None and can_update(self.index_dir):
+                report = add_reports(
+                    self.corpus,
+                    self.index_dir,
+                    [added],
+                    self._encoder,
+                    self._analyzer,
+                    parse_limits=limits,
+                )
+            elif removed is not None and can_update(self.index_dir):
+                report = remove_reports(self.index_dir, [removed], missing_ok=True)
+            else:
+                report = build_index(
+                    self.corpus,
+                    self.index_dir,
+                    self._encoder,
+                    self._analyzer,
+                    parse_limits=limits,
+                )
         except IndexBusy as exc:
             raise UpdateBusy(f"{exc}; try again when it has finished") from exc
         index = load_index(self.index_dir, self._encoder.name)
         searcher = Searcher(index, self._encoder, self._analyzer)
         searcher.warm_up()
         self._install(searcher)
+        release_memory()
         log.info(
             "index updated in %.1f s: %d reports, %d passages (%d embedded)",
             time.perf_counter() - t0,
@@ -187,3 +206,19 @@ class IndexUpdater:
             total_chunks=report.chunks,
             seconds=round(report.seconds, 2),
         )
+
+
+def release_memory() -> None:
+    """Hand freed heap back to the operating system after a change. Embedding a report
+    leaves the model's batch buffers (about 100 MB for a 97-passage report) freed but held
+    in glibc's heap, so the server's RSS grew with each upload; `malloc_trim` returns them
+    (measured in-process at 15k passages: +96 MB after an upload without it, +11 MB with).
+    A no-op where the C library is not glibc."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

@@ -46,17 +46,20 @@ if point == "writing":  # the upload's temporary file half written
     tempfile.mkstemp = mkstemp
 elif point == "changed":  # file stored (or moved aside), catalogue written, no build yet
     import service.updates
-    service.updates.IndexUpdater._rebuild = lambda self: stall()
+    service.updates.IndexUpdater._rebuild = lambda self, *a, **k: stall()
 elif point == "embedding":  # the build is embedding the new passages
     import indexer.build
     indexer.build._embed = stall
-elif point == "published":  # the new index is published, the change not yet completed
-    import indexer.build
-    real_publish = indexer.build.publish
-    def publish(path, built):
-        real_publish(path, built)
+elif point == "publishing":  # the new segment (or tombstone) written, the manifest not yet
+    import indexer.update
+    indexer.update.publish_manifest = stall
+elif point == "published":  # the new manifest is published, the change not yet completed
+    import indexer.update
+    real_publish = indexer.update.publish_manifest
+    def publish(path, manifest):
+        real_publish(path, manifest)
         stall()
-    indexer.build.publish = publish
+    indexer.update.publish_manifest = publish
 from rapportsok.cli import main
 sys.exit(main(sys.argv[2:]))
 """
@@ -157,9 +160,10 @@ def _upload(url: str) -> httpx.Response:
         ("add", "writing", False),
         ("add", "changed", False),
         ("add", "embedding", False),
+        ("add", "publishing", False),
         ("add", "published", True),
         ("remove", "changed", True),
-        ("remove", "embedding", True),
+        ("remove", "publishing", True),
         ("remove", "published", False),
     ],
 )

@@ -127,3 +127,44 @@ def test_ivf_finds_allowed_rows_in_lists_far_from_the_query(
         exact = 1_500 + np.argsort(-(vectors[1_500:] @ q), kind="stable")[:10]
         found.append(len(set(list(got)[:10]) & set(exact.tolist())) / 10)
     assert np.mean(found) >= 0.98
+
+
+@pytest.mark.parametrize("with_selection", [False, True])
+def test_rows_past_the_base_are_scored_exactly_and_merged_by_score(
+    monkeypatch: pytest.MonkeyPatch, with_selection: bool
+) -> None:
+    # FAISS holds the base segment's 1,000 rows; 200 uploaded rows follow it.
+    monkeypatch.setattr(dense, "EXACT_ROWS", 10)  # so a selection goes through FAISS too
+    rng = np.random.default_rng(8)
+    vectors = _unit(rng, 1_200)
+    search = DenseSearch(make_faiss(vectors[:1_000], "flat"), vectors, base_rows=1_000)
+    mask = rng.random(1_200) < 0.5
+    sel = Selection(int(mask.sum()), 0, 1_200, mask) if with_selection else None
+    rows = np.flatnonzero(mask) if with_selection else np.arange(1_200)
+    for q in _unit(rng, 20):
+        sims = vectors[rows] @ q
+        exact = rows[np.argsort(-sims, kind="stable")[:30]].tolist()
+        got = search.search(q, sel, 30)
+        assert list(got) == exact
+        assert any(r >= 1_000 for r in exact)  # the tail takes part
+        assert np.allclose([got[r] for r in exact], vectors[exact] @ q, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["ivf", "hnsw"])
+def test_a_selection_leaving_out_few_rows_is_the_unfiltered_search_without_them(
+    monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    # A report deleted from the base: 40 rows of 3,000 left out of every search.
+    monkeypatch.setattr(dense, "EXACT_ROWS", 10)
+    rng = np.random.default_rng(9)
+    vectors = _unit(rng, 3_000)
+    search = DenseSearch(make_faiss(vectors, kind), vectors)  # type: ignore[arg-type]
+    mask = np.ones(3_000, dtype=bool)
+    mask[1_000:1_040] = False
+    sel = Selection(int(mask.sum()), 0, 3_000, mask)
+    for q in _unit(rng, 20):
+        unfiltered = search.search(q, None, 140)
+        expected = [r for r in unfiltered if not 1_000 <= r < 1_040][:100]
+        got = search.search(q, sel, 100)
+        assert list(got) == expected and len(got) == 100
+    assert sel.derived["base_left_out"] == 40

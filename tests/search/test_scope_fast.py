@@ -83,20 +83,29 @@ def test_top_n_is_a_stable_sort_cut_short() -> None:
 
 
 def test_bm25_scores_are_bm25s_scores_bit_for_bit(tiny_searcher) -> None:
-    bm25 = tiny_searcher.index.bm25
-    vocab = bm25.vocab_dict
+    from indexer.build import make_bm25
+    from indexer.chunker import clean_text
+
+    index = tiny_searcher.index
+    tokens = [tiny_searcher.analyzer.analyze(clean_text(c.indexed_text)) for c in index.chunks]
+    reference = make_bm25(tokens)  # what a build gave the index before segments
     for query in ("sjukfrånvaro kommun", "bredband fiber fiber hushåll", "ekonomi resultat"):
-        terms = [t for t in tiny_searcher.query_terms(query) if t in vocab]
-        ids = [vocab[t] for t in terms]
-        expected = np.asarray(bm25.get_scores(terms), dtype=np.float32)
-        assert np.array_equal(bm25_scores(bm25, ids), expected)
+        terms = [t for t in tiny_searcher.query_terms(query) if t in reference.vocab_dict]
+        assert terms
+        expected = np.asarray(reference.get_scores(terms), dtype=np.float32)
+        # bm25s's own object, and the index's postings with collection statistics
+        assert np.array_equal(
+            bm25_scores(reference, [reference.vocab_dict[t] for t in terms]), expected
+        )
+        ids = [index.bm25.vocab_dict[t] for t in terms]
+        assert np.array_equal(bm25_scores(index.bm25, ids), expected)
 
 
 def test_lexical_top_among_a_selection_equals_sorting_the_allowed_rows(tiny_searcher) -> None:
     bm25 = tiny_searcher.index.bm25
     terms = [t for t in tiny_searcher.query_terms("kommunens ekonomi") if t in bm25.vocab_dict]
     ids = [bm25.vocab_dict[t] for t in terms]
-    everything = np.asarray(bm25.get_scores(terms), dtype=np.float32)
+    everything = bm25.get_scores_from_ids(ids)
     sel = tiny_searcher.row_scope.selection({BJUV})
     for selection, rows in ((None, np.arange(len(everything))), (sel, sel.rows())):
         sub = everything[rows]

@@ -1,0 +1,201 @@
+"""Lexical postings per segment, and BM25 over all live segments with collection-wide stats.
+
+A segment stores what does not depend on the rest of the index: per term the rows that
+hold it and how often (term-major CSR), and each row's length in analyzer terms. BM25's
+document frequencies, passage count and average length are computed over the live rows of
+all segments when an index version is loaded, so a passage scores the same however the
+index is cut into segments, and as a one-shot build scores it.
+
+The weights are bm25s's "lucene" BM25 computed the way bm25s computes them at index time
+(`k1` 1.5, `b` 0.75, idf and the term-frequency part in float64, the weight rounded to
+float32) and added term after term in float32 like `search.lexical.bm25_scores` adds
+bm25s's stored weights: for the index of a one-shot build the scores are bit for bit
+those of bm25s (tests/indexer/test_segments_fast.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from array import array
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+K1 = 1.5
+B = 0.75
+TERMS = "terms.json"
+_ARRAYS = ("indptr", "rows", "tf", "lengths")
+
+
+@dataclass
+class Postings:
+    """One segment's postings: term `terms[t]` is in rows `rows[indptr[t]:indptr[t + 1]]`
+    (ascending) `tf[...]` times; `lengths[r]` is row r's number of terms."""
+
+    terms: list[str]
+    indptr: np.ndarray  # (n_terms + 1,) int64
+    rows: np.ndarray  # (n_postings,) int32
+    tf: np.ndarray  # (n_postings,) float32, as bm25s counts
+    lengths: np.ndarray  # (n_rows,) int32
+
+    @classmethod
+    def from_tokens(cls, tokens: Sequence[Sequence[str]]) -> Postings:
+        """Postings of the analysed passages, row i = `tokens[i]` (an empty passage counts
+        as one empty term, as `indexer.build` always gave bm25s)."""
+        vocab: dict[str, int] = {}
+        # Typed arrays, not lists of ints: ~9M postings at 150k passages.
+        term_ids = array("q")
+        row_ids = array("i")
+        counts = array("i")
+        lengths = np.zeros(len(tokens), dtype=np.int32)
+        for r, toks in enumerate(tokens):
+            toks = list(toks) or [""]
+            lengths[r] = len(toks)
+            for term, n in Counter(toks).items():
+                term_ids.append(vocab.setdefault(term, len(vocab)))
+                row_ids.append(r)
+                counts.append(n)
+        terms_arr = np.frombuffer(term_ids, dtype=np.int64)
+        rows_arr = np.frombuffer(row_ids, dtype=np.int32)
+        order = np.lexsort((rows_arr, terms_arr))
+        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(terms_arr, minlength=len(vocab)), out=indptr[1:])
+        return cls(
+            list(vocab),
+            indptr,
+            rows_arr[order],
+            np.frombuffer(counts, dtype=np.int32).astype(np.float32)[order],
+            lengths,
+        )
+
+    def save(self, folder: Path) -> None:
+        """Write the postings into `folder` (created)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / TERMS, "w", encoding="utf-8") as f:
+            json.dump(self.terms, f, ensure_ascii=False)
+        for name in _ARRAYS:
+            np.save(folder / f"{name}.npy", getattr(self, name))
+
+    @classmethod
+    def load(cls, folder: Path) -> Postings:
+        """The postings in `folder`, arrays memory-mapped."""
+        with open(folder / TERMS, encoding="utf-8") as f:
+            terms = json.load(f)
+        arrays = [np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS]
+        postings = cls(terms, *arrays)
+        if len(postings.indptr) != len(terms) + 1 or postings.indptr[-1] != len(postings.rows):
+            raise ValueError(f"postings in {folder} are inconsistent")
+        return postings
+
+    @classmethod
+    def concat(cls, parts: Sequence[Postings], live: Sequence[np.ndarray | None]) -> Postings:
+        """The live rows of `parts`, stacked in order, as one segment's postings (a merge:
+        no passage is analysed again)."""
+        vocab: dict[str, int] = {}
+        terms, rows, tfs, lengths = [], [], [], []
+        base = 0
+        for p, mask in zip(parts, live, strict=True):
+            keep = np.ones(len(p.lengths), dtype=bool) if mask is None else mask
+            new_row = np.cumsum(keep) - 1 + base  # old row → new row (for kept rows)
+            gids = np.fromiter(
+                (vocab.setdefault(t, len(vocab)) for t in p.terms), np.int64, count=len(p.terms)
+            )
+            alive = keep[p.rows]
+            terms.append(gids[p.term_of_posting()[alive]])
+            rows.append(new_row[p.rows[alive]])
+            tfs.append(np.asarray(p.tf)[alive])
+            lengths.append(np.asarray(p.lengths)[keep])
+            base += int(keep.sum())
+        t = np.concatenate(terms) if terms else np.zeros(0, dtype=np.int64)
+        r = np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, dtype=np.int32)
+        order = np.lexsort((r, t))
+        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(t, minlength=len(vocab)), out=indptr[1:])
+        tf = np.concatenate(tfs) if tfs else np.zeros(0, dtype=np.float32)
+        ln = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int32)
+        return cls(list(vocab), indptr, r[order], tf[order].astype(np.float32), ln)
+
+    def term_of_posting(self) -> np.ndarray:
+        """Per posting, its term id, (n_postings,)."""
+        return np.repeat(np.arange(len(self.terms), dtype=np.int64), np.diff(self.indptr))
+
+
+class CollectionBM25:
+    """BM25 over the live rows of several segments stacked in order (segment k's row r is
+    global row `offsets[k] + r`). `vocab_dict` maps a term to its global id; `scores`
+    holds, like bm25s's score matrix, an `indptr` whose differences are the live document
+    frequencies (the reader reads its idf from it)."""
+
+    def __init__(
+        self,
+        parts: Sequence[Postings],
+        offsets: Sequence[int],
+        live: Sequence[np.ndarray | None],
+    ) -> None:
+        self.parts = list(parts)
+        self.offsets = list(offsets)
+        self.live = list(live)  # per segment a bool mask of live rows, None: all live
+        vocab: dict[str, int] = {}
+        for p in self.parts:
+            for t in p.terms:
+                vocab.setdefault(t, len(vocab))
+        vocab.setdefault("", len(vocab))  # bm25s always has the empty term
+        self.vocab_dict = vocab
+        self._local: list[np.ndarray] = []  # per segment: global term id → local id or -1
+        df = np.zeros(len(vocab), dtype=np.int64)
+        n_live, total_len = 0, 0
+        for p, mask in zip(self.parts, self.live, strict=True):
+            local = np.full(len(vocab), -1, dtype=np.int64)
+            gids = np.fromiter((vocab[t] for t in p.terms), np.int64, count=len(p.terms))
+            local[gids] = np.arange(len(p.terms))
+            self._local.append(local)
+            if mask is None:
+                df[gids] += np.diff(p.indptr)
+                n_live += len(p.lengths)
+                total_len += int(np.sum(p.lengths, dtype=np.int64))
+            else:
+                alive = mask[p.rows]
+                df[gids] += np.bincount(p.term_of_posting()[alive], minlength=len(p.terms))
+                n_live += int(mask.sum())
+                total_len += int(np.sum(p.lengths[mask], dtype=np.int64))
+        self.num_docs = offsets[-1] + len(parts[-1].lengths) if parts else 0
+        self.n_live = n_live
+        # np.mean of the lengths, as bm25s takes it: exact integer sum, one division.
+        self.avg_len = float(np.float64(total_len) / n_live) if n_live else 1.0
+        self.df = df
+        self.scores = {"indptr": np.concatenate([[0], np.cumsum(df)])}
+
+    def idf(self, term_id: int) -> np.float32:
+        """bm25s's lucene idf of a term, as the float32 it stores."""
+        df = int(self.df[term_id])
+        return np.float32(math.log(1 + (self.n_live - df + 0.5) / (df + 0.5)))
+
+    def get_scores_from_ids(self, term_ids: Sequence[int]) -> np.ndarray:
+        """The BM25 score of every global row for the query terms (repeats count), (n,)
+        float32; dead rows score 0."""
+        scores = np.zeros(self.num_docs, dtype=np.float32)
+        for t in term_ids:
+            if self.df[t] == 0:
+                continue
+            idf = self.idf(t)
+            for k, p in enumerate(self.parts):
+                local = self._local[k][t]
+                if local < 0:
+                    continue
+                start, end = int(p.indptr[local]), int(p.indptr[local + 1])
+                rows = p.rows[start:end]
+                tf = p.tf[start:end]
+                mask = self.live[k]
+                if mask is not None:
+                    keep = mask[rows]
+                    rows, tf = rows[keep], tf[keep]
+                # bm25s's _score_tfc_lucene, elementwise in float64, weight rounded to float32
+                tfc = tf / (K1 * ((1 - B) + B * p.lengths[rows] / self.avg_len) + tf)
+                weights = (idf * tfc).astype(np.float32)
+                # A row appears once per term, so a plain fancy-index add is a scatter-add.
+                scores[rows + self.offsets[k]] += weights
+        return scores
