@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rapportsok.text import cell_texts
 from search.question import PLAN, QuestionInfo, holds_type
 from search.units import Unit
 
@@ -188,7 +187,7 @@ def features(unit: Unit, ctx: Context, searcher: Searcher, position: float = 0.0
         float(ctx.info.party),
         # A table's header row often names what the table is about in its first cell
         # ("Gemensam administration | Budget 2019 | …"): several tables share row labels.
-        share(terms_of(cell_texts(unit.header)[0])) if unit.header else 0.0,
+        share(terms_of(unit.title)) if unit.title else 0.0,
     ]
 
 

@@ -10,9 +10,11 @@ also names its cell's span and the header it stands under.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Literal
 
+from indexer.models import Chunk, Hit
 from rapportsok.text import (
     CAPTION,
     cell_texts,
@@ -25,9 +27,6 @@ from rapportsok.text import (
     strip_span,
     table_cells,
 )
-
-if TYPE_CHECKING:
-    from indexer.models import Hit
 
 UnitKind = Literal["sentence", "item", "row", "cell"]
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
@@ -72,7 +71,7 @@ class Unit:
     def title(self) -> str:
         """A table unit's title: the first cell of its header row ("Gemensam
         administration", "(tkr)"), or "" when it has no header or the cell is empty."""
-        return cell_texts(self.header)[0] if self.header else ""
+        return _cells(self.header)[0] if self.header else ""
 
     def answer_text(self) -> str:
         """What the answer says: a cell with its row label and column header
@@ -81,8 +80,8 @@ class Unit:
         if self.kind == "cell":
             return f"{self.label}, {self.column}: {self.value}"
         if self.kind == "row":
-            cells = cell_texts(self.hit.chunk.text[self.start : self.end])
-            heads = cell_texts(self.header) if self.header else []
+            cells = _cells(self.hit.chunk.text[self.start : self.end])
+            heads = _cells(self.header) if self.header else ()
             if len(heads) == len(cells) and len(cells) > 1:
                 pairs = [f"{h}: {c}" for h, c in zip(heads[1:], cells[1:], strict=True) if c]
                 return f"{cells[0]}: {', '.join(pairs)}" if pairs else cells[0]
@@ -95,6 +94,12 @@ class Unit:
         if self.kind in ("row", "cell") and self.header:
             return f"{self.header}\n{self.text}"
         return self.text
+
+
+@lru_cache(maxsize=8192)
+def _cells(row: str) -> tuple[str, ...]:
+    """`cell_texts`, remembered: a header row is read for each of its units."""
+    return tuple(cell_texts(row))
 
 
 def answer_texts(chosen: list[Unit]) -> list[str]:
@@ -113,6 +118,17 @@ def answer_texts(chosen: list[Unit]) -> list[str]:
 
 def units(hit: Hit) -> list[Unit]:
     """Every answer unit of a passage, in text order."""
+    return [replace(u, hit=hit) for u in _units_of(hit.chunk)]
+
+
+@lru_cache(maxsize=4096)
+def _units_of(chunk: Chunk) -> tuple[Unit, ...]:
+    """A passage's units (for a placeholder hit): they depend on its text alone, and /search
+    and /ask read the same top passages again and again."""
+    return tuple(_split(Hit(chunk, 0.0, 0)))
+
+
+def _split(hit: Hit) -> list[Unit]:
     text = hit.chunk.text
     out: list[Unit] = []
     header: str | None = hit.chunk.table_header
