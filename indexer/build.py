@@ -31,7 +31,7 @@ from indexer.store import (
     publish,
     write_version,
 )
-from indexer.worker import ParseLimits, ParseWorker
+from indexer.worker import Parsed, ParseLimits, ParsePool
 
 if TYPE_CHECKING:
     from indexer.analyzer import SwedishAnalyzer
@@ -148,6 +148,7 @@ def build_index(
     faiss_type: FaissChoice | None = None,
     progress: bool = False,
     parse_limits: ParseLimits | None = None,
+    jobs: int = 1,
 ) -> BuildReport:
     """Index every report in `corpus_dir` into `out`, reusing what has not changed.
 
@@ -157,8 +158,9 @@ def build_index(
     Unreadable reports are skipped with their reason. Unchanged reports keep their chunks
     and embeddings; only new or changed text is embedded. The new index replaces the old
     one atomically at the end; until then the old one stays in place. With `parse_limits`
-    (the service and `rapportsok index`) reports are read in a child process within them
-    (`indexer.worker`); without, in this process (tests, trusted corpora).
+    (the service and `rapportsok index`) reports are read in child processes within them
+    (`indexer.worker`), `jobs` of them side by side; without, in this process one by one
+    (tests, trusted corpora).
     """
     from indexer.analyzer import get_analyzer
 
@@ -170,8 +172,8 @@ def build_index(
         clean_stale(out)
         prev = _load_previous(out, encoder, cfg)
         with contextlib.ExitStack() as stack:
-            worker = stack.enter_context(ParseWorker(parse_limits)) if parse_limits else None
-            documents, chunks = _read_corpus(corpus_dir, prev, cfg, report, progress, worker)
+            pool = stack.enter_context(ParsePool(parse_limits, jobs)) if parse_limits else None
+            documents, chunks = _read_corpus(corpus_dir, prev, cfg, report, progress, pool)
         if not documents and report.skipped:
             reasons = "; ".join(
                 why if why.startswith(name) else f"{name}: {why}" for name, why in report.skipped
@@ -202,50 +204,46 @@ def _read_corpus(
     cfg: ChunkerConfig,
     report: BuildReport,
     progress: bool,
-    worker: ParseWorker | None = None,
+    pool: ParsePool | None = None,
 ) -> tuple[list[Document], list[Chunk]]:
     """Every readable report of the corpus and its chunks: unchanged reports (same file,
-    chunker and catalogue entry) from the previous index, the others read and chunked.
-    Unreadable files are recorded in `report.skipped`; so are added, changed and removed."""
-    from tqdm import tqdm
-
+    chunker and catalogue entry) from the previous index, the others read and chunked (by
+    `pool`'s child processes side by side, else here one by one). Unreadable files are
+    recorded in `report.skipped`; so are added, changed and removed."""
     catalogue = load_catalogue(corpus_dir)
-    documents: list[Document] = []
-    chunks: list[Chunk] = []
-    for path in tqdm(
-        corpus_files(corpus_dir), desc="Reading reports", unit="report", disable=not progress
-    ):
+    plan: list[tuple[Path, str, Document | None, bool]] = []  # path, sha256, old, reuse
+    for path in corpus_files(corpus_dir):
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             report.skipped.append((path.name, f"unsupported file type {path.suffix!r}"))
             continue
         digest = sha256_file(path)
         old = prev.documents.get(path.name)
-        if (
+        reuse = (
             old is not None
             and old.sha256 == digest
             and prev.chunker_same
             and _catalogue_matches(old, catalogue.get(path.name, {}))
-        ):
+        )
+        plan.append((path, digest, old, reuse))
+    requests = [(path, digest) for path, digest, _, reuse in plan if not reuse]
+    parsed = iter(_parse(requests, catalogue, cfg, progress, pool))
+    documents: list[Document] = []
+    chunks: list[Chunk] = []
+    for path, _, old, reuse in plan:
+        if reuse and old is not None:
             documents.append(old)
             chunks.extend(prev.chunks.get(old.id, []))
             continue
-        try:
-            if worker is not None:
-                doc, doc_chunks, (ocr_pages, ocr_seconds) = worker.parse(
-                    path, digest, catalogue, cfg
-                )
-            else:
-                source = read_report(path)
-                doc = build_document(path, source, digest, catalogue)
-                doc_chunks = chunk_document(doc, source, cfg)
-                ocr_pages, ocr_seconds = len(source.ocr_pages), source.ocr_seconds
-        except UnreadableReport as exc:
-            report.skipped.append((path.name, str(exc)))
+        result = next(parsed)
+        if isinstance(result, UnreadableReport):
+            report.skipped.append((path.name, str(result)))
             continue
-        except Exception as exc:  # a parser bug must not stop the other reports
-            log.exception("failed to read %s", path)
-            report.skipped.append((path.name, f"could not be parsed ({type(exc).__name__}: {exc})"))
+        if isinstance(result, Exception):  # a parser bug must not stop the other reports
+            log.error("failed to read %s", path, exc_info=result)
+            why = f"could not be parsed ({type(result).__name__}: {result})"
+            report.skipped.append((path.name, why))
             continue
+        doc, doc_chunks, (ocr_pages, ocr_seconds) = result
         if not doc_chunks:
             report.skipped.append((path.name, "no text found"))
             continue
@@ -260,6 +258,35 @@ def _read_corpus(
         raise IndexProblem(f"two reports share the id {dup[0]}: rename one of them")
     report.removed = sorted(set(prev.index.documents) - set(ids)) if prev.index else []
     return documents, chunks
+
+
+def _parse(
+    requests: list[tuple[Path, str]],
+    catalogue: dict[str, dict[str, Any]],
+    cfg: ChunkerConfig,
+    progress: bool,
+    pool: ParsePool | None,
+) -> list[Parsed]:
+    """Each (path, sha256)'s `Document`, chunks and OCR figures, or the exception reading
+    it raised, in order."""
+    from tqdm import tqdm
+
+    with tqdm(
+        total=len(requests), desc="Reading reports", unit="report", disable=not progress
+    ) as bar:
+        if pool is not None:
+            return pool.parse_all(requests, catalogue, cfg, lambda: bar.update())
+        out: list[Parsed] = []
+        for path, digest in requests:
+            try:
+                source = read_report(path)
+                doc = build_document(path, source, digest, catalogue)
+                ocr = (len(source.ocr_pages), source.ocr_seconds)
+                out.append((doc, chunk_document(doc, source, cfg), ocr))
+            except Exception as exc:  # recorded against the report by the caller
+                out.append(exc)
+            bar.update()
+        return out
 
 
 def _requested_faiss(prev: IndexData | None) -> FaissChoice:

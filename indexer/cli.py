@@ -7,9 +7,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 from rapportsok.settings import get_settings
+
+
+def _positive(value: str) -> int:
+    """argparse type: a whole number of 1 or more."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {value!r}")
+    return n
 
 
 def _index(args: argparse.Namespace) -> int:
@@ -25,7 +37,13 @@ def _index(args: argparse.Namespace) -> int:
     # Each report is read in a child process within these limits (see indexer/worker.py).
     limits = ParseLimits(settings.parse_memory_mb, settings.parse_seconds)
     r = build_index(
-        corpus, out, encoder, faiss_type=args.faiss, progress=not args.quiet, parse_limits=limits
+        corpus,
+        out,
+        encoder,
+        faiss_type=args.faiss,
+        progress=not args.quiet,
+        parse_limits=limits,
+        jobs=args.jobs,
     )
     print(
         f"\n{r.documents} reports, {r.chunks} passages in {r.seconds:.1f} s "
@@ -105,6 +123,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=["auto", "flat", "ivf", "hnsw"],
         help="dense index: auto (exact up to 30k passages, IVF above; the default for a new "
         "index), flat (exact), ivf or hnsw (approximate); default: what the index has",
+    )
+    p.add_argument(
+        "--jobs",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        help="reports read side by side, each in its own process (default: the CPU cores, "
+        f"{os.cpu_count() or 1} here)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_index)

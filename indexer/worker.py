@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import resource
 import socket
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -159,3 +162,51 @@ class ParseWorker:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
+
+
+# One report read: its `Document`, chunks and (pages OCR'd, seconds of OCR), or why not.
+Parsed = tuple["Document", list["Chunk"], tuple[int, float]] | Exception
+
+
+class ParsePool:
+    """`jobs` `ParseWorker`s reading reports side by side, each in its own child process
+    within the same limits (a context manager). A thread per worker waits on its child, so
+    the children run on as many cores as there are workers."""
+
+    def __init__(self, limits: ParseLimits, jobs: int) -> None:
+        if jobs < 1:
+            raise ValueError(f"jobs must be 1 or more, got {jobs}")
+        self.workers = [ParseWorker(limits) for _ in range(jobs)]
+
+    def __enter__(self) -> ParsePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for w in self.workers:
+            w.close()
+
+    def parse_all(
+        self,
+        requests: Sequence[tuple[Path, str]],
+        catalogue: dict[str, dict[str, Any]],
+        cfg: ChunkerConfig,
+        done: Callable[[], None] = lambda: None,
+    ) -> list[Parsed]:
+        """Each (path, sha256) request's result, or the exception reading it raised, in
+        request order; `done` is called as each one finishes (a progress bar)."""
+        free: queue.SimpleQueue[ParseWorker] = queue.SimpleQueue()
+        for w in self.workers:
+            free.put(w)
+
+        def one(request: tuple[Path, str]) -> Parsed:
+            worker = free.get()
+            try:
+                return worker.parse(*request, catalogue, cfg)
+            except Exception as exc:  # the build records it against the report
+                return exc
+            finally:
+                free.put(worker)
+                done()
+
+        with ThreadPoolExecutor(len(self.workers), thread_name_prefix="parse") as pool:
+            return list(pool.map(one, requests))

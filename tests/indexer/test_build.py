@@ -234,3 +234,20 @@ def test_folder_whose_only_report_is_unreadable_says_so(tmp_path: Path) -> None:
     reason = f"no report in {corpus} could be read (tom.pdf: empty file (0 bytes))"
     with pytest.raises(IndexProblem, match=re.escape(reason)):
         build_index(corpus, tmp_path / "index", FakeEncoder())
+
+
+def test_reports_read_side_by_side_make_the_index_read_one_by_one(
+    small_corpus: Path, tmp_path: Path
+) -> None:
+    from helpers import FakeEncoder
+
+    from indexer.worker import ParseLimits
+
+    (small_corpus / "trasig.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <<")
+    here = build_index(small_corpus, tmp_path / "here", FakeEncoder())
+    pool = build_index(
+        small_corpus, tmp_path / "pool", FakeEncoder(), parse_limits=ParseLimits(), jobs=2
+    )
+    assert (pool.added, pool.skipped) == (here.added, here.skipped)
+    assert "PDF" in dict(pool.skipped)["trasig.pdf"]  # in order, with its reason
+    assert list(load_index(tmp_path / "pool").chunks) == list(load_index(tmp_path / "here").chunks)
