@@ -83,15 +83,9 @@ class ChunkStore(Sequence[Chunk]):
             file.close()
 
 
-class _IdMap(Mapping[str, int]):
-    """Passage id → row without a dict of every id: the chunker numbers a report's passages
-    `doc:NNNN:hash` in the order they are stored, so the row is the report's first row plus
-    NNNN; the stored id at that row confirms it."""
-
-    def __init__(self, store: ChunkStore) -> None:
-        self._store = store
-        first = np.flatnonzero(np.diff(store.doc_of_row, prepend=-1))
-        self._first_row = {store.doc_ids[store.doc_of_row[r]]: int(r) for r in first}
+class RowLookup(Mapping[str, int]):
+    """Passage id → row, answered by `_row` without a dict of every id (subclasses say
+    how); a key that is no passage's id is missing."""
 
     def get(self, key: object, default: object = None) -> int | None:  # type: ignore[override]
         row = self._row(key)
@@ -105,6 +99,20 @@ class _IdMap(Mapping[str, int]):
 
     def __contains__(self, key: object) -> bool:
         return self._row(key) is not None
+
+    def _row(self, key: object) -> int | None:
+        raise NotImplementedError
+
+
+class _IdMap(RowLookup):
+    """Passage id → row without a dict of every id: the chunker numbers a report's passages
+    `doc:NNNN:hash` in the order they are stored, so the row is the report's first row plus
+    NNNN; the stored id at that row confirms it."""
+
+    def __init__(self, store: ChunkStore) -> None:
+        self._store = store
+        first = np.flatnonzero(np.diff(store.doc_of_row, prepend=-1))
+        self._first_row = {store.doc_ids[store.doc_of_row[r]]: int(r) for r in first}
 
     def _row(self, key: object) -> int | None:
         if not isinstance(key, str):

@@ -15,7 +15,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from indexer.chunkstore import ChunkStore
+from indexer.chunkstore import ChunkStore, RowLookup
 from indexer.models import Chunk
 
 
@@ -71,25 +71,12 @@ class StackedChunks(Sequence[Chunk]):
             yield from s
 
 
-class _StackedIds(Mapping[str, int]):
+class _StackedIds(RowLookup):
     """Passage id → global row of its live copy (a report deleted and uploaded again has
     the same ids in two segments: the newest live one counts)."""
 
     def __init__(self, chunks: StackedChunks) -> None:
         self._chunks = chunks
-
-    def get(self, key: object, default: object = None) -> int | None:  # type: ignore[override]
-        row = self._row(key)
-        return default if row is None else row  # type: ignore[return-value]
-
-    def __getitem__(self, key: str) -> int:
-        row = self._row(key)
-        if row is None:
-            raise KeyError(key)
-        return row
-
-    def __contains__(self, key: object) -> bool:
-        return self._row(key) is not None
 
     def _row(self, key: object) -> int | None:
         if not isinstance(key, str):
