@@ -24,7 +24,27 @@ _ID_PREFIX = b'{"id": "'  # how `json.dumps(chunk.to_dict())` starts every line
 _DOC_PREFIX = b', "doc_id": "'  # and goes on
 
 
-class ChunkStore(Sequence[Chunk]):
+class Rows(Sequence[Chunk]):
+    """A sequence of passages read when asked for: subclasses say how to read row i."""
+
+    @overload
+    def __getitem__(self, i: int) -> Chunk: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Chunk]: ...
+    def __getitem__(self, i: int | slice) -> Chunk | list[Chunk]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"row {i} out of range for {n} passages")
+        return self._at(i % n)
+
+    def _at(self, i: int) -> Chunk:
+        """Row `i`, 0 <= i < len."""
+        raise NotImplementedError
+
+
+class ChunkStore(Rows):
     """Row i is line i of a `chunks.jsonl`; `doc_of_row`, `doc_ids` and `ids` without
     parsing the passages."""
 
@@ -46,20 +66,8 @@ class ChunkStore(Sequence[Chunk]):
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
-    @overload
-    def __getitem__(self, i: int) -> Chunk: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Chunk]: ...
-    def __getitem__(self, i: int | slice) -> Chunk | list[Chunk]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        n = len(self)
-        if not -n <= i < n:
-            raise IndexError(f"row {i} out of range for {n} passages")
-        i %= n
-        start, end = int(self._offsets[i]), int(self._offsets[i + 1])
-        line = os.pread(self._file.fileno(), end - start, start)
-        return Chunk.from_dict(json.loads(line))
+    def _at(self, i: int) -> Chunk:
+        return Chunk.from_dict(json.loads(self.line(i)))
 
     def line(self, i: int) -> bytes:
         """Row i's line of `chunks.jsonl` as stored (a merge copies it without parsing)."""

@@ -11,15 +11,15 @@ report's rows stay in their segment until a merge drops them: they belong to no 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
-from indexer.chunkstore import ChunkStore, RowLookup
+from indexer.chunkstore import ChunkStore, RowLookup, Rows
 from indexer.models import Chunk
 
 
-class StackedChunks(Sequence[Chunk]):
+class StackedChunks(Rows):
     """The passages of several chunk stores in order; `doc_ids` are the live reports
     (sorted) and `doc_of_row` each row's position among them, -1 for a deleted row."""
 
@@ -53,17 +53,8 @@ class StackedChunks(Sequence[Chunk]):
         k = int(np.searchsorted(self.offsets, i, side="right")) - 1
         return k, i - int(self.offsets[k])
 
-    @overload
-    def __getitem__(self, i: int) -> Chunk: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Chunk]: ...
-    def __getitem__(self, i: int | slice) -> Chunk | list[Chunk]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        n = len(self)
-        if not -n <= i < n:
-            raise IndexError(f"row {i} out of range for {n} passages")
-        k, r = self.locate(i % n)
+    def _at(self, i: int) -> Chunk:
+        k, r = self.locate(i)
         return self.stores[k][r]
 
     def __iter__(self) -> Iterator[Chunk]:
