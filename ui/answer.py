@@ -157,10 +157,11 @@ def show_answer(resp: AskResponse, asked: datetime, share: str) -> None:
     with st.container(border=True):
         st.subheader(UNCERTAIN if resp.uncertain else "Svar")
         if resp.uncertain:
+            # Uncertain is about the quote, not about whether the reports answer (the
+            # confidence, which is high enough to answer): no percentage to contradict it.
             st.caption(
-                "Rapporterna verkar säga detta, men läsaren är inte säker på att det svarar "
-                f"på frågan (säkerhet {resp.confidence:.0%}). Läs citatet i rapporten innan "
-                "du använder det."
+                "Rapporterna verkar säga detta, men läsaren är inte säker på att citatet "
+                "svarar på frågan. Läs citatet i rapporten innan du använder det."
             )
         if resp.comparison:
             st.markdown(

@@ -12,6 +12,9 @@ from ui.api import api_url, load_context, load_file, load_file_head
 from ui.client import ApiError, ApiUnavailable
 
 
+OCR_NOTE = "Text tolkad från bild"
+
+
 def download_original(doc: DocumentInfo, key: str) -> None:
     """A button that hands the original report on from the UI's own host. Only the file's
     name and type are asked for up front; the file itself is fetched when it is clicked."""
@@ -73,6 +76,8 @@ def passage_card(p: Passage, markers: list[int], quote: str | None = None) -> No
         place = render.section_path(p.section) or "Inledning"
         if p.page is not None:
             place += f" · s. {p.page}"
+        if p.ocr:  # read from a scanned page: a word may be misread
+            place += f" · {OCR_NOTE}"
         where = " · ".join(
             x
             for x in (

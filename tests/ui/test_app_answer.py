@@ -104,6 +104,40 @@ def test_comparison_answer_is_a_table_per_report(
     assert not _markdown(at, 'class="rs-answer"')  # the table is the answer, not repeated
 
 
+def test_a_passage_read_by_ocr_says_so_on_its_card() -> None:
+    def script() -> None:
+        from service.schemas import DocumentInfo, Passage, Span
+        from ui.cards import passage_card
+
+        doc = DocumentInfo(
+            id="skannad",
+            title="Delårsrapport 2022",
+            municipality="Sundsvik",
+            year=2022,
+            file_url="/documents/skannad/file",
+        )
+        text = "Resultatet blev 3 mnkr bättre än budget."
+        passage_card(
+            Passage(
+                id="skannad:0001:ab",
+                rank=1,
+                score=1.0,
+                text=text,
+                document=doc,
+                section=["Ekonomi"],
+                page=2,
+                span=Span(start=0, end=len(text)),
+                highlights=[],
+                ocr=True,
+            ),
+            [1],
+        )
+
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception
+    assert _markdown(at, "Ekonomi · s. 2 · Text tolkad från bild")
+
+
 def test_uncertain_answer_and_abstention_look_different() -> None:
     def script() -> None:
         from datetime import datetime
@@ -133,9 +167,9 @@ def test_uncertain_answer_and_abstention_look_different() -> None:
     at = AppTest.from_function(script, default_timeout=30).run()
     assert not at.exception
     assert [s.value for s in at.subheader] == ["Osäkert svar – kontrollera källan"]
-    assert at.caption[0].value.startswith(
-        "Rapporterna verkar säga detta, men läsaren är inte säker på att det svarar på "
-        "frågan (säkerhet 41%)."
+    assert at.caption[0].value == (
+        "Rapporterna verkar säga detta, men läsaren är inte säker på att citatet svarar på "
+        "frågan. Läs citatet i rapporten innan du använder det."
     )
     assert _markdown(at, "rs-answer-box rs-uncertain")
     [warning] = at.warning
