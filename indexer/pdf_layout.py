@@ -176,7 +176,7 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
     offset = 0
     page_starts: list[int] = []
     headings: list[tuple[int, int, int]] = []
-    open_end = False
+    open_end: tuple[Line, float] | None = None  # the last page's open paragraph's line, room
     header: str | None = None  # the header row of the table that ended the page before
     for p, lines in enumerate(kept):
         if p:
@@ -203,9 +203,16 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
                 offset += 1
                 page_starts[-1] = offset
                 text = rows
-            elif b == 0 and p and open_end and paragraphs.first_body:
-                # A paragraph going on over the page break: one paragraph, its text joined
-                # (the page starts inside it).
+            elif (
+                b == 0
+                and open_end is not None
+                and isinstance(paragraphs.first, Line)
+                and paragraphs.first_body
+                and _runs_on(*open_end, paragraphs.first)
+            ):
+                # A paragraph going on over the page break (its last line had no room for
+                # the next page's first word): one paragraph, its text joined (the page
+                # starts inside it).
                 parts.pop()  # the pages' "\n\n"
                 before = parts[-1]
                 joined = join_printed_lines(before, text)
@@ -219,7 +226,7 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
                 headings.append((offset, offset + len(text), level))
             parts.append(text)
             offset += len(text)
-        open_end = paragraphs.open_end if blocks else False
+        open_end = paragraphs.open_end if blocks else None
         if not (blocks and paragraphs.last_table):
             header = None
         elif not (continued and len(blocks) == 1):  # else the table goes on from before
@@ -258,10 +265,12 @@ class _Paragraphs:
         self.levels = levels
         self.gap = paragraph_gap
         self.usual_gap = paragraph_gap - PARAGRAPH_GAP * levels.body
-        # After `blocks`: whether the page opens with body text, and whether its last
-        # paragraph ran to the column's edge without ending a sentence (it goes on).
+        # After `blocks`: the page's first line and whether it opens with body text, and
+        # the last line of its last paragraph with the room (pt) left after it in its
+        # column, when the paragraph is still open there.
+        self.first: Line | Table | None = None
         self.first_body = False
-        self.open_end = False
+        self.open_end: tuple[Line, float] | None = None
         # ... and whether its first and its last block is a table.
         self.first_table = False
         self.last_table = False
@@ -307,7 +316,7 @@ class _Paragraphs:
             else:
                 blocks.append((item.text, None))
             previous, i = item, i + 1
-        first = flow[0] if flow else None
+        first = self.first = flow[0] if flow else None
         self.first_table = isinstance(first, Table)
         self.last_table = bool(flow) and isinstance(flow[-1], Table)
         self.first_body = (
@@ -316,15 +325,9 @@ class _Paragraphs:
             and isinstance(first, Line)
             and not LIST_ITEM.match(first.text)
         )
-        self.open_end = (
-            previous is not None
-            and previous is flow[-1]
-            and (
-                previous.x1 >= right.get(previous.column, previous.x1) - 2 * previous.size
-                or bool(_HYPHENATED.search(previous.text))
-            )
-            and not ends_sentence(previous.text)
-        )
+        self.open_end = None
+        if previous is not None and previous is flow[-1]:
+            self.open_end = (previous, right.get(previous.column, previous.x1) - previous.x1)
         return blocks
 
     def _heading(self, flow: list[Line | Table], i: int) -> tuple[str, int, int] | int | None:
@@ -358,12 +361,8 @@ class _Paragraphs:
         gap = line.top - prev.bottom
         if line.column != prev.column or gap < -1:
             # The next column or a line above: the paragraph goes on only when the line
-            # before ran to its column's edge (the line's first word would not have fitted
-            # after it) without ending a sentence.
-            room = right.get(prev.column, prev.x1) - prev.x1
-            full = room < max(2 * prev.size, line.first_width + SPACE_WIDTH * prev.size)
-            full = full or bool(_HYPHENATED.search(prev.text))
-            return " " if full and not ends_sentence(prev.text) else None
+            # before ran out of room without ending a sentence.
+            return " " if _runs_on(prev, right.get(prev.column, prev.x1) - prev.x1, line) else None
         if gap > self.gap or abs(line.size - prev.size) > 0.5:
             return None
         if LIST_ITEM.match(line.text):
@@ -372,6 +371,16 @@ class _Paragraphs:
         if room <= line.first_width + SPACE_WIDTH * prev.size:
             return " "  # the line ran out of room: the sentence goes on
         return None if ends_sentence(prev.text) else "\n"
+
+
+def _runs_on(prev: Line, room: float, line: Line) -> bool:
+    """Whether body `line`, at the top of the next column or page, goes on with the
+    paragraph of `prev`, the last line of the column before with `room` (pt) left after it
+    up to the column's right edge: `prev` ran to that edge (`line`'s first word would not
+    have fitted after it, or it ends in a hyphenated word) without ending a sentence. A
+    line ending that short on purpose ends its paragraph however the next column begins."""
+    full = room < max(2 * prev.size, line.first_width + SPACE_WIDTH * prev.size)
+    return (full or bool(_HYPHENATED.search(prev.text))) and not ends_sentence(prev.text)
 
 
 def _wraps(prev: Line, line: Line, usual_gap: float) -> bool:
