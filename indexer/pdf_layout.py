@@ -39,7 +39,9 @@ HEADING_WRAP_EXTRA = 0.25
 # A new paragraph starts where the line gap exceeds the usual one by this share of the body
 # text's size.
 PARAGRAPH_GAP = 0.4
-HEADING_MAX_LINES = 4  # a long heading in a narrow column
+# A long heading in a narrow column; up to twice as many lines while they go on in lower
+# case (the heading's words going on: a new heading or paragraph does not start so).
+HEADING_MAX_LINES = 4
 # The width of a space as a share of the font size (Helvetica, Arial, Times: 0.25-0.28).
 SPACE_WIDTH = 0.28
 
@@ -332,21 +334,28 @@ class _Paragraphs:
 
     def _heading(self, flow: list[Line | Table], i: int) -> tuple[str, int, int] | int | None:
         """A heading starting at flow[i], wrapped over up to `HEADING_MAX_LINES` lines of
-        the same font: its text, level and the index after it. Body text: None, or the
-        index after a run of heading-styled lines that is no heading (a bold paragraph)."""
+        the same font (twice as many while they go on in lower case): its text, level and
+        the index after it. Body text: None, or the index after a run of heading-styled
+        lines that is no heading (a bold paragraph). A heading never ends before a line of
+        its run that goes on in lower case: that line is the rest of its words, and a
+        sentence would be cut there."""
         first = flow[i]
         assert isinstance(first, Line)
         if not self.levels.styled(first):
             return None
         run = [first]
-        while len(run) < HEADING_MAX_LINES and i + len(run) < len(flow):
+        while len(run) < 2 * HEADING_MAX_LINES and i + len(run) < len(flow):
             nxt = flow[i + len(run)]
             if not isinstance(nxt, Line) or not _wraps(run[-1], nxt, self.usual_gap):
+                break
+            if len(run) >= HEADING_MAX_LINES and not _goes_on(nxt):
                 break
             run.append(nxt)
         # The longest run that reads as a heading: a bold paragraph under a bold heading
         # leaves the heading alone.
         for n in range(len(run), 0, -1):
+            if n < len(run) and _goes_on(run[n]):
+                continue
             text = run[0].text
             for line in run[1:n]:
                 text = join_printed_lines(text, line.text)
@@ -371,6 +380,11 @@ class _Paragraphs:
         if room <= line.first_width + SPACE_WIDTH * prev.size:
             return " "  # the line ran out of room: the sentence goes on
         return None if ends_sentence(prev.text) else "\n"
+
+
+def _goes_on(line: Line) -> bool:
+    """Whether a line starts in lower case: it goes on with the words of the line before."""
+    return line.text[:1].islower()
 
 
 def _runs_on(prev: Line, room: float, line: Line) -> bool:

@@ -96,3 +96,26 @@ def test_a_paragraph_goes_on_over_the_page_where_the_next_word_did_not_fit() -> 
     # A last line that ends a sentence ends its paragraph, however long the next word.
     text = _over_a_page("för konsulter och på planering.", "aktiviteter", 60)
     assert "planering.\n\naktiviteter kopplade" in text
+
+
+def test_a_heading_of_many_lines_in_a_narrow_column_stays_one_heading() -> None:
+    # Seven printed lines of a 13 pt heading (more than `HEADING_MAX_LINES`): each line
+    # after the fourth goes on in lower case, and the heading is never cut before one.
+    words = (
+        "Mål 5. Med utgångspunkt ifrån|Agenda 2030 gå mot en mer|hållbar och rättvis kommun "
+        "med|fokus på minskat miljö- och|klimatavtryck samt förbättrad|hälsa för den äldre "
+        "och yngre|åldersgruppen"
+    ).split("|")
+    page = Page(842.0)
+    page.lines = [
+        Line(text, 300 + 13 * n, 313 + 13 * n, 65, 250, 13.0, True, 40, 1, (80, 1, 300 + 13 * n))
+        for n, text in enumerate(words)
+    ]
+    page.lines += [
+        _line("Uppdrag: KS förvaltning ska färdigställa", 400, 270, 40, 1),
+        _line("hållbarhetsstrategin med utgångspunkt i agenda 2030.", 410, 280, 60, 1),
+    ]
+    source = assemble([page], Stats(sizes=Counter({10.0: 1000})))
+    title = " ".join(words)
+    assert source.text.startswith(f"{title}\n\nUppdrag: KS")
+    assert [source.text[a:b] for a, b, _ in source.headings] == [title]
