@@ -39,7 +39,9 @@ HEADING_WRAP_EXTRA = 0.25
 # A new paragraph starts where the line gap exceeds the usual one by this share of the body
 # text's size.
 PARAGRAPH_GAP = 0.4
-HEADING_MAX_LINES = 4  # a long heading in a narrow column
+# A long heading in a narrow column; up to twice as many lines while they go on in lower
+# case (the heading's words going on: a new heading or paragraph does not start so).
+HEADING_MAX_LINES = 4
 # The width of a space as a share of the font size (Helvetica, Arial, Times: 0.25-0.28).
 SPACE_WIDTH = 0.28
 
@@ -176,7 +178,7 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
     offset = 0
     page_starts: list[int] = []
     headings: list[tuple[int, int, int]] = []
-    open_end = False
+    open_end: tuple[Line, float] | None = None  # the last page's open paragraph's line, room
     header: str | None = None  # the header row of the table that ended the page before
     for p, lines in enumerate(kept):
         if p:
@@ -203,9 +205,16 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
                 offset += 1
                 page_starts[-1] = offset
                 text = rows
-            elif b == 0 and p and open_end and paragraphs.first_body:
-                # A paragraph going on over the page break: one paragraph, its text joined
-                # (the page starts inside it).
+            elif (
+                b == 0
+                and open_end is not None
+                and isinstance(paragraphs.first, Line)
+                and paragraphs.first_body
+                and _runs_on(*open_end, paragraphs.first)
+            ):
+                # A paragraph going on over the page break (its last line had no room for
+                # the next page's first word): one paragraph, its text joined (the page
+                # starts inside it).
                 parts.pop()  # the pages' "\n\n"
                 before = parts[-1]
                 joined = join_printed_lines(before, text)
@@ -219,7 +228,7 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
                 headings.append((offset, offset + len(text), level))
             parts.append(text)
             offset += len(text)
-        open_end = paragraphs.open_end if blocks else False
+        open_end = paragraphs.open_end if blocks else None
         if not (blocks and paragraphs.last_table):
             header = None
         elif not (continued and len(blocks) == 1):  # else the table goes on from before
@@ -258,10 +267,12 @@ class _Paragraphs:
         self.levels = levels
         self.gap = paragraph_gap
         self.usual_gap = paragraph_gap - PARAGRAPH_GAP * levels.body
-        # After `blocks`: whether the page opens with body text, and whether its last
-        # paragraph ran to the column's edge without ending a sentence (it goes on).
+        # After `blocks`: the page's first line and whether it opens with body text, and
+        # the last line of its last paragraph with the room (pt) left after it in its
+        # column, when the paragraph is still open there.
+        self.first: Line | Table | None = None
         self.first_body = False
-        self.open_end = False
+        self.open_end: tuple[Line, float] | None = None
         # ... and whether its first and its last block is a table.
         self.first_table = False
         self.last_table = False
@@ -307,7 +318,7 @@ class _Paragraphs:
             else:
                 blocks.append((item.text, None))
             previous, i = item, i + 1
-        first = flow[0] if flow else None
+        first = self.first = flow[0] if flow else None
         self.first_table = isinstance(first, Table)
         self.last_table = bool(flow) and isinstance(flow[-1], Table)
         self.first_body = (
@@ -316,34 +327,35 @@ class _Paragraphs:
             and isinstance(first, Line)
             and not LIST_ITEM.match(first.text)
         )
-        self.open_end = (
-            previous is not None
-            and previous is flow[-1]
-            and (
-                previous.x1 >= right.get(previous.column, previous.x1) - 2 * previous.size
-                or bool(_HYPHENATED.search(previous.text))
-            )
-            and not ends_sentence(previous.text)
-        )
+        self.open_end = None
+        if previous is not None and previous is flow[-1]:
+            self.open_end = (previous, right.get(previous.column, previous.x1) - previous.x1)
         return blocks
 
     def _heading(self, flow: list[Line | Table], i: int) -> tuple[str, int, int] | int | None:
         """A heading starting at flow[i], wrapped over up to `HEADING_MAX_LINES` lines of
-        the same font: its text, level and the index after it. Body text: None, or the
-        index after a run of heading-styled lines that is no heading (a bold paragraph)."""
+        the same font (twice as many while they go on in lower case): its text, level and
+        the index after it. Body text: None, or the index after a run of heading-styled
+        lines that is no heading (a bold paragraph). A heading never ends before a line of
+        its run that goes on in lower case: that line is the rest of its words, and a
+        sentence would be cut there."""
         first = flow[i]
         assert isinstance(first, Line)
         if not self.levels.styled(first):
             return None
         run = [first]
-        while len(run) < HEADING_MAX_LINES and i + len(run) < len(flow):
+        while len(run) < 2 * HEADING_MAX_LINES and i + len(run) < len(flow):
             nxt = flow[i + len(run)]
             if not isinstance(nxt, Line) or not _wraps(run[-1], nxt, self.usual_gap):
+                break
+            if len(run) >= HEADING_MAX_LINES and not _goes_on(nxt):
                 break
             run.append(nxt)
         # The longest run that reads as a heading: a bold paragraph under a bold heading
         # leaves the heading alone.
         for n in range(len(run), 0, -1):
+            if n < len(run) and _goes_on(run[n]):
+                continue
             text = run[0].text
             for line in run[1:n]:
                 text = join_printed_lines(text, line.text)
@@ -358,12 +370,8 @@ class _Paragraphs:
         gap = line.top - prev.bottom
         if line.column != prev.column or gap < -1:
             # The next column or a line above: the paragraph goes on only when the line
-            # before ran to its column's edge (the line's first word would not have fitted
-            # after it) without ending a sentence.
-            room = right.get(prev.column, prev.x1) - prev.x1
-            full = room < max(2 * prev.size, line.first_width + SPACE_WIDTH * prev.size)
-            full = full or bool(_HYPHENATED.search(prev.text))
-            return " " if full and not ends_sentence(prev.text) else None
+            # before ran out of room without ending a sentence.
+            return " " if _runs_on(prev, right.get(prev.column, prev.x1) - prev.x1, line) else None
         if gap > self.gap or abs(line.size - prev.size) > 0.5:
             return None
         if LIST_ITEM.match(line.text):
@@ -372,6 +380,21 @@ class _Paragraphs:
         if room <= line.first_width + SPACE_WIDTH * prev.size:
             return " "  # the line ran out of room: the sentence goes on
         return None if ends_sentence(prev.text) else "\n"
+
+
+def _goes_on(line: Line) -> bool:
+    """Whether a line starts in lower case: it goes on with the words of the line before."""
+    return line.text[:1].islower()
+
+
+def _runs_on(prev: Line, room: float, line: Line) -> bool:
+    """Whether body `line`, at the top of the next column or page, goes on with the
+    paragraph of `prev`, the last line of the column before with `room` (pt) left after it
+    up to the column's right edge: `prev` ran to that edge (`line`'s first word would not
+    have fitted after it, or it ends in a hyphenated word) without ending a sentence. A
+    line ending that short on purpose ends its paragraph however the next column begins."""
+    full = room < max(2 * prev.size, line.first_width + SPACE_WIDTH * prev.size)
+    return (full or bool(_HYPHENATED.search(prev.text))) and not ends_sentence(prev.text)
 
 
 def _wraps(prev: Line, line: Line, usual_gap: float) -> bool:

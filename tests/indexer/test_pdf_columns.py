@@ -1,13 +1,16 @@
-"""Two-column pages read column by column (PDFs made here with fpdf2), and one-column pages
-with a chance gap between words left as they are."""
+"""Two-column pages read column by column (PDFs made here with fpdf2), one-column pages
+with a chance gap between words left as they are, and a paragraph that goes on in the next
+column or on the next page joined again."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from fpdf import FPDF
 
 from indexer.pdf import read_pdf
+from indexer.pdf_layout import Line, Page, Stats, assemble
 
 PARAGRAPHS = [
     "Kommunstyrelsen redovisar ett överskott på 4,2 miljoner kronor efter augusti. Det beror "
@@ -56,3 +59,63 @@ def test_a_two_column_page_is_read_column_by_column(tmp_path: Path) -> None:
 def test_a_one_column_page_stays_one_column(tmp_path: Path) -> None:
     source = read_pdf(_page(tmp_path / "en-spalt.pdf", 1))
     assert source.text == "\n\n".join(["Ekonomisk uppföljning", *PARAGRAPHS])
+
+
+def _line(text: str, top: float, x1: float, first_width: float, column: int) -> Line:
+    x0 = 312.0 if column == 2 else 65.0
+    return Line(text, top, top + 10, x0, x1, 10.0, False, first_width, column, (80.0, column, top))
+
+
+def _over_a_page(last: str, first_word: str, first_width: float) -> str:
+    """A paragraph at the foot of page 1's right column (its widest line reaching the edge
+    at x 530, its last line, `last`, ending at x 480) and the text at the top of page 2's
+    left column, opening with `first_word` (`first_width` pt wide)."""
+    page1 = Page(842.0)
+    page1.lines = [
+        _line("Kommunstyrelsen redovisar ett överskott efter", 400, 530, 80, 2),
+        _line("augusti. Det beror främst på lägre kostnader", 410, 525, 45, 2),
+        _line(last, 420, 480, 40, 2),
+    ]
+    page2 = Page(842.0)
+    page2.lines = [
+        _line(f"{first_word} kopplade till att stärka arbetet.", 300, 250, first_width, 1),
+        _line("Nämnden följer upp ekonomin varje månad.", 310, 270, 40, 1),
+    ]
+    return assemble([page1, page2], Stats(sizes=Counter({10.0: 1000}))).text
+
+
+def test_a_paragraph_goes_on_over_the_page_where_the_next_word_did_not_fit() -> None:
+    # 50 pt left after "av" looks short next to the column's edge, but the next page's
+    # first word (60 pt) would not have fitted there: the printer broke the line, and the
+    # sentence goes on on the next page.
+    text = _over_a_page("för konsulter och på planering av", "aktiviteter", 60)
+    assert "planering av aktiviteter kopplade" in text
+    # A first word that would have fitted after "av": the line was ended on purpose.
+    text = _over_a_page("för konsulter och på planering av", "nya", 20)
+    assert "planering av\n\nnya kopplade" in text
+    # A last line that ends a sentence ends its paragraph, however long the next word.
+    text = _over_a_page("för konsulter och på planering.", "aktiviteter", 60)
+    assert "planering.\n\naktiviteter kopplade" in text
+
+
+def test_a_heading_of_many_lines_in_a_narrow_column_stays_one_heading() -> None:
+    # Seven printed lines of a 13 pt heading (more than `HEADING_MAX_LINES`): each line
+    # after the fourth goes on in lower case, and the heading is never cut before one.
+    words = (
+        "Mål 5. Med utgångspunkt ifrån|Agenda 2030 gå mot en mer|hållbar och rättvis kommun "
+        "med|fokus på minskat miljö- och|klimatavtryck samt förbättrad|hälsa för den äldre "
+        "och yngre|åldersgruppen"
+    ).split("|")
+    page = Page(842.0)
+    page.lines = [
+        Line(text, 300 + 13 * n, 313 + 13 * n, 65, 250, 13.0, True, 40, 1, (80, 1, 300 + 13 * n))
+        for n, text in enumerate(words)
+    ]
+    page.lines += [
+        _line("Uppdrag: KS förvaltning ska färdigställa", 400, 270, 40, 1),
+        _line("hållbarhetsstrategin med utgångspunkt i agenda 2030.", 410, 280, 60, 1),
+    ]
+    source = assemble([page], Stats(sizes=Counter({10.0: 1000})))
+    title = " ".join(words)
+    assert source.text.startswith(f"{title}\n\nUppdrag: KS")
+    assert [source.text[a:b] for a, b, _ in source.headings] == [title]
