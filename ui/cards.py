@@ -11,7 +11,6 @@ from ui import render, source
 from ui.api import api_url, load_context, load_file, load_file_head
 from ui.client import ApiError, ApiUnavailable
 
-
 OCR_NOTE = "Text tolkad från bild"
 
 
