@@ -127,8 +127,7 @@ class _Builder:
 
 def _introduces(text: str, unit: tuple[int, int], nxt: tuple[int, int]) -> bool:
     """Whether paragraph `unit` introduces the list that `nxt` opens ("Utredningen
-    föreslår:" + "- …"): the two belong in one passage. Not applied to .txt reports, whose
-    passages a trained reader depends on."""
+    föreslår:" + "- …"): the two belong in one passage."""
     return text[unit[0] : unit[1]].rstrip().endswith(":") and bool(
         LIST_ITEM.match(text[nxt[0] : nxt[1]])
     )
@@ -146,7 +145,7 @@ def _chunk_text_run(
             cur = last = (s, e)
             continue
         joined = e - cur[0]
-        intro = b.source.markup != "text" and _introduces(text, last, (s, e))
+        intro = _introduces(text, last, (s, e))
         glued = (_continues(text, cur[1], s) or intro) and joined <= cfg.max_chars
         if joined <= cfg.target_chars or glued:
             cur = (cur[0], e)
