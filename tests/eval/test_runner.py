@@ -12,16 +12,17 @@ import pytest
 from eval.metrics import Question, load_questions
 from eval.runner import AskOutcome, Passage, evaluate_ask, evaluate_retrieval, quotes_evidence
 
-# Guards a little under what is reached on the 368 questions (hybrid test hit@5 0.962,
-# MRR@10 0.833; /ask dev answer-hit 0.464, abstains on unanswerable 0.970, wrongly abstains
-# 0.351, comparisons complete 0.906): not targets. The 74 questions added last are harder
-# than the first 294 (dev answer-hit 0.29 on them, 0.50 on the others).
-HYBRID_TEST_HIT5_FLOOR = 0.92
+# Guards a little under what is reached on the 368 questions (hybrid test hit@5 0.971,
+# MRR@10 0.827; /ask dev answer-hit 0.503, abstains on unanswerable 0.881, wrongly abstains
+# 0.272, comparisons complete 0.938): not targets. The abstention floor follows the dev
+# threshold's operating point (0.73 since lists stay with their introductions; 0.79 before,
+# with 0.970 abstentions and 0.351 wrong ones).
+HYBRID_TEST_HIT5_FLOOR = 0.95
 HYBRID_TEST_MRR_FLOOR = 0.80
-ASK_DEV_ANSWER_HIT_FLOOR = 0.44
-ASK_DEV_ABSTAIN_FLOOR = 0.93
-ASK_DEV_WRONG_ABSTAIN_CEILING = 0.37
-ASK_DEV_COMPARISONS_FLOOR = 0.88
+ASK_DEV_ANSWER_HIT_FLOOR = 0.48
+ASK_DEV_ABSTAIN_FLOOR = 0.85
+ASK_DEV_WRONG_ABSTAIN_CEILING = 0.30
+ASK_DEV_COMPARISONS_FLOOR = 0.90
 
 
 def _q(
