@@ -66,13 +66,11 @@ def test_a_list_stays_with_its_introduction(tmp_path: Path) -> None:
     ]
 
 
-def test_a_txt_report_keeps_its_passages(tmp_path: Path) -> None:
-    # The same text as .txt is chunked as .txt reports always were (a trained reader
-    # depends on those passages): the introduction ends the first passage.
+def test_a_txt_report_keeps_a_list_with_its_introduction_too(tmp_path: Path) -> None:
     path = _write(tmp_path, "utredning.txt")
     source = read_report(path)
     chunks = chunk_document(build_document(path, source, "0" * 64, {}), source)
     assert [c.text for c in chunks if c.section[-1] == "3. Förslag"] == [
-        BACKGROUND + "\n\nUtredningen föreslår:",
-        "\n".join(ITEMS),
+        BACKGROUND,
+        "Utredningen föreslår:\n\n" + "\n".join(ITEMS),
     ]

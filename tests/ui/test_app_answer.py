@@ -194,7 +194,7 @@ def test_feedback_lands_in_the_data_folder(
     )
     assert vote.passage_ids and vote.passage_ids[0].startswith("timra-kommunstyrelsen")
     assert vote.answer and "6,4 %" in vote.answer
-    assert vote.index_version.endswith(" 4r/286s")
+    assert vote.index_version.endswith(" 4r/278s")
 
 
 def test_api_validation_error_is_swedish(monkeypatch: pytest.MonkeyPatch, api_url: str) -> None:
