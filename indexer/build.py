@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from indexer.chunker import ChunkerConfig, chunk_document, clean_text
+from indexer.chunker import ChunkerConfig, clean_text
 from indexer.dense import FaissChoice, FaissType, resolve_faiss
 from indexer.errors import IndexProblem, UnreadableReport
-from indexer.metadata import build_document, load_catalogue
+from indexer.metadata import load_catalogue
 from indexer.models import Chunk, Document, text_hash
 from indexer.postings import Postings
-from indexer.reader import SUPPORTED_SUFFIXES, read_report
+from indexer.reader import SUPPORTED_SUFFIXES
 from indexer.store import (
     SCHEMA_VERSION,
     IndexData,
@@ -31,7 +31,7 @@ from indexer.store import (
     publish,
     write_version,
 )
-from indexer.worker import Parsed, ParseLimits, ParsePool
+from indexer.worker import Parsed, ParseLimits, ParsePool, parse_reports
 
 if TYPE_CHECKING:
     from indexer.analyzer import SwedishAnalyzer
@@ -234,21 +234,10 @@ def _read_corpus(
             documents.append(old)
             chunks.extend(prev.chunks.get(old.id, []))
             continue
-        result = next(parsed)
-        if isinstance(result, UnreadableReport):
-            report.skipped.append((path.name, str(result)))
+        accepted = accept(report, path.name, next(parsed))
+        if accepted is None:
             continue
-        if isinstance(result, Exception):  # a parser bug must not stop the other reports
-            log.error("failed to read %s", path, exc_info=result)
-            why = f"could not be parsed ({type(result).__name__}: {result})"
-            report.skipped.append((path.name, why))
-            continue
-        doc, doc_chunks, (ocr_pages, ocr_seconds) = result
-        if not doc_chunks:
-            report.skipped.append((path.name, "no text found"))
-            continue
-        report.ocr_pages += ocr_pages
-        report.ocr_seconds += ocr_seconds
+        doc, doc_chunks = accepted
         (report.changed if old is not None else report.added).append(doc.id)
         documents.append(doc)
         chunks.extend(doc_chunks)
@@ -267,26 +256,32 @@ def _parse(
     progress: bool,
     pool: ParsePool | None,
 ) -> list[Parsed]:
-    """Each (path, sha256)'s `Document`, chunks and OCR figures, or the exception reading
-    it raised, in order."""
+    """`parse_reports` with a progress bar."""
     from tqdm import tqdm
 
     with tqdm(
         total=len(requests), desc="Reading reports", unit="report", disable=not progress
     ) as bar:
-        if pool is not None:
-            return pool.parse_all(requests, catalogue, cfg, lambda: bar.update())
-        out: list[Parsed] = []
-        for path, digest in requests:
-            try:
-                source = read_report(path)
-                doc = build_document(path, source, digest, catalogue)
-                ocr = (len(source.ocr_pages), source.ocr_seconds)
-                out.append((doc, chunk_document(doc, source, cfg), ocr))
-            except Exception as exc:  # recorded against the report by the caller
-                out.append(exc)
-            bar.update()
-        return out
+        return parse_reports(requests, catalogue, cfg, pool, lambda: bar.update())
+
+
+def accept(report: BuildReport, name: str, result: Parsed) -> tuple[Document, list[Chunk]] | None:
+    """A read report's document and chunks, or None with the reason in `report.skipped`
+    (unreadable, a parser bug, no text); what OCR cost is added to `report`."""
+    if isinstance(result, UnreadableReport):
+        report.skipped.append((name, str(result)))
+        return None
+    if isinstance(result, Exception):  # a parser bug must not stop the other reports
+        log.error("failed to read %s", name, exc_info=result)
+        report.skipped.append((name, f"could not be parsed ({type(result).__name__}: {result})"))
+        return None
+    doc, chunks, (ocr_pages, ocr_seconds) = result
+    if not chunks:
+        report.skipped.append((name, "no text found"))
+        return None
+    report.ocr_pages += ocr_pages
+    report.ocr_seconds += ocr_seconds
+    return doc, chunks
 
 
 def _requested_faiss(prev: IndexData | None) -> FaissChoice:

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from indexer import build as _build
-from indexer.build import BuildReport, sha256_file
-from indexer.chunker import ChunkerConfig, chunk_document, clean_text
-from indexer.errors import IndexProblem, UnknownReport, UnreadableReport
-from indexer.metadata import build_document, load_catalogue
+from indexer.build import BuildReport, accept, sha256_file
+from indexer.chunker import ChunkerConfig, clean_text
+from indexer.errors import IndexProblem, UnknownReport
+from indexer.metadata import load_catalogue
 from indexer.models import Chunk, Document
 from indexer.postings import Postings
 from indexer.segment import Segment, fsync_tree, open_segment, write_segment
@@ -43,7 +43,7 @@ from indexer.store import (
     segment_folder,
     version_dir,
 )
-from indexer.worker import ParseLimits, ParseWorker
+from indexer.worker import ParseLimits, ParsePool, parse_reports
 
 if TYPE_CHECKING:
     from indexer.analyzer import SwedishAnalyzer
@@ -86,13 +86,15 @@ def add_reports(
         catalogue = load_catalogue(corpus_dir)
         documents: list[Document] = []
         chunks: list[Chunk] = []
+        requests = [(corpus_dir / name, sha256_file(corpus_dir / name)) for name in names]
         with contextlib.ExitStack() as stack:
-            worker = stack.enter_context(ParseWorker(parse_limits)) if parse_limits else None
-            for name in names:
-                parsed = _parse(corpus_dir / name, catalogue, cfg, report, worker)
-                if parsed is not None:
-                    documents.append(parsed[0])
-                    chunks.extend(parsed[1])
+            pool = stack.enter_context(ParsePool(parse_limits, 1)) if parse_limits else None
+            parsed = parse_reports(requests, catalogue, cfg, pool)
+        for (path, _), result in zip(requests, parsed, strict=True):
+            accepted = accept(report, path.name, result)
+            if accepted is not None:
+                documents.append(accepted[0])
+                chunks.extend(accepted[1])
         if documents:
             manifest = _drop(out, manifest, [d.id for d in documents], missing_ok=True)
             texts = [clean_text(c.indexed_text) for c in chunks]
@@ -175,40 +177,6 @@ def _merge(out: Path, min_segments: int) -> bool:
         time.perf_counter() - t0,
     )
     return True
-
-
-def _parse(
-    path: Path,
-    catalogue: dict[str, Any],
-    cfg: ChunkerConfig,
-    report: BuildReport,
-    worker: ParseWorker | None,
-) -> tuple[Document, list[Chunk]] | None:
-    """One report and its passages, or None (the reason in `report.skipped`)."""
-    from indexer.reader import read_report
-
-    digest = sha256_file(path)
-    try:
-        if worker is not None:
-            doc, chunks, (pages, seconds) = worker.parse(path, digest, catalogue, cfg)
-        else:
-            source = read_report(path)
-            doc = build_document(path, source, digest, catalogue)
-            chunks = chunk_document(doc, source, cfg)
-            pages, seconds = len(source.ocr_pages), source.ocr_seconds
-    except UnreadableReport as exc:
-        report.skipped.append((path.name, str(exc)))
-        return None
-    except Exception as exc:  # a parser bug is this report's problem only
-        log.exception("failed to read %s", path)
-        report.skipped.append((path.name, f"could not be parsed ({type(exc).__name__}: {exc})"))
-        return None
-    if not chunks:
-        report.skipped.append((path.name, "no text found"))
-        return None
-    report.ocr_pages += pages
-    report.ocr_seconds += seconds
-    return doc, chunks
 
 
 def _drop(

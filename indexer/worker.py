@@ -53,6 +53,48 @@ class ParseLimits:
     seconds: float = 600.0  # OCR of a scanned page takes ~17 s
 
 
+# One report read: its `Document`, chunks and (pages OCR'd, seconds of OCR), or why not.
+Parsed = tuple["Document", list["Chunk"], tuple[int, float]] | Exception
+
+
+def parse_report(
+    path: Path, digest: str, catalogue: dict[str, dict[str, Any]], cfg: ChunkerConfig
+) -> tuple[Document, list[Chunk], tuple[int, float]]:
+    """Read and chunk one report: its `Document`, its chunks and (pages OCR'd, seconds of
+    OCR). What a child does for each request, and a build without limits does itself."""
+    from indexer import chunker, metadata, reader  # module attributes: tests may patch them
+
+    source = reader.read_report(path)
+    doc = metadata.build_document(path, source, digest, catalogue)
+    return (
+        doc,
+        chunker.chunk_document(doc, source, cfg),
+        (len(source.ocr_pages), source.ocr_seconds),
+    )
+
+
+def parse_reports(
+    requests: Sequence[tuple[Path, str]],
+    catalogue: dict[str, dict[str, Any]],
+    cfg: ChunkerConfig,
+    pool: ParsePool | None = None,
+    done: Callable[[], None] = lambda: None,
+) -> list[Parsed]:
+    """Each (path, sha256) request's `parse_report` result, or the exception reading it
+    raised, in request order: by `pool`'s children, else here one by one (tests, trusted
+    corpora); `done` is called as each one finishes (a progress bar)."""
+    if pool is not None:
+        return pool.parse_all(requests, catalogue, cfg, done)
+    out: list[Parsed] = []
+    for path, digest in requests:
+        try:
+            out.append(parse_report(path, digest, catalogue, cfg))
+        except Exception as exc:  # recorded against the report by the caller
+            out.append(exc)
+        done()
+    return out
+
+
 def child_main(fd: int, memory_mb: int) -> None:
     """Entry point of the child process: serve requests on the socket `fd`."""
     _child(Connection(fd), memory_mb)
@@ -62,18 +104,14 @@ def _child(conn: Connection, memory_mb: int) -> None:
     """The worker's loop: read and chunk each requested report, answer with the result."""
     limit = memory_mb * MB
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from indexer.chunker import chunk_document
-    from indexer.metadata import build_document
-    from indexer.reader import read_report
+    # The reader's imports (pdfplumber) are slow: done before the time limit starts.
+    from indexer import chunker, metadata, reader  # noqa: F401
 
     conn.send(("ready", None))  # imports done: the time limit counts reading only
     while (request := conn.recv()) is not None:
         path, digest, catalogue, cfg = request
         try:
-            source = read_report(Path(path))
-            doc = build_document(Path(path), source, digest, catalogue)
-            ocr = (len(source.ocr_pages), source.ocr_seconds)
-            conn.send(("ok", (doc, chunk_document(doc, source, cfg), ocr)))
+            conn.send(("ok", parse_report(Path(path), digest, catalogue, cfg)))
         except UnreadableReport as exc:
             conn.send(("unreadable", str(exc)))
         except MemoryError:
@@ -162,10 +200,6 @@ class ParseWorker:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
-
-
-# One report read: its `Document`, chunks and (pages OCR'd, seconds of OCR), or why not.
-Parsed = tuple["Document", list["Chunk"], tuple[int, float]] | Exception
 
 
 class ParsePool:
