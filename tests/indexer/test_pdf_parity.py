@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from corpus_pdfs import printable, render_report, scan_page
+from corpus_pdfs import Layout, printable, render_report, scan_page
 
 from eval.metrics import fold_whitespace, load_questions
 from indexer.chunker import chunk_document
@@ -27,30 +27,26 @@ def _name(path: Path) -> str:
     return path.stem.split("-")[0]
 
 
-@pytest.fixture(scope="module")
-def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Source]]:
-    """Each report printed in one column (running header, "Sida N" footer) and read back."""
-    folder = tmp_path_factory.mktemp("printed")
+def _print_all(folder: Path, layout: Layout) -> dict[str, tuple[Path, Source]]:
+    """Each report printed in `layout` (running header, "Sida N" footer) and read back."""
     out = {}
     for txt in REPORTS:
-        pdf = render_report(
-            txt, folder / f"{txt.stem}.pdf", f"{_name(txt).title()} kommun – Rapport", "one-column"
-        )
+        title = f"{_name(txt).title()} kommun – Rapport"
+        pdf = render_report(txt, folder / f"{txt.stem}.pdf", title, layout)
         out[_name(txt)] = (pdf, read_pdf(pdf))
     return out
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Source]]:
+    """Each report printed in one column and read back."""
+    return _print_all(tmp_path_factory.mktemp("printed"), "one-column")
 
 
 @pytest.fixture(scope="module")
 def two_columns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Source]]:
     """Each report printed in two columns (tables over both) and read back."""
-    folder = tmp_path_factory.mktemp("two-columns")
-    out = {}
-    for txt in REPORTS:
-        pdf = render_report(
-            txt, folder / f"{txt.stem}.pdf", f"{_name(txt).title()} kommun – Rapport", "two-column"
-        )
-        out[_name(txt)] = (pdf, read_pdf(pdf))
-    return out
+    return _print_all(tmp_path_factory.mktemp("two-columns"), "two-column")
 
 
 def _chunks(pdf: Path, source: Source) -> list[Chunk]:
