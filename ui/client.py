@@ -7,7 +7,9 @@ an error answer from the API raises `ApiError` with the API's message.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, unquote, urljoin
 
@@ -99,16 +101,27 @@ class ApiClient:
         """Close the connection pool."""
         self._http.close()
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    @contextlib.contextmanager
+    def _reaching(self) -> Iterator[None]:
+        """A request that cannot reach the API (no answer in time, no connection) raises
+        `ApiUnavailable`, which the UI turns into what to do."""
         try:
-            response = self._http.request(method, path, **kwargs)
+            yield
         except httpx.TimeoutException as exc:
             raise ApiUnavailable(self.base_url, "no answer in time") from exc
         except httpx.TransportError as exc:
             raise ApiUnavailable(self.base_url, str(exc) or type(exc).__name__) from exc
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The API's response; `ApiError` with its detail for a 4xx or 5xx."""
+        with self._reaching():
+            response = self._http.request(method, path, **kwargs)
         if response.status_code >= 400:
             raise ApiError(response.status_code, _detail(response))
-        return response.json()
+        return response
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._send(method, path, **kwargs).json()
 
     def health(self) -> Health:
         """GET /health."""
@@ -196,30 +209,17 @@ class ApiClient:
         own host, so readers never need to reach the API)."""
         if document.file_url.startswith(("http://", "https://")):
             raise ValueError(f"the report {document.id!r} is not served by this API")
-        try:
-            response = self._http.get(document.file_url)
-        except httpx.TimeoutException as exc:
-            raise ApiUnavailable(self.base_url, "no answer in time") from exc
-        except httpx.TransportError as exc:
-            raise ApiUnavailable(self.base_url, str(exc) or type(exc).__name__) from exc
-        if response.status_code >= 400:
-            raise ApiError(response.status_code, _detail(response))
-        return response.content
+        return self._send("GET", document.file_url).content
 
     def file_head(self, document: DocumentInfo) -> tuple[str, str]:
         """(file name, media type) of the original report, from the response headers only
         (the body is not read)."""
-        try:
-            with self._http.stream("GET", document.file_url) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    raise ApiError(response.status_code, _detail(response))
-                disposition = response.headers.get("content-disposition", "")
-                media = response.headers.get("content-type", "application/octet-stream")
-        except httpx.TimeoutException as exc:
-            raise ApiUnavailable(self.base_url, "no answer in time") from exc
-        except httpx.TransportError as exc:
-            raise ApiUnavailable(self.base_url, str(exc) or type(exc).__name__) from exc
+        with self._reaching(), self._http.stream("GET", document.file_url) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise ApiError(response.status_code, _detail(response))
+            disposition = response.headers.get("content-disposition", "")
+            media = response.headers.get("content-type", "application/octet-stream")
         name = _filename(disposition) or document.id
         return name, media.split(";")[0].strip()
 
