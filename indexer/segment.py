@@ -4,8 +4,9 @@ A segment is a folder written once and never changed: `documents.json`, `chunks.
 (row i of the segment), `vectors.npy` (row i's vector) and `lexical/` (its postings,
 `indexer.postings`). The base segment, the version folder itself, also holds the FAISS
 index of its rows (`dense.faiss`); segments added by uploads are small and searched exactly
-on their memory-mapped vectors. A loaded segment is shared by every index version that
-lists it (`open_segment` keeps a weak cache), so an update reloads only what it wrote.
+on their vectors (read by row, `indexer.rowfile`). A loaded segment is shared by every
+index version that lists it (`open_segment` keeps a weak cache), so an update reloads
+only what it wrote.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 from indexer.chunkstore import ChunkStore
 from indexer.models import Chunk, Document
 from indexer.postings import Postings
+from indexer.rowfile import RowFile
 
 DOCUMENTS = "documents.json"
 CHUNKS = "chunks.jsonl"
@@ -39,7 +41,7 @@ class Segment:
     folder: Path
     documents: dict[str, Document]
     chunks: ChunkStore
-    vectors: np.ndarray  # (n, dim) float32, memory-mapped
+    vectors: np.ndarray | RowFile  # (n, dim) float32, read by row when loaded
     postings: Postings
     faiss_index: Any = None  # only the base segment has one
 
@@ -113,9 +115,10 @@ def _load(folder: Path, with_faiss: bool) -> Segment:
     with open(folder / DOCUMENTS, encoding="utf-8") as f:
         documents = {d["id"]: Document.from_dict(d) for d in json.load(f)}
     chunks = ChunkStore(folder / CHUNKS)
-    # Memory-mapped: a search reads the vectors of ~100 candidates and the postings of
-    # its terms; the rest stays on disk (or in the page cache, shared and reclaimable).
-    vectors = np.load(folder / VECTORS, mmap_mode="r")
+    # A search reads the vectors of ~100 candidates (by `pread`, see `indexer.rowfile`) and
+    # the mapped postings of its terms; the rest stays on disk (or in the page cache,
+    # shared and reclaimable).
+    vectors = RowFile(folder / VECTORS)
     postings = Postings.load(folder / LEXICAL_DIR)
     dense = None
     if with_faiss:

@@ -17,6 +17,7 @@ import numpy as np
 
 from indexer.chunkstore import ChunkStore, RowLookup, Rows
 from indexer.models import Chunk
+from indexer.rowfile import RowFile
 
 
 class StackedChunks(Rows):
@@ -89,10 +90,10 @@ class _StackedIds(RowLookup):
 
 
 class StackedVectors:
-    """Row-indexed (n, dim) float32 vectors of several memory-mapped arrays, read by row
+    """Row-indexed (n, dim) float32 vectors of several segments' arrays, read by row
     (an int, a slice or an array of rows), or multiplied by a query vector."""
 
-    def __init__(self, parts: Sequence[np.ndarray]) -> None:
+    def __init__(self, parts: Sequence[np.ndarray | RowFile]) -> None:
         self.parts = list(parts)
         sizes = [len(p) for p in self.parts]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)

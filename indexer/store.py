@@ -25,6 +25,7 @@ from indexer.dense import FaissType, make_faiss
 from indexer.errors import EncoderMismatch, IndexBusy, IndexCorrupt, IndexMissing
 from indexer.models import Chunk, Document
 from indexer.postings import CollectionBM25, Postings
+from indexer.rowfile import RowFile
 from indexer.segment import (
     CHUNKS,
     DOCUMENTS,
@@ -51,7 +52,7 @@ REQUIRED = (MANIFEST, DOCUMENTS, CHUNKS, VECTORS, FAISS_FILE, LEXICAL_DIR)
 class IndexData:
     """A loaded index: row i of `vectors` is `chunks[i]`; FAISS holds rows [0, base_rows).
 
-    Loaded from disk, `chunks` reads passages when asked for and `vectors` and the
+    Loaded from disk, `chunks` reads passages and `vectors` rows when asked for and the
     postings are memory-mapped: at rest the server holds the base segment's FAISS index,
     the row offsets and little else per passage. Rows past `base_rows` belong to segments
     added by updates and are searched exactly (`search.dense`).
@@ -61,7 +62,7 @@ class IndexData:
     manifest: dict[str, Any]
     documents: dict[str, Document]
     chunks: Sequence[Chunk]
-    vectors: Any  # np.ndarray, or an `indexer.stacked.StackedVectors`
+    vectors: Any  # np.ndarray, an `indexer.rowfile.RowFile` or a `StackedVectors`
     faiss_index: Any
     bm25: Any
     by_id: Mapping[str, int] = field(default_factory=dict)
@@ -300,7 +301,7 @@ def _load(path: Path, manifest: dict[str, Any], encoder_name: str | None) -> Ind
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64).tolist()
     bm25 = CollectionBM25([s.postings for s in segments], offsets[:-1], live)
     chunks: Sequence[Chunk]
-    vectors: np.ndarray | StackedVectors
+    vectors: np.ndarray | RowFile | StackedVectors
     if len(segments) == 1 and live[0] is None:
         chunks, vectors = segments[0].chunks, segments[0].vectors
     else:

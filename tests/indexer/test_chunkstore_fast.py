@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from helpers import FakeEncoder
 
@@ -63,9 +62,10 @@ def test_a_last_line_without_newline_and_foreign_ids(tmp_path: Path) -> None:
     assert store.ids == {"x0": 0, "x1": 1, "x2": 2}
 
 
-def test_loaded_index_memory_maps_vectors(tiny_index: Path) -> None:
+def test_loaded_index_reads_vectors_by_row(tiny_index: Path) -> None:
+    from indexer.rowfile import RowFile
     from indexer.store import load_index
 
     index = load_index(tiny_index)
-    assert isinstance(index.vectors, np.memmap)
+    assert isinstance(index.vectors, RowFile)
     assert isinstance(index.chunks, ChunkStore) and index.by_id is index.chunks.ids

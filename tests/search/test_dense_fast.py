@@ -64,6 +64,18 @@ def test_a_small_selection_is_scored_exactly(kind: str) -> None:
         assert list(got.values()) == pytest.approx(sims[order].tolist(), abs=1e-6)
 
 
+def test_ivf_scores_a_small_selection_from_its_own_lists_not_the_mapped_vectors() -> None:
+    # Reading the mapped file paged most of it in over a few hundred searches at 150k.
+    rng = np.random.default_rng(7)
+    vectors = _unit(rng, 2_000)
+    search = DenseSearch(make_faiss(vectors, "ivf"), vectors)
+    search.vectors = np.zeros_like(vectors)  # would give every row a score of 0
+    q = _unit(rng, 1)[0]
+    sel = Selection(300, 700, 1_000)
+    got = search.search(q, sel, 10)
+    assert list(got) == (700 + np.argsort(-(vectors[700:1_000] @ q), kind="stable")[:10]).tolist()
+
+
 @pytest.mark.parametrize("kind", ["ivf", "hnsw"])
 def test_a_large_selection_filters_inside_the_approximate_index(
     kind: str, monkeypatch: pytest.MonkeyPatch
