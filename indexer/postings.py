@@ -168,6 +168,15 @@ class CollectionBM25:
         self.avg_len = float(np.float64(total_len) / n_live) if n_live else 1.0
         self.df = df
         self.scores = {"indptr": np.concatenate([[0], np.cumsum(df)])}
+        self._norms: list[np.ndarray | None] = [None] * len(self.parts)
+
+    def _length_norm(self, k: int) -> np.ndarray:
+        """Per row of segment `k`, k1 * (1 - b + b * length / avg_len) in float64 (once)."""
+        norm = self._norms[k]
+        if norm is None:
+            lengths = self.parts[k].lengths
+            norm = self._norms[k] = K1 * ((1 - B) + B * lengths / self.avg_len)
+        return norm
 
     def idf(self, term_id: int) -> np.float32:
         """bm25s's lucene idf of a term, as the float32 it stores."""
@@ -193,9 +202,15 @@ class CollectionBM25:
                 if mask is not None:
                     keep = mask[rows]
                     rows, tf = rows[keep], tf[keep]
-                # bm25s's _score_tfc_lucene, elementwise in float64, weight rounded to float32
-                tfc = tf / (K1 * ((1 - B) + B * p.lengths[rows] / self.avg_len) + tf)
-                weights = (idf * tfc).astype(np.float32)
+                # bm25s's _score_tfc_lucene, elementwise in float64, weight rounded to float32:
+                # idf * tf / (k1 * (1 - b + b * length / avg_len) + tf), the same operations
+                # in the same order, in place (a query adds ~180k postings at 150k passages).
+                weights = self._length_norm(k)[rows]
+                weights += tf
+                np.divide(tf, weights, out=weights)
+                weights *= idf
                 # A row appears once per term, so a plain fancy-index add is a scatter-add.
-                scores[rows + self.offsets[k]] += weights
+                if self.offsets[k]:
+                    rows = rows + self.offsets[k]
+                scores[rows] += weights.astype(np.float32)
         return scores
