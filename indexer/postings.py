@@ -183,20 +183,29 @@ class CollectionBM25:
         df = int(self.df[term_id])
         return np.float32(math.log(1 + (self.n_live - df + 0.5) / (df + 0.5)))
 
-    def get_scores_from_ids(self, term_ids: Sequence[int]) -> np.ndarray:
+    def get_scores_from_ids(
+        self, term_ids: Sequence[int], window: tuple[int, int] | None = None
+    ) -> np.ndarray:
         """The BM25 score of every global row for the query terms (repeats count), (n,)
-        float32; dead rows score 0."""
-        scores = np.zeros(self.num_docs, dtype=np.float32)
+        float32; dead rows score 0. With `window` (start, end), only the rows [start, end),
+        (end - start,): a search restricted to some reports adds only their postings."""
+        lo, hi = (0, self.num_docs) if window is None else window
+        scores = np.zeros(hi - lo, dtype=np.float32)
         for t in term_ids:
             if self.df[t] == 0:
                 continue
             idf = self.idf(t)
             for k, p in enumerate(self.parts):
                 local = self._local[k][t]
-                if local < 0:
+                first_row = self.offsets[k]
+                if local < 0 or first_row >= hi or first_row + len(p.lengths) <= lo:
                     continue
                 start, end = int(p.indptr[local]), int(p.indptr[local + 1])
                 rows = p.rows[start:end]
+                if lo > first_row or hi < first_row + len(p.lengths):  # rows ascend per term
+                    a, b = np.searchsorted(rows, (lo - first_row, hi - first_row))
+                    start, end = start + int(a), start + int(b)
+                    rows = p.rows[start:end]
                 tf = p.tf[start:end]
                 mask = self.live[k]
                 if mask is not None:
@@ -210,7 +219,7 @@ class CollectionBM25:
                 np.divide(tf, weights, out=weights)
                 weights *= idf
                 # A row appears once per term, so a plain fancy-index add is a scatter-add.
-                if self.offsets[k]:
-                    rows = rows + self.offsets[k]
+                if first_row != lo:
+                    rows = rows + (first_row - lo)
                 scores[rows] += weights.astype(np.float32)
         return scores

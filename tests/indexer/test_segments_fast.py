@@ -137,6 +137,20 @@ def test_a_removal_from_the_base_is_a_tombstone_and_ranks_as_a_build_without_it(
         remove_reports(out, [gone])
 
 
+def test_a_window_of_rows_scores_as_the_whole_index_does_on_those_rows(tmp_path: Path) -> None:
+    # A search restricted to some reports scores only their window of rows: segments,
+    # tombstones and windows across segment boundaries give the same float32 scores.
+    _, out = _segmented(tmp_path)
+    remove_reports(out, [load_index(out).chunks[0].doc_id])  # a tombstone in the base
+    bm25 = load_index(out).bm25
+    vocab = bm25.vocab_dict
+    ids = [vocab[t] for t in get_analyzer().analyze("sjukfrånvaro kommunens ekonomi") if t in vocab]
+    whole = bm25.get_scores_from_ids(ids)
+    edges = bm25.offsets + [bm25.num_docs]
+    for lo, hi in [(0, bm25.num_docs), (0, 0), (edges[1] - 3, edges[2] + 5), (edges[2], edges[3])]:
+        assert np.array_equal(bm25.get_scores_from_ids(ids, (lo, hi)), whole[lo:hi])
+
+
 def test_removing_an_uploaded_report_drops_its_segment_and_uploading_it_again_works(
     tmp_path: Path, one_shot: Path
 ) -> None:
