@@ -323,6 +323,9 @@ class SwedishAnalyzer:
         self.name = "-".join(["sv1", *(step for step, on in steps if on)])  # bump on rule changes
         self._loaded: _Lexicon | None = None
         self._token_terms = lru_cache(maxsize=1 << 18)(self._compute_token_terms)
+        # A search analyses its top passages' words again and again (highlights, the
+        # reader's features): one frozenset per distinct word, not one per occurrence.
+        self._token_term_set = lru_cache(maxsize=1 << 16)(self._compute_token_term_set)
 
     def __repr__(self) -> str:
         return f"SwedishAnalyzer(name={self.name!r})"
@@ -340,16 +343,17 @@ class SwedishAnalyzer:
         A passage word matches the query when its terms meet the query's `analyze` terms;
         `text[start:end]` is the word as written, so the UI can mark it.
         """
-        return [
-            (m.start(), m.end(), frozenset(self._token_terms(m.group().lower())))
-            for m in _TOKEN.finditer(text)
-        ]
+        term_set = self._token_term_set
+        return [(m.start(), m.end(), term_set(m.group().lower())) for m in _TOKEN.finditer(text)]
 
     @property
     def _lexicon(self) -> _Lexicon:
         if self._loaded is None:
             self._loaded = _load_lexicon(self.dictionary)  # on first use; shared by instances
         return self._loaded
+
+    def _compute_token_term_set(self, token: str) -> frozenset[str]:
+        return frozenset(self._token_terms(token))
 
     def _compute_token_terms(self, token: str) -> tuple[str, ...]:
         pieces = token.split("-")
