@@ -14,7 +14,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -91,6 +91,8 @@ class Context:
     english: bool
     top_score: float
     cosines: dict[str, float]  # passage id → cosine with the question
+    # passage id → the features its units share (filled by `features`)
+    passages: dict[str, tuple[float, ...]] = field(default_factory=dict, compare=False)
 
     @cached_property
     def content_terms(self) -> frozenset[str]:
@@ -129,21 +131,30 @@ def features(unit: Unit, ctx: Context, searcher: Searcher, position: float = 0.0
     quantity = float(ctx.info.answer_type in _QUANTITY_TYPES)
     holds = holds_type(unit.value if unit.kind == "cell" else text, ctx.info.answer_type)
     chunk = unit.hit.chunk
-    passage_terms = terms_of(chunk.indexed_text)
-    # A compound matched only through its parts ("skolbusskostnader" meets "skola", "buss"
-    # and "kostnad" apart) is weaker evidence than the word itself: its longest term.
-    full = sum(w for terms, w in ctx.content if max(terms, key=len) in passage_terms)
-    in_passage = float(any(y in chunk.indexed_text for y in years)) if years else 0.5
+    passage = ctx.passages.get(chunk.id)
+    if passage is None:  # what every unit of this passage shares, computed once
+        passage_terms = terms_of(chunk.indexed_text)
+        # A compound matched only through its parts ("skolbusskostnader" meets "skola",
+        # "buss" and "kostnad" apart) is weaker evidence than the word itself: its longest
+        # term.
+        full = sum(w for terms, w in ctx.content if max(terms, key=len) in passage_terms)
+        passage = ctx.passages[chunk.id] = (
+            content_share(passage_terms),
+            share(terms_of(" ".join(chunk.section))),
+            full / content_total,
+            float(any(y in chunk.indexed_text for y in years)) if years else 0.5,
+        )
+    passage_coverage, section_coverage, full_coverage, in_passage = passage
     plan = float(bool(PLAN.search(text)))
     return [
         share(found),
         content_share(found),
         float(sum(1 for terms, _ in ctx.content if terms & found)),
-        content_share(passage_terms),
+        passage_coverage,
         share(terms_of(unit.label)) if unit.label else 0.0,
         column_match,
         year_match,
-        share(terms_of(" ".join(chunk.section))),
+        section_coverage,
         holds,
         quantity,
         holds * quantity,
@@ -160,10 +171,10 @@ def features(unit: Unit, ctx: Context, searcher: Searcher, position: float = 0.0
         float(unit.kind == "cell"),
         float(unit.kind == "cell") * quantity,
         math.log1p(len(text.split())),
-        float(any(ch.isdigit() for ch in unit.value)),
+        float(any(map(str.isdigit, unit.value))),
         float(bool(_CAPITALISED.search(text))),
         float(ctx.english),
-        full / content_total,
+        full_coverage,
         in_passage,
         plan,
         plan * float(ctx.info.outcome),
