@@ -66,7 +66,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from threadpoolctl import threadpool_limits
+
         from search.answer import Answerer
+
+        # A search's matrix products are small (a query against a few hundred rows), and
+        # OpenBLAS's threads spin for a while after each one: the query embedding that
+        # followed ran its two threads on one free core (500k passages, in-process: embed
+        # p95 38 → 22 ms with BLAS on one thread).
+        threadpool_limits(1, user_api="blas")
 
         if services is not None:
             app.state.services = services
