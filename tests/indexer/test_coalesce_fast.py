@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -29,10 +30,22 @@ class _Model:
         return np.array([[len(t), len(self.calls)] for t in texts], dtype=np.float32)
 
 
-def _wait_for(condition: object, seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
+def _during_a_call(
+    model: _Model, coalescer: Coalescer, ask: Callable[[str], None], later: list[str]
+) -> None:
+    """`ask("a")` starts a call; the `later` texts are asked for while it runs."""
+    first = threading.Thread(target=ask, args=("a",))
+    first.start()
+    assert model.first_running.wait(10)
+    waiting = [threading.Thread(target=ask, args=(text,)) for text in later]
+    for t in waiting:
+        t.start()
+    deadline = time.monotonic() + 10
+    while len(coalescer._pending) < len(later) and time.monotonic() < deadline:
         time.sleep(0.005)
+    model.release.set()
+    for t in (first, *waiting):
+        t.join(10)
 
 
 def test_a_lone_query_is_embedded_at_once_in_its_own_call() -> None:
@@ -50,16 +63,7 @@ def test_queries_arriving_during_a_call_share_the_next_one() -> None:
     def ask(text: str) -> None:
         results[text] = coalescer.embed([text]).tolist()
 
-    first = threading.Thread(target=ask, args=("a",))
-    first.start()
-    assert model.first_running.wait(10)
-    waiting = [threading.Thread(target=ask, args=("b" * n,)) for n in range(2, 6)]
-    for t in waiting:
-        t.start()
-    _wait_for(lambda: len(coalescer._pending) == 4)
-    model.release.set()
-    for t in (first, *waiting):
-        t.join(10)
+    _during_a_call(model, coalescer, ask, ["b" * n for n in range(2, 6)])
     # Oldest first, at most 3 texts a call; each caller gets its own rows.
     assert [len(c) for c in model.calls] == [1, 3, 1]
     assert sorted(model.calls[1] + model.calls[2]) == ["bb", "bbb", "bbbb", "bbbbb"]
@@ -78,16 +82,7 @@ def test_a_failed_call_raises_in_every_caller_it_held_and_the_next_call_runs() -
         except RuntimeError as exc:
             errors.append(f"{text}: {exc}")
 
-    first = threading.Thread(target=ask, args=("a",))
-    first.start()
-    assert model.first_running.wait(10)
-    waiting = [threading.Thread(target=ask, args=(t,)) for t in ("boom", "c")]
-    for t in waiting:
-        t.start()
-    _wait_for(lambda: len(coalescer._pending) == 2)
-    model.release.set()
-    for t in (first, *waiting):
-        t.join(10)
+    _during_a_call(model, coalescer, ask, ["boom", "c"])
     assert sorted(errors) == ["boom: model failed", "c: model failed"]
     assert coalescer.embed(["d"]).tolist() == [[1.0, 3.0]]
 
