@@ -73,6 +73,10 @@ class DenseSearch:
     def _search_base(
         self, qvec: np.ndarray, selection: Selection | None, n: int
     ) -> dict[int, float]:
+        if selection is not None and selection.start >= self.base_rows:
+            # Every allowed row was uploaded after the base. (FAISS's flat search crashed on
+            # a range selector that starts past its last row.)
+            return {}
         if self.kind == "flat":
             params = None if selection is None else selection.faiss_params()
             return self._faiss(qvec, n, params)

@@ -164,16 +164,17 @@ def test_rows_past_the_base_are_scored_exactly_and_merged_by_score(
 
 @pytest.mark.parametrize("kind", ["flat", "ivf", "hnsw"])
 def test_a_small_selection_across_the_base_and_uploaded_rows_is_exact(kind: str) -> None:
-    # 100 rows of the base (in FAISS) and 100 uploaded after it: exact on both sides.
+    # Rows of the base (in FAISS) and rows uploaded after it: exact on both sides.
     rng = np.random.default_rng(10)
     vectors = _unit(rng, 1_200)
     search = DenseSearch(make_faiss(vectors[:1_000], kind), vectors, base_rows=1_000)  # type: ignore[arg-type]
-    sel = Selection(200, 900, 1_100)
-    for q in _unit(rng, 10):
-        exact = 900 + np.argsort(-(vectors[900:1_100] @ q), kind="stable")[:30]
-        got = search.search(q, sel, 30)
-        assert list(got) == exact.tolist()
-        assert np.allclose(list(got.values()), vectors[exact] @ q, atol=1e-6)
+    for start, end in ((900, 1_100), (1_050, 1_150)):  # across the base's end; past it
+        sel = Selection(end - start, start, end)
+        for q in _unit(rng, 10):
+            exact = start + np.argsort(-(vectors[start:end] @ q), kind="stable")[:30]
+            got = search.search(q, sel, 30)
+            assert list(got) == exact.tolist()
+            assert np.allclose(list(got.values()), vectors[exact] @ q, atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", ["ivf", "hnsw"])
