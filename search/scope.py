@@ -87,10 +87,11 @@ class Selection:
             if self.mask is None:
                 self._selector = faiss.IDSelectorRange(self.start, self.end)
             else:
-                # Bit i of byte i // 8, least significant first: FAISS's IDSelectorBitmap.
+                # Bit i of byte i // 8, least significant first: FAISS's IDSelectorBitmap,
+                # which is given the bitmap's length in bytes.
                 self._bitmap = np.packbits(self.mask, bitorder="little")
                 self._selector = faiss.IDSelectorBitmap(
-                    len(self.mask), faiss.swig_ptr(self._bitmap)
+                    len(self._bitmap), faiss.swig_ptr(self._bitmap)
                 )
         return self._selector
 
