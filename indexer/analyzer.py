@@ -25,6 +25,7 @@ import sys
 import sysconfig
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import simplemma
 
@@ -330,6 +331,10 @@ class SwedishAnalyzer:
     def __repr__(self) -> str:
         return f"SwedishAnalyzer(name={self.name!r})"
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Sent to a reader child process by its settings; the word lists load there.
+        return _analyzer_of, (self.lemmatize, self.split_compounds, self.stopwords, self.dictionary)
+
     def analyze(self, text: str) -> list[str]:
         """Terms of `text` in order, for BM25 (a compound gives its lemma, then its parts)."""
         terms: list[str] = []
@@ -417,6 +422,20 @@ class SwedishAnalyzer:
         _, head_word, tail_as_written, tail_lemma = split
         head = self._lexicon.lemma(head_word) if self.lemmatize else head_word
         return [head, tail_lemma if self.lemmatize else tail_as_written]
+
+
+@lru_cache(maxsize=4)
+def _analyzer_of(
+    lemmatize: bool, split_compounds: bool, stopwords: bool, dictionary: Path
+) -> SwedishAnalyzer:
+    """An analyzer unpickled in a reader child: one per settings, so that its word cache
+    lasts from one batch of passages to the next."""
+    return SwedishAnalyzer(
+        lemmatize=lemmatize,
+        split_compounds=split_compounds,
+        stopwords=stopwords,
+        dictionary=dictionary,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -19,7 +19,6 @@ from indexer.dense import FaissChoice, FaissType, resolve_faiss
 from indexer.errors import IndexProblem, UnreadableReport
 from indexer.metadata import load_catalogue
 from indexer.models import Chunk, Document, text_hash
-from indexer.postings import Postings
 from indexer.reader import SUPPORTED_SUFFIXES
 from indexer.store import (
     SCHEMA_VERSION,
@@ -31,7 +30,7 @@ from indexer.store import (
     publish,
     write_version,
 )
-from indexer.worker import Parsed, ParseLimits, ParsePool, parse_reports
+from indexer.worker import Parsed, ParseLimits, ParsePool, analyse_passages, parse_reports
 
 if TYPE_CHECKING:
     from indexer.analyzer import SwedishAnalyzer
@@ -168,12 +167,11 @@ def build_index(
     analyzer = analyzer or get_analyzer()
     cfg = chunker or ChunkerConfig()
     report = BuildReport(out)
-    with build_lock(out):
+    with build_lock(out), contextlib.ExitStack() as stack:
         clean_stale(out)
         prev = _load_previous(out, encoder, cfg)
-        with contextlib.ExitStack() as stack:
-            pool = stack.enter_context(ParsePool(parse_limits, jobs)) if parse_limits else None
-            documents, chunks = _read_corpus(corpus_dir, prev, cfg, report, progress, pool)
+        pool = stack.enter_context(ParsePool(parse_limits, jobs)) if parse_limits else None
+        documents, chunks = _read_corpus(corpus_dir, prev, cfg, report, progress, pool)
         if not documents and report.skipped:
             reasons = "; ".join(
                 why if why.startswith(name) else f"{name}: {why}" for name, why in report.skipped
@@ -187,8 +185,9 @@ def build_index(
             report.reused = len(chunks)
         else:
             texts = [clean_text(c.indexed_text) for c in chunks]  # what the model and BM25 see
+            # BM25 analysis first, in the reading children when there are many passages.
+            postings = pool.analyse(texts, analyzer) if pool else analyse_passages(texts, analyzer)
             vectors = _embed(texts, encoder, prev.vectors, report, progress)
-            postings = Postings.from_tokens([analyzer.analyze(t) for t in texts])
             manifest = _manifest(documents, chunks, encoder, analyzer.name, cfg, faiss)
             manifest["faiss"]["requested"] = choice
             folder = new_version_dir(out)

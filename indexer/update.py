@@ -43,7 +43,7 @@ from indexer.store import (
     segment_folder,
     version_dir,
 )
-from indexer.worker import ParseLimits, ParsePool, parse_reports
+from indexer.worker import ParseLimits, ParsePool, analyse_passages, parse_reports
 
 if TYPE_CHECKING:
     from indexer.analyzer import SwedishAnalyzer
@@ -99,7 +99,7 @@ def add_reports(
             manifest = _drop(out, manifest, [d.id for d in documents], missing_ok=True)
             texts = [clean_text(c.indexed_text) for c in chunks]
             vectors = _build._embed(texts, encoder, {}, report, False)
-            postings = Postings.from_tokens([analyzer.analyze(t) for t in texts])
+            postings = analyse_passages(texts, analyzer)
             entry = _write(out, manifest, documents, chunks, vectors, postings)
             manifest["segments"].append(entry)
             for d in documents:

@@ -13,6 +13,10 @@ counts. Nor is it a `multiprocessing` spawn, which re-runs the parent's `__main_
 Streamlit script under test, for one). It talks to the parent over a socket pair with
 `multiprocessing.connection`. One child serves a whole build; it is started again after a
 report that killed it.
+
+The same children analyse the passages of a large build for BM25 (`ParsePool.analyse`),
+a batch each, side by side: each sends back its batch's postings, which stack in order
+into the postings one process would have made.
 """
 
 from __future__ import annotations
@@ -34,8 +38,10 @@ from typing import TYPE_CHECKING, Any
 from indexer.errors import UnreadableReport
 
 if TYPE_CHECKING:
+    from indexer.analyzer import SwedishAnalyzer
     from indexer.chunker import ChunkerConfig
     from indexer.models import Chunk, Document
+    from indexer.postings import Postings
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +49,10 @@ MB = 1024 * 1024
 TOO_COMPLEX = "Rapporten är för stor eller för komplex att läsa"
 _START_SECONDS = 120  # starting Python and importing pdfplumber, on a busy machine
 _ROOT = str(Path(__file__).resolve().parents[1])  # where `indexer` is, for the child's path
+# Below this many passages a build analyses them itself: a child loads the Swedish word
+# lists (about a second) before its first batch. 20k passages take ~1.5 s to analyse here.
+POOL_ANALYSIS_MIN = 5_000
+_ANALYSIS_BATCH = 5_000  # passages per request to a child
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,13 @@ def parse_reports(
     return out
 
 
+def analyse_passages(texts: Sequence[str], analyzer: SwedishAnalyzer) -> Postings:
+    """The BM25 postings of `texts` (row i = `texts[i]`)."""
+    from indexer.postings import Postings
+
+    return Postings.from_tokens([analyzer.analyze(t) for t in texts])
+
+
 def child_main(fd: int, memory_mb: int) -> None:
     """Entry point of the child process: serve requests on the socket `fd`."""
     _child(Connection(fd), memory_mb)
@@ -109,9 +126,13 @@ def _child(conn: Connection, memory_mb: int) -> None:
 
     conn.send(("ready", None))  # imports done: the time limit counts reading only
     while (request := conn.recv()) is not None:
-        path, digest, catalogue, cfg = request
+        kind, *args = request
         try:
-            conn.send(("ok", parse_report(Path(path), digest, catalogue, cfg)))
+            if kind == "analyse":
+                conn.send(("ok", analyse_passages(*args)))
+            else:
+                path, digest, catalogue, cfg = args
+                conn.send(("ok", parse_report(Path(path), digest, catalogue, cfg)))
         except UnreadableReport as exc:
             conn.send(("unreadable", str(exc)))
         except MemoryError:
@@ -141,16 +162,7 @@ class ParseWorker:
         """The report's `Document`, its chunks and (pages OCR'd, seconds of OCR);
         `UnreadableReport` when it cannot be read or is over the limits, `RuntimeError` for
         a parser bug."""
-        conn = self._connection()
-        conn.send((str(path), digest, catalogue, cfg))
-        if not conn.poll(self.limits.seconds):
-            self.close()
-            raise UnreadableReport(f"{TOO_COMPLEX} (över {self.limits.seconds:g} s)")
-        try:
-            status, payload = conn.recv()
-        except (EOFError, OSError):  # killed: the cap made a C extension abort, or a signal
-            self.close()
-            raise UnreadableReport(f"{TOO_COMPLEX} (över {self.limits.memory_mb} MB)") from None
+        status, payload = self._ask(("parse", str(path), digest, catalogue, cfg))
         if status == "ok":
             doc, chunks, ocr = payload
             return doc, chunks, ocr
@@ -160,6 +172,29 @@ class ParseWorker:
         if status == "unreadable":
             raise UnreadableReport(payload)
         raise RuntimeError(payload)
+
+    def analyse(self, texts: Sequence[str], analyzer: SwedishAnalyzer) -> Postings:
+        """`analyse_passages` in the child; `RuntimeError` if it fails there."""
+        status, payload = self._ask(("analyse", list(texts), analyzer))
+        if status != "ok":
+            raise RuntimeError(f"analysing {len(texts)} passages failed: {status} {payload}")
+        postings: Postings = payload
+        return postings
+
+    def _ask(self, request: tuple[Any, ...]) -> tuple[str, Any]:
+        """Send one request; its (status, payload). Past the time limit, or if the child
+        died, the child is stopped and `UnreadableReport` says which limit."""
+        conn = self._connection()
+        conn.send(request)
+        if not conn.poll(self.limits.seconds):
+            self.close()
+            raise UnreadableReport(f"{TOO_COMPLEX} (över {self.limits.seconds:g} s)")
+        try:
+            status, payload = conn.recv()
+        except (EOFError, OSError):  # killed: the cap made a C extension abort, or a signal
+            self.close()
+            raise UnreadableReport(f"{TOO_COMPLEX} (över {self.limits.memory_mb} MB)") from None
+        return status, payload
 
     def _connection(self) -> Connection:
         if self._proc is None or self._conn is None or self._proc.poll() is not None:
@@ -228,19 +263,40 @@ class ParsePool:
     ) -> list[Parsed]:
         """Each (path, sha256) request's result, or the exception reading it raised, in
         request order; `done` is called as each one finishes (a progress bar)."""
-        free: queue.SimpleQueue[ParseWorker] = queue.SimpleQueue()
-        for w in self.workers:
-            free.put(w)
 
-        def one(request: tuple[Path, str]) -> Parsed:
-            worker = free.get()
+        def one(worker: ParseWorker, request: tuple[Path, str]) -> Parsed:
             try:
                 return worker.parse(*request, catalogue, cfg)
             except Exception as exc:  # the build records it against the report
                 return exc
             finally:
-                free.put(worker)
                 done()
 
+        return self._map(one, requests)
+
+    def analyse(self, texts: Sequence[str], analyzer: SwedishAnalyzer) -> Postings:
+        """The postings of `texts`, as `analyse_passages` gives them: in batches, side by
+        side in the children, for a large build; here for a small one."""
+        from indexer.postings import Postings
+
+        if len(texts) < POOL_ANALYSIS_MIN:
+            return analyse_passages(texts, analyzer)
+        batches = [texts[i : i + _ANALYSIS_BATCH] for i in range(0, len(texts), _ANALYSIS_BATCH)]
+        parts = self._map(lambda worker, batch: worker.analyse(batch, analyzer), batches)
+        return Postings.concat(parts, [None] * len(parts))
+
+    def _map(self, fn: Callable[[ParseWorker, Any], Any], items: Sequence[Any]) -> list[Any]:
+        """`fn(worker, item)` for each item, on whichever worker is free; in item order."""
+        free: queue.SimpleQueue[ParseWorker] = queue.SimpleQueue()
+        for w in self.workers:
+            free.put(w)
+
+        def one(item: Any) -> Any:
+            worker = free.get()
+            try:
+                return fn(worker, item)
+            finally:
+                free.put(worker)
+
         with ThreadPoolExecutor(len(self.workers), thread_name_prefix="parse") as pool:
-            return list(pool.map(one, requests))
+            return list(pool.map(one, items))

@@ -236,13 +236,17 @@ def test_folder_whose_only_report_is_unreadable_says_so(tmp_path: Path) -> None:
         build_index(corpus, tmp_path / "index", FakeEncoder())
 
 
-def test_reports_read_side_by_side_make_the_index_read_one_by_one(
-    small_corpus: Path, tmp_path: Path
+def test_reports_read_and_analysed_side_by_side_make_the_index_made_one_by_one(
+    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from helpers import FakeEncoder
 
+    from indexer import worker
     from indexer.worker import ParseLimits
 
+    # The children analyse the passages too, 2 to a batch (a large build's batches are 5,000).
+    monkeypatch.setattr(worker, "POOL_ANALYSIS_MIN", 1)
+    monkeypatch.setattr(worker, "_ANALYSIS_BATCH", 2)
     (small_corpus / "trasig.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <<")
     here = build_index(small_corpus, tmp_path / "here", FakeEncoder())
     pool = build_index(
@@ -250,4 +254,9 @@ def test_reports_read_side_by_side_make_the_index_read_one_by_one(
     )
     assert (pool.added, pool.skipped) == (here.added, here.skipped)
     assert "PDF" in dict(pool.skipped)["trasig.pdf"]  # in order, with its reason
-    assert list(load_index(tmp_path / "pool").chunks) == list(load_index(tmp_path / "here").chunks)
+    a, b = load_index(tmp_path / "pool"), load_index(tmp_path / "here")
+    assert list(a.chunks) == list(b.chunks) and len(a.chunks) == 3
+    (pa,), (pb,) = a.bm25.parts, b.bm25.parts
+    assert pa.terms == pb.terms
+    for name in ("indptr", "rows", "tf", "lengths"):
+        assert np.array_equal(getattr(pa, name), getattr(pb, name)), name
