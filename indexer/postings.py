@@ -59,18 +59,24 @@ class Postings:
                 term_ids.append(vocab.setdefault(term, len(vocab)))
                 row_ids.append(r)
                 counts.append(n)
-        terms_arr = np.frombuffer(term_ids, dtype=np.int64)
-        rows_arr = np.frombuffer(row_ids, dtype=np.int32)
-        order = np.lexsort((rows_arr, terms_arr))
-        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(terms_arr, minlength=len(vocab)), out=indptr[1:])
-        return cls(
+        return cls._from_entries(
             list(vocab),
-            indptr,
-            rows_arr[order],
-            np.frombuffer(counts, dtype=np.int32).astype(np.float32)[order],
+            np.frombuffer(term_ids, dtype=np.int64),
+            np.frombuffer(row_ids, dtype=np.int32),
+            np.frombuffer(counts, dtype=np.int32).astype(np.float32),
             lengths,
         )
+
+    @classmethod
+    def _from_entries(
+        cls, terms: list[str], t: np.ndarray, r: np.ndarray, tf: np.ndarray, lengths: np.ndarray
+    ) -> Postings:
+        """Postings from (term id, row, count) entries in any order: sorted term-major,
+        rows ascending within a term."""
+        order = np.lexsort((r, t))
+        indptr = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(t, minlength=len(terms)), out=indptr[1:])
+        return cls(terms, indptr, r[order], tf[order].astype(np.float32), lengths)
 
     def save(self, folder: Path) -> None:
         """Write the postings into `folder` (created)."""
@@ -110,14 +116,13 @@ class Postings:
             tfs.append(np.asarray(p.tf)[alive])
             lengths.append(np.asarray(p.lengths)[keep])
             base += int(keep.sum())
-        t = np.concatenate(terms) if terms else np.zeros(0, dtype=np.int64)
-        r = np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, dtype=np.int32)
-        order = np.lexsort((r, t))
-        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(t, minlength=len(vocab)), out=indptr[1:])
-        tf = np.concatenate(tfs) if tfs else np.zeros(0, dtype=np.float32)
-        ln = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int32)
-        return cls(list(vocab), indptr, r[order], tf[order].astype(np.float32), ln)
+        return cls._from_entries(
+            list(vocab),
+            np.concatenate(terms) if terms else np.zeros(0, dtype=np.int64),
+            np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, dtype=np.int32),
+            np.concatenate(tfs) if tfs else np.zeros(0, dtype=np.float32),
+            np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int32),
+        )
 
     def term_of_posting(self) -> np.ndarray:
         """Per posting, its term id, (n_postings,)."""
