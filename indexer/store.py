@@ -329,7 +329,8 @@ def _load(path: Path, manifest: dict[str, Any], encoder_name: str | None) -> Ind
 
 def live_rows(seg: Segment, deleted: list[str]) -> np.ndarray | None:
     """Per row of `seg`, whether its report is live (None: all of them, nothing deleted)."""
-    gone = [i for i, d in enumerate(seg.chunks.doc_ids) if d in set(deleted)]
+    deleted_ids = set(deleted)
+    gone = [i for i, d in enumerate(seg.chunks.doc_ids) if d in deleted_ids]
     if not gone:
         return None
     return ~np.isin(seg.chunks.doc_of_row, np.asarray(gone, dtype=np.int32))

@@ -150,11 +150,9 @@ def _merge(out: Path, min_segments: int) -> bool:
     segs = [open_segment(segment_folder(version, e["name"])) for e in deltas]
     deleted: dict[str, list[str]] = manifest["deleted"]
     live = [live_rows(s, deleted.get(e["name"], [])) for s, e in zip(segs, deltas, strict=True)]
+    gone = [set(deleted.get(e["name"], [])) for e in deltas]
     documents = [
-        d
-        for s, e in zip(segs, deltas, strict=True)
-        for i, d in s.documents.items()
-        if i not in set(deleted.get(e["name"], []))
+        d for s, g in zip(segs, gone, strict=True) for i, d in s.documents.items() if i not in g
     ]
     lines = [
         s.chunks.line(r)
