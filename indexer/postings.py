@@ -91,7 +91,11 @@ class Postings:
         """The postings in `folder`, arrays memory-mapped."""
         with open(folder / TERMS, encoding="utf-8") as f:
             terms = json.load(f)
-        arrays = [np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS]
+        # Plain ndarray views of the maps: slicing an np.memmap runs Python code (its
+        # __array_finalize__), and a search slices every query term's postings per segment.
+        arrays = [
+            np.load(folder / f"{name}.npy", mmap_mode="r").view(np.ndarray) for name in _ARRAYS
+        ]
         postings = cls(terms, *arrays)
         if len(postings.indptr) != len(terms) + 1 or postings.indptr[-1] != len(postings.rows):
             raise ValueError(f"postings in {folder} are inconsistent")
