@@ -3,6 +3,7 @@ once, a request-id middleware and error handlers that never leak a stack trace."
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import uuid
@@ -42,6 +43,14 @@ def load_services(settings: Settings) -> Services:
     from search.answer import Answerer
 
     services = Services(settings)
+    analyzer = get_analyzer()
+    analyzer.analyze("kommunstyrelsens sjukfrånvaro")  # loads the Swedish word lists
+    # The word lists are a few million-entry containers that every full garbage collection
+    # walked (25 ms, holding the GIL); `release_memory` runs one after each upload or
+    # delete. They live as long as the process, so they are frozen out of collections
+    # (1 ms), before the index is loaded, whose versions must stay collectable. Frozen
+    # without a collection first: one over the freshly loaded lists took 0.4 s of start-up.
+    gc.freeze()
     encoder = load_encoder(settings.model)
     try:
         index = load_index(Path(settings.index_dir), encoder.name)
@@ -49,7 +58,7 @@ def load_services(settings: Settings) -> Services:
         log.warning("starting without an index: %s", exc)
         services.problem = str(exc)
         return services
-    searcher = Searcher(index, encoder, get_analyzer())
+    searcher = Searcher(index, encoder, analyzer)
     searcher.warm_up()
     services.searcher, services.answerer = searcher, Answerer(searcher)
     return services
