@@ -50,14 +50,23 @@ def training_rows(
 ) -> list[tuple[str, list[float], int]]:
     """(question id, features, label) for every unit of every question's top passages."""
     searcher = answerer.searcher
-    out = []
+    out: list[tuple[str, list[float], int]] = []
     for q in questions:
         qvec = searcher.embed(q.question)
         hits, _ = searcher.search(q.question, ASK_K, query_vector=qvec)
         if not hits:
             continue
-        for _, unit, row in answerer.scored_units(q.question, hits, qvec):
-            out.append((q.id, row, int(is_positive(q, unit))))
+        info = searcher.understand(q.question)
+        ctx = answerer.context(q.question, hits, qvec, query=info)
+        if ctx.info.comparison:  # answered per report: learn from the units it chooses among
+            scored = [
+                s
+                for doc_id in answerer.comparison_scope(info, None)
+                for s in answerer.report_units(q.question, doc_id, qvec, ctx)
+            ]
+        else:
+            scored = answerer.scored_units(q.question, hits, qvec, ctx)
+        out.extend((q.id, row, int(is_positive(q, unit))) for _, unit, row in scored)
     return out
 
 

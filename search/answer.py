@@ -271,16 +271,10 @@ class Answerer:
         """One best unit per report in scope: the reports of the municipalities the question
         names (two or more), else every report the filters allow."""
         docs = self.searcher.index.documents
-        scope = sorted(self.searcher.allowed_docs(filters or SearchFilters()))
-        if len(info.municipalities) >= 2:
-            scope = [d for d in scope if docs[d].municipality in info.municipalities]
+        scope = self.comparison_scope(info, filters)
         rows: list[ComparisonRow] = []
         for doc_id in scope:
-            hits, _ = self.searcher.search(
-                question, COMPARISON_K, SearchFilters(document_id=(doc_id,)), query_vector=qvec
-            )
-            report_ctx = self.context(question, hits, qvec, like=ctx)
-            scored = self.scored_units(question, hits, qvec, report_ctx) if hits else []
+            scored = self.report_units(question, doc_id, qvec, ctx)
             p = self.model.answerable(scored[0][2], scored[0][0]) if scored else 0.0
             ok = p >= self.threshold * COMPARISON_THRESHOLD_SHARE
             rows.append(ComparisonRow(doc_id, scored[0][1] if ok else None, p))
@@ -301,6 +295,27 @@ class Answerer:
             verdict(question, rows, names),
             missing(rows, names),
         )
+
+    def comparison_scope(self, info: QueryInfo, filters: SearchFilters | None) -> list[str]:
+        """The reports a comparison answers: those of the municipalities the question names
+        (two or more), else every report the filters allow."""
+        docs = self.searcher.index.documents
+        scope = sorted(self.searcher.allowed_docs(filters or SearchFilters()))
+        if len(info.municipalities) >= 2:
+            scope = [d for d in scope if docs[d].municipality in info.municipalities]
+        return scope
+
+    def report_units(
+        self, question: str, doc_id: str, qvec: np.ndarray, ctx: Context
+    ) -> list[tuple[float, Unit, list[float]]]:
+        """A comparison's units in one report: of its `COMPARISON_K` best passages for the
+        question, scored like `scored_units`, best first."""
+        hits, _ = self.searcher.search(
+            question, COMPARISON_K, SearchFilters(document_id=(doc_id,)), query_vector=qvec
+        )
+        if not hits:
+            return []
+        return self.scored_units(question, hits, qvec, self.context(question, hits, qvec, like=ctx))
 
     def content_words(self, question: str) -> list[tuple[frozenset[str], float]]:
         """The question's subject words: (analyzer terms, IDF weight) of each word that is
