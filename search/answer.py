@@ -176,22 +176,43 @@ class Answerer:
         self, query: str, hits: list[Hit], query_vector: np.ndarray | None = None
     ) -> list[Hit]:
         """Hybrid search results with the first `RERANK_K` ordered by how likely a
-        sentence, row or cell of each passage answers the query, weighed with its rank (a
-        comparison keeps each report's best passage first; see `Searcher.search`)."""
+        sentence, row or cell of each passage answers the query, weighed with its rank. A
+        comparison keeps one passage per report first (see `Searcher.search`): the one /ask
+        quotes for that report."""
         top = hits[:RERANK_K]
         if len(top) < 2 or not self.searcher.query_terms(query):
             return hits
         info = self.searcher.understand(query)
-        if analyse(query, len(info.municipalities)).comparison:
-            return hits
         qvec = self.searcher.embed(query) if query_vector is None else query_vector
+        ctx = self.context(query, top, qvec, info)
+        if ctx.info.comparison:
+            return self._rerank_per_report(query, hits, qvec, ctx)
+        order = self._by_reader(query, top, qvec, ctx) + list(hits[RERANK_K:])
+        return [replace(h, rank=n) for n, h in enumerate(order, start=1)]
+
+    def _by_reader(self, query: str, hits: list[Hit], qvec: np.ndarray, ctx: Context) -> list[Hit]:
+        """`hits` ordered by RERANK_WEIGHT × their best unit's probability + 1 / rank."""
         best: dict[str, float] = {}
-        for p, unit, _ in self.scored_units(query, top, qvec, self.context(query, top, qvec, info)):
+        for p, unit, _ in self.scored_units(query, hits, qvec, ctx):
             best.setdefault(unit.hit.chunk.id, p)  # scored best first
-        order = sorted(
-            top, key=lambda h: (-(RERANK_WEIGHT * best.get(h.chunk.id, 0.0) + 1 / h.rank), h.rank)
+        return sorted(
+            hits, key=lambda h: (-(RERANK_WEIGHT * best.get(h.chunk.id, 0.0) + 1 / h.rank), h.rank)
         )
-        return [replace(h, rank=n) for n, h in enumerate(order + hits[RERANK_K:], start=1)]
+
+    def _rerank_per_report(
+        self, query: str, hits: list[Hit], qvec: np.ndarray, ctx: Context
+    ) -> list[Hit]:
+        """A comparison's ranking: for each report of `hits` (in the searcher's order), the
+        passage of the unit /ask quotes for it first; then the rest in order."""
+        first: list[Hit] = []
+        for doc_id in dict.fromkeys(h.chunk.doc_id for h in hits):
+            scored = self.report_units(query, doc_id, qvec, ctx)
+            if scored:
+                chosen = scored[0][1].hit.chunk.id
+                first.append(next((h for h in hits if h.chunk.id == chosen), scored[0][1].hit))
+        ids = {h.chunk.id for h in first}
+        order = first + [h for h in hits if h.chunk.id not in ids]
+        return [replace(h, rank=n) for n, h in enumerate(order[: len(hits)], start=1)]
 
     def answer(
         self,

@@ -30,7 +30,18 @@ def test_the_passage_whose_sentence_holds_the_query_words_moves_up(tiny_searcher
     assert reranked[RERANK_K:] == hits[RERANK_K:]  # passages below the first five keep theirs
 
 
-def test_a_comparison_is_not_reranked(tiny_searcher) -> None:
+def test_a_comparison_shows_first_for_each_report_the_passage_ask_quotes(tiny_searcher) -> None:
     query = "Vilken kommun hade högst sjukfrånvaro?"
     hits, _ = tiny_searcher.search(query, k=10)
-    assert Answerer(tiny_searcher, model=_coverage_reader()).rerank(query, hits) == hits
+    answerer = Answerer(tiny_searcher, model=_coverage_reader(), threshold=0.0)
+    quoted = {r.doc_id: r.unit.hit.chunk.id for r in answerer.answer(query, hits[:5]).comparison}
+    # Whatever order the search gave (here reversed), each report leads with that passage,
+    # the reports in the order they first appear.
+    backwards = [replace(h, rank=n) for n, h in enumerate(reversed(hits), start=1)]
+    reranked = answerer.rerank(query, backwards)
+    reports = list(dict.fromkeys(h.chunk.doc_id for h in backwards))
+    assert len(reports) >= 2 and set(reports) == set(quoted)
+    assert [h.chunk.id for h in reranked[: len(reports)]] == [quoted[d] for d in reports]
+    rest = [h.chunk.id for h in backwards if h.chunk.id not in quoted.values()]
+    assert [h.chunk.id for h in reranked[len(reports) :]] == rest
+    assert [h.rank for h in reranked] == list(range(1, len(hits) + 1))
