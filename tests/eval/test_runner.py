@@ -12,17 +12,17 @@ import pytest
 from eval.metrics import Question, load_questions
 from eval.runner import AskOutcome, Passage, evaluate_ask, evaluate_retrieval, quotes_evidence
 
-# Guards a little under what is reached on the 368 questions (hybrid test hit@5 0.971,
-# MRR@10 0.827; /ask dev answer-hit 0.503, abstains on unanswerable 0.881, wrongly abstains
-# 0.272, comparisons complete 0.938): not targets. The abstention floor follows the dev
+# Guards a little under what is reached on the 368 questions (hybrid test hit@5 0.981,
+# MRR@10 0.823; /ask dev answer-hit 0.530, abstains on unanswerable 0.851, wrongly abstains
+# 0.278, comparisons complete 0.969): not targets. The abstention floor follows the dev
 # threshold's operating point (0.73 since lists stay with their introductions; 0.79 before,
 # with 0.970 abstentions and 0.351 wrong ones).
-HYBRID_TEST_HIT5_FLOOR = 0.95
+HYBRID_TEST_HIT5_FLOOR = 0.96
 HYBRID_TEST_MRR_FLOOR = 0.80
-ASK_DEV_ANSWER_HIT_FLOOR = 0.48
+ASK_DEV_ANSWER_HIT_FLOOR = 0.50
 ASK_DEV_ABSTAIN_FLOOR = 0.85
 ASK_DEV_WRONG_ABSTAIN_CEILING = 0.30
-ASK_DEV_COMPARISONS_FLOOR = 0.90
+ASK_DEV_COMPARISONS_FLOOR = 0.93
 
 
 def _q(
