@@ -69,8 +69,9 @@ class HttpBackend:
     def ask(self, question: str, k: int) -> AskOutcome:
         """POST /ask (see `eval.runner.Backend.ask`)."""
         body = self._post("/ask", {"question": question, "k": k})
+        scope = tuple(r["document"]["id"] for r in body.get("comparison") or [])
         if not body["answered"]:
-            return AskOutcome(False, [], [])
+            return AskOutcome(False, [], [], scope=scope)
         passages = {p["id"]: Passage(p["document"]["id"], p["text"]) for p in body["passages"]}
         cited = [
             passages[c["passage_id"]] for c in body["citations"] if c["passage_id"] in passages
@@ -79,4 +80,4 @@ class HttpBackend:
             r["document"]["id"] for r in body.get("comparison") or [] if r.get("answer")
         )
         quotes = [c["quote"] for c in body["citations"]]
-        return AskOutcome(True, quotes, cited, body.get("answer") or "", compared)
+        return AskOutcome(True, quotes, cited, body.get("answer") or "", compared, scope)

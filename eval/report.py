@@ -69,7 +69,8 @@ def ask_table(ask: AskResults, splits: list[str]) -> str:
         "/ask (hybrid search, 5 passages): rates over answerable / unanswerable questions",
         f"{'split':<8}{'answerable':>11}{'answer-hit':>12}{'cites evidence':>16}"
         f"{'quotes evidence':>17}{'wrongly abstains':>18}{'unanswerable':>14}{'abstains':>14}"
-        f"{'comparisons complete':>22}{'header/caption answers':>24}",
+        f"{'comparisons complete':>22}{'reports without it left out':>29}"
+        f"{'header/caption answers':>24}",
     ]
     for split in splits:
         g = ask.means.get(split)
@@ -87,7 +88,8 @@ def ask_table(ask: AskResults, splits: list[str]) -> str:
             f"{_f(g['quotes_evidence']):>17}"
             f"{_f(g['wrong_abstain_answerable']) + f' ({wrong}/{n_ans})':>18}{n_un:>14}"
             f"{_f(g['abstain_unanswerable']) + f' ({right}/{n_un})':>14}"
-            f"{_f(g.get('comparison_complete', float('nan'))):>22}{bad:>24}"
+            f"{_f(g.get('comparison_complete', float('nan'))):>22}"
+            f"{_f(g.get('comparison_left_out', float('nan'))):>29}{bad:>24}"
         )
     lines.append("per question type: answer-hit over answerable, abstains over unanswerable")
     for qtype in dict.fromkeys(r.type for r in ask.rows):

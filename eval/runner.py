@@ -36,6 +36,7 @@ RETRIEVAL_METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10")
 ASK_METRICS = (
     "answer_hit",
     "comparison_complete",
+    "comparison_left_out",
     "bad_unit",
     "cites_evidence",
     "quotes_evidence",
@@ -53,13 +54,15 @@ class Passage(NamedTuple):
 
 class AskOutcome(NamedTuple):
     """What the runner needs of an /ask answer: answered?, the quotes, the cited passages,
-    the answer text, and for a comparison the reports it gave an answer for."""
+    the answer text, and for a comparison the reports it gave an answer for and every
+    report in its scope (those it says give no figure too)."""
 
     answered: bool
     quotes: list[str]
     cited: list[Passage]
     answer: str = ""
     compared: tuple[str, ...] = ()
+    scope: tuple[str, ...] = ()
 
 
 @runtime_checkable
@@ -116,14 +119,16 @@ class InProcess:
         qvec = self._vector(question)
         hits, _ = self.searcher.search(question, k, mode="hybrid", query_vector=qvec)
         ans = self.answerer.answer(question, hits, qvec)
+        scope = tuple(r.doc_id for r in ans.comparison)
         if not ans.answered:
-            return AskOutcome(False, [], [])
+            return AskOutcome(False, [], [], scope=scope)
         quotes = [u.quote() for u in ans.units]
         cited = [Passage(u.hit.chunk.doc_id, u.hit.chunk.text) for u in ans.units]
         compared = tuple(r.doc_id for r in ans.comparison if r.unit is not None)
         from search.units import answer_texts
 
-        return AskOutcome(True, quotes, cited, " ".join(answer_texts(ans.units)), compared)
+        text = " ".join(answer_texts(ans.units))
+        return AskOutcome(True, quotes, cited, text, compared, scope)
 
 
 def as_backend(searcher_or_backend: Searcher | Backend) -> Backend:
@@ -301,6 +306,9 @@ class AskRow:
     latency_ms: float
     answer_hit: bool = False
     comparison_complete: bool | None = None  # None: not a comparison question
+    # Of the reports in a comparison's scope that do not state the fact, the share the
+    # answer says give no figure (None: not a comparison, or every report states it).
+    comparison_left_out: float | None = None
     bad_unit: bool = False  # a quote that is a header row, a caption or a heading
 
     def value(self, metric: str) -> float | None:
@@ -311,6 +319,8 @@ class AskRow:
             return float(self.bad_unit) if self.answered else None
         if metric == "comparison_complete":
             return None if self.comparison_complete is None else float(self.comparison_complete)
+        if metric == "comparison_left_out":
+            return self.comparison_left_out
         if not self.answerable:
             return None
         if metric == "wrong_abstain_answerable":
@@ -339,7 +349,9 @@ def evaluate_ask(
     `quotes_evidence` (the quoted sentence itself holds, or is part of, the evidence),
     `abstain_unanswerable` (share of unanswerable questions abstained on) and
     `wrong_abstain_answerable` (share of answerable questions abstained on),
-    `comparison_complete` (comparisons answered for every report in scope) and `bad_unit`
+    `comparison_complete` (comparisons answered for every report in scope),
+    `comparison_left_out` (of the reports in a comparison's scope that do not state the
+    fact, the share it says give no figure; an abstention leaves them all out) and `bad_unit`
     (answers quoting a header row, a caption or a heading; must be 0).
     """
     backend = as_backend(searcher_or_client)
@@ -351,9 +363,12 @@ def evaluate_ask(
         cites = q.answerable and out.answered and any(relevance(q, out.cited))
         quotes = q.answerable and out.answered and quotes_evidence(out.quotes, q.evidence)
         hit = q.answerable and out.answered and answer_hits(q, out.answer, out.quotes)
-        complete = None
+        complete = left_out = None
         if q.type == "comparison":
             complete = out.answered and set(q.doc_ids) <= set(out.compared)
+            silent = set(out.scope) - set(q.doc_ids)
+            if silent:
+                left_out = len(silent - set(out.compared)) / len(silent)
         bad = out.answered and any(is_bad_quote(x) for x in out.quotes)
         rows.append(
             AskRow(
@@ -367,6 +382,7 @@ def evaluate_ask(
                 ms,
                 hit,
                 complete,
+                left_out,
                 bad,
             )
         )
