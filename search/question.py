@@ -75,6 +75,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
 ]
 _COMPARISON = re.compile(
     r"\b(vilken kommun(styrelse)?|vilka kommuner|jamfor|jamfort|jamforelse|alla kommuner(na)?|"
+    # "i kommunerna", "kommunernas arbete", "kommunstyrelserna": every report in scope
+    r"kommunerna(s)?|kommunstyrelserna(s)?|"
     r"i samtliga|skillnad(en)? mellan|hogst|lagst|storst|minst|mest|which municipalit(y|ies)|"
     r"compare|comparison|all (the )?municipalities|highest|lowest)\b"
 )

@@ -99,6 +99,12 @@ def test_answer_types_from_the_question_words() -> None:
     assert analyse("How much did the library cost?").answer_type == "amount"
     assert analyse("Vilken kommun hade högst sjukfrånvaro?").comparison
     assert not analyse("Hur hög var sjukfrånvaron i Ale?", municipalities_named=1).comparison
+    # Municipalities in the plural ask about every report in scope.
+    assert analyse("Hur går det ekonomiskt i de fyra kommunerna?").comparison
+    assert analyse("Hur går kommunernas arbete med solceller?").comparison
+    assert analyse("Vilken prognos lämnar kommunstyrelserna?").comparison
+    assert not analyse("Vad gör Ale med grannkommunerna?", municipalities_named=1).comparison
+    assert not analyse("Vem är ordförande i kommunstyrelsen?").comparison
     assert analyse("Hur var det 2019 och 2021?").years == ("2019", "2021")
 
 
