@@ -5,7 +5,8 @@ Every unit of the top passages is scored by the learned reader (`search.reader`)
 probability that it answers the question. The best unit's probability is the answer's
 `confidence`; below the reader's threshold (chosen on the eval set's dev split) we abstain.
 A comparison ("Vilken kommun hade högst …", "Jämför … i A och B") is answered per report in
-scope, one best unit each.
+scope, one best unit each, where the reader's report gate finds that the report states the
+fact; the others are named as giving no figure.
 
 `support` (the IDF-weighted share of the question's content words found in one retrieved
 passage) is one of the reader's features: dense similarity alone cannot tell "how much was
@@ -26,7 +27,7 @@ from rapportsok.text import YEAR
 from search.compare import ComparisonRow, missing, place, verdict
 from search.query import QueryInfo, fold, is_english
 from search.question import SUPERLATIVES, analyse
-from search.reader import Context, ReaderModel, features
+from search.reader import FEATURES, Context, ReaderModel, features
 from search.retrieval import SearchFilters
 from search.units import Unit, units
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from indexer.models import Hit
     from search.retrieval import Searcher
 
+_SUPPORT = FEATURES.index("support")
 NO_ANSWER = "Rapporterna verkar inte besvara frågan. Här är de avsnitt som ligger närmast."
 MIN_SUPPORT = 0.18  # chosen on dev with the earlier reader (see README, /ask)
 COMPARISON_K = 3  # passages searched per report of a comparison
@@ -43,9 +45,6 @@ COMPARISON_K = 3  # passages searched per report of a comparison
 # and 0.798).
 RERANK_K = 5
 RERANK_WEIGHT = 2.0
-# A report's best unit in a comparison is shown from this share of the abstention threshold:
-# a comparison question already says where to look, so each report needs less evidence.
-COMPARISON_THRESHOLD_SHARE = 0.5
 # Lemmas that carry no subject: every report is about a municipality, its executive board
 # and a year, and questions are phrased with these verbs ("Vad står det under …?").
 GENERIC_TERMS = frozenset(
@@ -293,11 +292,17 @@ class Answerer:
         names (two or more), else every report the filters allow."""
         docs = self.searcher.index.documents
         scope = self.comparison_scope(info, filters)
+        named = len(info.municipalities) >= 2
         rows: list[ComparisonRow] = []
         for doc_id in scope:
             scored = self.report_units(question, doc_id, qvec, ctx)
-            p = self.model.answerable(scored[0][2], scored[0][0]) if scored else 0.0
-            ok = p >= self.threshold * COMPARISON_THRESHOLD_SHARE
+            p = self.model.states(scored[0][2], scored[0][0]) if scored else 0.0
+            # Of every report ("Vilken kommun …"), one none of whose best passages uses any of
+            # the question's content words is never quoted, however the gate reads it: the
+            # gate learns from reports that speak of the subject. A report the question
+            # names is asked for, in whatever words it uses.
+            speaks = named or scored[0][2][_SUPPORT] > 0
+            ok = p >= self.model.report_threshold and speaks
             rows.append(ComparisonRow(doc_id, scored[0][1] if ok else None, p))
         answered_rows = [r for r in rows if r.unit is not None]
         confidence = max((r.confidence for r in answered_rows), default=0.0)

@@ -102,7 +102,36 @@ def test_the_abstention_threshold_is_the_middle_of_the_best_smoothed_range() -> 
     # Averaged over ±0.05, only 0.46 … 0.55 keep 2.0 on both sides; ties go to the lowest.
     probs = {"a1": 0.6, "a2": 0.75, "a3": 0.9, "u1": 0.1, "u2": 0.25, "u3": 0.4}
     answerable = {q: q.startswith("a") for q in probs}
-    assert choose_threshold(probs, answerable) == 0.46
+    assert choose_threshold([probs], answerable) == 0.46
+
+
+def test_the_abstention_threshold_is_chosen_on_the_mean_over_several_dealings() -> None:
+    from eval.reader_training import choose_threshold
+
+    # Run 1 separates the questions at 0.41 … 0.60, run 2 (u3 at 0.55) only at 0.56 … 0.60.
+    # Averaged over the runs, 0.56 … 0.60 score 2.0 and 0.41 … 0.55 score 1.83 (run 2
+    # answers u3 there), 0.61 … 0.75 1.67 (both leave a1 unanswered): smoothed over ±0.05,
+    # the mean peaks at 0.55 (6 × 1.83 + 5 × 2.0), where run 1 alone would give 0.46.
+    run1 = {"a1": 0.6, "a2": 0.75, "a3": 0.9, "u1": 0.1, "u2": 0.25, "u3": 0.4}
+    run2 = run1 | {"u3": 0.55}
+    answerable = {q: q.startswith("a") for q in run1}
+    assert choose_threshold([run1, run2], answerable) == 0.55
+
+
+def test_the_report_threshold_keeps_nineteen_in_twenty_comparisons_complete() -> None:
+    from eval.reader_training import COMPLETE, choose_report_threshold
+
+    # Twenty comparisons of two reports that state the fact and one that does not (p 0.3).
+    # Comparison i's weaker stating report has p 0.50 + 0.01 i: at 0.51 nineteen stay
+    # complete (0.95), at 0.52 eighteen (i = 0 and 1 lose a report).
+    assert COMPLETE == 0.95
+    run: dict[str, float] = {}
+    states: dict[str, bool] = {}
+    for i in range(20):
+        for doc, p, stated in (("a", 0.9, True), ("b", 0.50 + 0.01 * i, True), ("c", 0.3, False)):
+            run[f"q{i}#{doc}"] = p
+            states[f"q{i}#{doc}"] = stated
+    assert choose_report_threshold([run], states) == 0.51
 
 
 def test_a_table_row_matches_whatever_its_cell_separators() -> None:
