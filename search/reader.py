@@ -215,7 +215,12 @@ class ReaderModel:
 
     def __init__(self, data: dict[str, Any]) -> None:
         gate_features = data.get("gate_features", list(GATE_FEATURES))
-        if list(data["features"]) != list(FEATURES) or gate_features != list(GATE_FEATURES):
+        report_features = data.get("report_features", list(REPORT_FEATURES))
+        if (
+            list(data["features"]) != list(FEATURES)
+            or gate_features != list(GATE_FEATURES)
+            or report_features != list(REPORT_FEATURES)
+        ):
             raise ValueError(
                 "the reader model was trained on other features; retrain it "
                 "with `rapportsok eval --train-reader`"
