@@ -30,6 +30,7 @@ from typing import Any
 import simplemma
 
 from indexer.errors import MissingDictionaryError
+from indexer.wordcache import cached
 
 # Snowball's Swedish stop list (snowballstem.org, algorithms/swedish/stop.txt), 114 words in its
 # order. Negations ("inte", "icke", "ej") stay in it: BM25 cannot scope a negation, and "inte"
@@ -176,12 +177,12 @@ class _Lexicon:
 
     def known(self, word: str) -> bool:
         """Whether simplemma or the word list knows `word` as it is written."""
-        return word in self.paradigms or simplemma.is_known(word, lang="sv")
+        return word in self.paradigms or _simplemma().is_known(word)
 
     def _lemma(self, word: str) -> str:
         if word in _LEMMA_EXCEPTIONS:
             return _LEMMA_EXCEPTIONS[word]
-        lemma = simplemma.lemmatize(word, lang="sv").lower()
+        lemma = _simplemma().lemmatize(word).lower()
         if not lemma.isalpha() or (_VOWELS.isdisjoint(word) and not lemma.startswith(word)):
             return word  # abbreviations: "tkr" is not "tycker", "klk" not "klädkammare"
         # simplemma reads many base forms as another word's form ("plan" → "plana", "risk" →
@@ -205,7 +206,7 @@ class _Lexicon:
             for strip, add, condition in self.inflections.get(flag, ()):
                 if word.endswith(strip) and condition.search(word):
                     form = word[: len(word) - len(strip)] + add
-                    if simplemma.lemmatize(form, lang="sv").lower() == word:
+                    if _simplemma().lemmatize(form).lower() == word:
                         return True
         return False
 
@@ -276,7 +277,71 @@ class _Lexicon:
 
 @lru_cache(maxsize=4)
 def _load_lexicon(dic: Path) -> _Lexicon:
-    return _Lexicon.load(dic)
+    """The lexicon of `dic`, read from the word-list cache (`indexer.wordcache`) when it
+    was made from this .dic and .aff by this module."""
+    if not dic.is_file():
+        raise MissingDictionaryError(_missing_message(dic))
+
+    def build() -> tuple[Any, ...]:
+        lex = _Lexicon.load(dic)
+        patterns = {
+            flag: [(strip, add, condition.pattern) for strip, add, condition in rules]
+            for flag, rules in lex.inflections.items()
+        }
+        return lex.words, lex.ends, lex.begins, lex.middles, lex.paradigms, patterns
+
+    sources = [dic, dic.with_suffix(".aff")]
+    words, ends, begins, middles, paradigms, patterns = cached(
+        "hunspell-sv", [p for p in sources if p.is_file()], [Path(__file__)], build
+    )
+    inflections = {
+        flag: [(strip, add, re.compile(condition)) for strip, add, condition in rules]
+        for flag, rules in patterns.items()
+    }
+    return _Lexicon(words, ends, begins, middles, paradigms, inflections)
+
+
+class _Swedish:
+    """simplemma for Swedish over its dictionary from the word-list cache: the same lemmas
+    as `simplemma.lemmatize(word, lang="sv")`, without decoding the dictionary each time."""
+
+    def __init__(self) -> None:
+        from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
+        from simplemma.strategies.dictionaries import dictionary_factory as factories
+
+        folder = Path(factories.__file__).parent
+        table = cached(
+            f"simplemma-{simplemma.__version__}-sv",
+            [factories.DATA_FOLDER / "sv.plzma"],
+            [folder / "dictionary_factory.py", folder / "frontcode.py"],
+            lambda: factories._load_dictionary_from_disk("sv"),
+        )
+        dictionary = factories.MappingStrToByteString(table)
+
+        class OneLanguage(factories.DictionaryFactory):
+            def get_dictionary(self, lang: str) -> Any:
+                if lang != "sv":
+                    raise ValueError(f"only Swedish is loaded, not {lang!r}")
+                return dictionary
+
+        only_sv = OneLanguage()
+        self._lemmatizer = simplemma.Lemmatizer(
+            lemmatization_strategy=DefaultStrategy(dictionary_factory=only_sv)
+        )
+        self._lookup = DictionaryLookupStrategy(only_sv)
+
+    def lemmatize(self, word: str) -> str:
+        return self._lemmatizer.lemmatize(word, lang="sv")
+
+    def is_known(self, word: str) -> bool:
+        from simplemma.utils import normalize_token
+
+        return self._lookup.get_lemma(normalize_token(word), "sv") is not None
+
+
+@lru_cache(maxsize=1)
+def _simplemma() -> _Swedish:
+    return _Swedish()
 
 
 def _missing_message(dic: Path) -> str:
