@@ -94,7 +94,7 @@ def training_rows(
             scored = answerer.scored_units(q.question, hits, qvec, ctx)
             out.extend((q.id, row, int(is_positive(q, unit))) for _, unit, row in scored)
             continue
-        for doc_id in answerer.comparison_scope(info, None):
+        for doc_id in answerer.comparison_scope(q.question, qvec, info, None):
             key = report_key(q.id, doc_id)
             for _, unit, row in answerer.report_units(q.question, doc_id, qvec, ctx):
                 out.append((key, row, int(is_positive(q, unit))))

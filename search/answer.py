@@ -39,6 +39,11 @@ _SUPPORT = FEATURES.index("support")
 NO_ANSWER = "Rapporterna verkar inte besvara frågan. Här är de avsnitt som ligger närmast."
 MIN_SUPPORT = 0.18  # chosen on dev with the earlier reader (see README, /ask)
 COMPARISON_K = 3  # passages searched per report of a comparison
+# A comparison answers for at most this many reports: a table a reader can take in, and
+# one search each (an archive of 2,159 reports took 5.3 s to compare them all). Of more, it
+# takes those whose passages come first among the question's `SCOPE_K` best.
+MAX_COMPARED = 10
+SCOPE_K = 50
 # /search orders its first RERANK_K passages by RERANK_WEIGHT × the reader's best unit
 # probability + 1 / rank: chosen on out-of-fold dev probabilities (weights 0, 0.5, 1, 2, 4
 # and the reader alone: hit@1 on non-comparison questions 0.798, 0.798, 0.815, 0.824, 0.824
@@ -201,17 +206,29 @@ class Answerer:
     def _rerank_per_report(
         self, query: str, hits: list[Hit], qvec: np.ndarray, ctx: Context
     ) -> list[Hit]:
-        """A comparison's ranking: for each report of `hits` (in the searcher's order), the
-        passage of the unit /ask quotes for it first; then the rest in order."""
-        first: list[Hit] = []
-        for doc_id in dict.fromkeys(h.chunk.doc_id for h in hits):
-            scored = self.report_units(query, doc_id, qvec, ctx)
-            if scored:
-                chosen = scored[0][1].hit.chunk.id
-                first.append(next((h for h in hits if h.chunk.id == chosen), scored[0][1].hit))
-        ids = {h.chunk.id for h in first}
-        order = first + [h for h in hits if h.chunk.id not in ids]
-        return [replace(h, rank=n) for n, h in enumerate(order[: len(hits)], start=1)]
+        """A comparison's ranking: each report's first passage stays first, in the
+        searcher's order of reports; of a report's passages among the first `RERANK_K`, the
+        one with the unit the reader finds likeliest (read in the report's own context, as
+        /ask reads a report) leads. Then the rest in order. No report is searched again: at
+        scale one search per report would cost more than the whole query."""
+        top: dict[str, list[Hit]] = {}
+        for h in hits[:RERANK_K]:
+            top.setdefault(h.chunk.doc_id, []).append(h)
+        first: dict[str, Hit] = {}
+        for h in hits:
+            doc = h.chunk.doc_id
+            if doc in first:
+                continue
+            group = top.get(doc, [])
+            if len(group) > 1:
+                report_ctx = self.context(query, group, qvec, like=ctx)
+                scored = self.scored_units(query, group, qvec, report_ctx)
+                best = scored[0][1].hit.chunk.id  # best first; ties keep the search's order
+                h = next(g for g in group if g.chunk.id == best)
+            first[doc] = h
+        chosen = {h.chunk.id for h in first.values()}
+        order = [*first.values(), *(h for h in hits if h.chunk.id not in chosen)]
+        return [replace(h, rank=n) for n, h in enumerate(order, start=1)]
 
     def answer(
         self,
@@ -291,7 +308,7 @@ class Answerer:
         """One best unit per report in scope: the reports of the municipalities the question
         names (two or more), else every report the filters allow."""
         docs = self.searcher.index.documents
-        scope = self.comparison_scope(info, filters)
+        scope = self.comparison_scope(question, qvec, info, filters)
         named = len(info.municipalities) >= 2
         rows: list[ComparisonRow] = []
         for doc_id in scope:
@@ -322,14 +339,26 @@ class Answerer:
             missing(rows, names),
         )
 
-    def comparison_scope(self, info: QueryInfo, filters: SearchFilters | None) -> list[str]:
+    def comparison_scope(
+        self,
+        question: str,
+        qvec: np.ndarray,
+        info: QueryInfo,
+        filters: SearchFilters | None,
+    ) -> list[str]:
         """The reports a comparison answers: those of the municipalities the question names
-        (two or more), else every report the filters allow."""
+        (two or more), else every report the filters allow; of more than `MAX_COMPARED`,
+        those whose passages the search finds first for the question."""
         docs = self.searcher.index.documents
         scope = sorted(self.searcher.allowed_docs(filters or SearchFilters()))
         if len(info.municipalities) >= 2:
             scope = [d for d in scope if docs[d].municipality in info.municipalities]
-        return scope
+        if len(scope) <= MAX_COMPARED:
+            return scope
+        allowed = set(scope)
+        hits, _ = self.searcher.search(question, SCOPE_K, filters, query_vector=qvec)
+        found = dict.fromkeys(h.chunk.doc_id for h in hits if h.chunk.doc_id in allowed)
+        return sorted(list(found)[:MAX_COMPARED])
 
     def report_units(
         self, question: str, doc_id: str, qvec: np.ndarray, ctx: Context
