@@ -181,8 +181,8 @@ class Answerer:
     ) -> list[Hit]:
         """Hybrid search results with the first `RERANK_K` ordered by how likely a
         sentence, row or cell of each passage answers the query, weighed with its rank. A
-        comparison keeps one passage per report first (see `Searcher.search`): the one /ask
-        quotes for that report."""
+        comparison keeps one passage per report first (see `Searcher.search`), chosen by
+        `_rerank_per_report`."""
         top = hits[:RERANK_K]
         if len(top) < 2 or not self.searcher.query_terms(query):
             return hits
@@ -305,8 +305,8 @@ class Answerer:
         info: QueryInfo,
         filters: SearchFilters | None,
     ) -> Answer:
-        """One best unit per report in scope: the reports of the municipalities the question
-        names (two or more), else every report the filters allow."""
+        """One best unit per report of `comparison_scope`, shown where the report gate finds
+        that the report states the fact."""
         docs = self.searcher.index.documents
         scope = self.comparison_scope(question, qvec, info, filters)
         named = len(info.municipalities) >= 2
