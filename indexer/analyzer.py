@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import simplemma
+from simplemma.utils import normalize_token
 
 from indexer.errors import MissingDictionaryError
 from indexer.wordcache import cached
@@ -278,9 +279,8 @@ class _Lexicon:
 @lru_cache(maxsize=4)
 def _load_lexicon(dic: Path) -> _Lexicon:
     """The lexicon of `dic`, read from the word-list cache (`indexer.wordcache`) when it
-    was made from this .dic and .aff by this module."""
-    if not dic.is_file():
-        raise MissingDictionaryError(_missing_message(dic))
+    was made from this .dic and .aff by this module (a missing .dic: `_Lexicon.load` says
+    so)."""
 
     def build() -> tuple[Any, ...]:
         lex = _Lexicon.load(dic)
@@ -334,8 +334,6 @@ class _Swedish:
         return self._lemmatizer.lemmatize(word, lang="sv")
 
     def is_known(self, word: str) -> bool:
-        from simplemma.utils import normalize_token
-
         return self._lookup.get_lemma(normalize_token(word), "sv") is not None
 
 
