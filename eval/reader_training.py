@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -135,8 +135,8 @@ def choose_threshold(runs: Sequence[dict[str, float]], answerable: dict[str, boo
         abstained = sum(p < t for q, p in probs.items() if not answerable[q]) / n_un
         return answered + abstained
 
-    grid = [i / GRID for i in range(GRID + 1)]
-    value = {t: sum(balanced(t, probs) for probs in runs) / len(runs) for t in grid}
+    grid = _grid()
+    value = _mean_over(runs, balanced)
 
     def smoothed(t: float) -> float:
         near = [v for u, v in value.items() if abs(u - t) <= SMOOTH + 1e-9]
@@ -160,9 +160,20 @@ def choose_report_threshold(runs: Sequence[dict[str, float]], states: dict[str, 
     def complete(t: float, probs: dict[str, float]) -> float:
         return sum(all(probs[k] >= t for k in keys) for keys in reports.values()) / len(reports)
 
-    grid = [i / GRID for i in range(GRID + 1)]
-    mean = {t: sum(complete(t, probs) for probs in runs) / len(runs) for t in grid}
-    return max(t for t in grid if mean[t] >= COMPLETE or t == 0.0)
+    mean = _mean_over(runs, complete)
+    return max(t for t in _grid() if mean[t] >= COMPLETE or t == 0.0)
+
+
+def _grid() -> list[float]:
+    """The thresholds tried: 0.00, 0.01, …, 1.00."""
+    return [i / GRID for i in range(GRID + 1)]
+
+
+def _mean_over(
+    runs: Sequence[dict[str, float]], rate: Callable[[float, dict[str, float]], float]
+) -> dict[float, float]:
+    """`rate` at each threshold of the grid, averaged over the dealings' probabilities."""
+    return {t: sum(rate(t, probs) for probs in runs) / len(runs) for t in _grid()}
 
 
 def _fit_both(
