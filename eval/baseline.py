@@ -20,9 +20,9 @@ import numpy as np
 from indexer.models import Chunk, Document, text_hash
 
 if TYPE_CHECKING:
-    from indexer.analyzer import SwedishAnalyzer
-    from indexer.encoders import Encoder, ProgressFn
-    from indexer.store import IndexData
+    from indexer.embedding.encoders import Encoder, ProgressFn
+    from indexer.language.analyzer import SwedishAnalyzer
+    from indexer.store.index import IndexData
 
 BASELINE_CHARS = 900
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*\Z)", re.DOTALL)
@@ -89,12 +89,12 @@ def build_baseline_index(
     Report metadata (municipality, year) is read as the real indexer reads it, so the
     searcher's query understanding works the same on both.
     """
-    from indexer.analyzer import get_analyzer
     from indexer.build import corpus_files, make_bm25, sha256_file
-    from indexer.chunker import clean_text
-    from indexer.metadata import build_document, load_catalogue
-    from indexer.reader import SUPPORTED_SUFFIXES, read_report
-    from indexer.store import SCHEMA_VERSION, IndexData, make_faiss
+    from indexer.language.analyzer import get_analyzer
+    from indexer.reading.chunker import clean_text
+    from indexer.reading.metadata import build_document, load_catalogue
+    from indexer.reading.sources import SUPPORTED_SUFFIXES, read_report
+    from indexer.store.index import SCHEMA_VERSION, IndexData, make_faiss
 
     analyzer = analyzer or get_analyzer()
     catalogue = load_catalogue(corpus_dir)

@@ -62,9 +62,9 @@ def _throughput(
 
 def _in_process(index: Path, queries: list[str]) -> dict[str, float]:
     """Mean milliseconds per step of `Searcher.search` in this process."""
-    from indexer.analyzer import get_analyzer
-    from indexer.encoders import load_encoder
-    from indexer.store import load_index
+    from indexer.embedding.encoders import load_encoder
+    from indexer.language.analyzer import get_analyzer
+    from indexer.store.index import load_index
     from search.retrieval import Searcher
 
     idx = load_index(index)

@@ -68,9 +68,9 @@ def _eval(args: argparse.Namespace) -> int:
             retrieval = evaluate_retrieval(backend, questions, args.modes)
             ask = evaluate_ask(backend, questions)
     else:
-        from indexer.analyzer import get_analyzer
-        from indexer.encoders import load_encoder
-        from indexer.store import load_index
+        from indexer.embedding.encoders import load_encoder
+        from indexer.language.analyzer import get_analyzer
+        from indexer.store.index import load_index
         from rapportsok.settings import get_settings
         from search.retrieval import Searcher
 
@@ -200,6 +200,12 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _loadtest(args: argparse.Namespace) -> int:
+    if args.mixed:
+        from eval.mixed import run_mixed_command
+
+        return run_mixed_command(
+            args.url, args.index, args.corpus, args.clients, args.seconds, args.api_key
+        )
     from eval.loadtest import run_loadtest
 
     return run_loadtest(
@@ -211,7 +217,6 @@ def _loadtest(args: argparse.Namespace) -> int:
         upload=args.upload,
         api_key=args.api_key,
         no_upload=args.no_upload,
-        mixed=args.mixed,
     )
 
 

@@ -197,7 +197,7 @@ def run_load(
 def own_server(index: Path, corpus: Path, api_key: str) -> Iterator[tuple[str, int]]:
     """`rapportsok serve` on a free loopback port over temporary copies of the index and
     the corpus, with `api_key`; yields its URL and process id."""
-    from indexer.store import version_dir
+    from indexer.store.index import version_dir
 
     with tempfile.TemporaryDirectory(prefix="rapportsok-load-") as tmp:
         root = Path(tmp)
@@ -226,15 +226,11 @@ def run_loadtest(
     upload: str | None = None,
     api_key: str | None = None,
     no_upload: bool = False,
-    mixed: bool = False,
 ) -> int:
-    """`rapportsok loadtest`: run, print the report; non-zero exit on any failure (with
-    `mixed`, on a missed target of `eval.mixed`)."""
+    """`rapportsok loadtest`: run, print the report; non-zero exit on any failure."""
     from rapportsok.settings import get_settings
 
     settings = get_settings()
-    if mixed:
-        return _run_mixed(url, index, corpus, clients, seconds, api_key or settings.api_key)
     if no_upload:
         payload = None
     elif upload:
@@ -258,36 +254,5 @@ def run_loadtest(
             api_key=api_key or settings.api_key,
             cleanup=True,
         )
-    print("\n".join(report.lines()))
-    return 0 if report.ok else 1
-
-
-def _run_mixed(
-    url: str | None,
-    index: str | None,
-    corpus: str | None,
-    clients: int,
-    seconds: float,
-    api_key: str | None,
-) -> int:
-    """`rapportsok loadtest --mixed` (see `eval.mixed`): idle, then with writes running."""
-    from eval.mixed import run_mixed
-    from rapportsok.settings import get_settings
-
-    settings = get_settings()
-    if url is None:
-        key = secrets.token_urlsafe(24)
-        with own_server(
-            Path(index or settings.index_dir), Path(corpus or settings.corpus_dir), key
-        ) as (own, pid):
-            print(f"server {own} (pid {pid}) over a temporary copy of the index and corpus")
-            report = run_mixed(own, key, clients=clients, seconds=seconds, pid=pid)
-    else:
-        if urlparse(url).hostname not in LOOPBACK:
-            raise ValueError(f"the load test only runs against this machine, got {url}")
-        if not api_key:
-            raise ValueError("--mixed writes: it needs the server's API key (--api-key)")
-        print(f"server {url} (its memory is not sampled)")
-        report = run_mixed(url.rstrip("/"), api_key, clients=clients, seconds=seconds)
     print("\n".join(report.lines()))
     return 0 if report.ok else 1

@@ -10,15 +10,17 @@ writes at most 2× the idle p95, peak RSS at most idle RSS + 1 GB.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
-from eval.loadtest import SAMPLE_REPORT, LoadReport, run_load
-from eval.servers import percentile
+from eval.loadtest import SAMPLE_REPORT, LoadReport, own_server, run_load
+from eval.servers import LOOPBACK, percentile
 
 MB = 1024 * 1024
 P95_FACTOR, RSS_HEADROOM_MB = 2.0, 1024  # the targets
@@ -166,3 +168,34 @@ def run_mixed(
         threads[0].join(timeout=600)
         sampling.set()
     return MixedReport(idle, writes, answers, idle_rss, peak[0])
+
+
+def run_mixed_command(
+    url: str | None,
+    index: str | None,
+    corpus: str | None,
+    clients: int,
+    seconds: float,
+    api_key: str | None,
+) -> int:
+    """`rapportsok loadtest --mixed` (see `eval.mixed`): idle, then with writes running."""
+    from rapportsok.settings import get_settings
+
+    settings = get_settings()
+    api_key = api_key or settings.api_key
+    if url is None:
+        key = secrets.token_urlsafe(24)
+        with own_server(
+            Path(index or settings.index_dir), Path(corpus or settings.corpus_dir), key
+        ) as (own, pid):
+            print(f"server {own} (pid {pid}) over a temporary copy of the index and corpus")
+            report = run_mixed(own, key, clients=clients, seconds=seconds, pid=pid)
+    else:
+        if urlparse(url).hostname not in LOOPBACK:
+            raise ValueError(f"the load test only runs against this machine, got {url}")
+        if not api_key:
+            raise ValueError("--mixed writes: it needs the server's API key (--api-key)")
+        print(f"server {url} (its memory is not sampled)")
+        report = run_mixed(url.rstrip("/"), api_key, clients=clients, seconds=seconds)
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1

@@ -247,9 +247,9 @@ def dense_recall(index_dir: Path, questions: list[str]) -> dict[str, float]:
     over all rows, and restricted to one municipality's reports."""
     import numpy as np
 
-    from indexer.analyzer import get_analyzer
-    from indexer.encoders import load_encoder
-    from indexer.store import load_index
+    from indexer.embedding.encoders import load_encoder
+    from indexer.language.analyzer import get_analyzer
+    from indexer.store.index import load_index
     from search.retrieval import Searcher
 
     index = load_index(index_dir)

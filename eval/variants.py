@@ -11,7 +11,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from indexer.analyzer import SwedishAnalyzer
+    from indexer.language.analyzer import SwedishAnalyzer
     from search.retrieval import Searcher
 
 AnalyzerVariant = Literal["full", "no-lemmas", "no-compounds", "no-stopwords", "plain"]
@@ -26,7 +26,7 @@ ANALYZER_VARIANTS: dict[str, dict[str, bool]] = {
 
 def make_analyzer(variant: str) -> SwedishAnalyzer:
     """The analyzer with some steps switched off (see `ANALYZER_VARIANTS`)."""
-    from indexer.analyzer import SwedishAnalyzer, get_analyzer
+    from indexer.language.analyzer import SwedishAnalyzer, get_analyzer
 
     if variant not in ANALYZER_VARIANTS:
         raise ValueError(f"analyzer must be one of {', '.join(ANALYZER_VARIANTS)}, got {variant!r}")
@@ -44,7 +44,7 @@ def make_analyzer(variant: str) -> SwedishAnalyzer:
 def with_analyzer(searcher: Searcher, analyzer: SwedishAnalyzer) -> Searcher:
     """A searcher whose BM25 side is rebuilt with another analyzer (same dense side)."""
     from indexer.build import make_bm25
-    from indexer.chunker import clean_text
+    from indexer.reading.chunker import clean_text
     from search.retrieval import Searcher
 
     tokens = [analyzer.analyze(clean_text(c.indexed_text)) for c in searcher.index.chunks]

@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from indexer.chunker import ChunkerConfig, clean_text
-from indexer.dense import FaissChoice, FaissType, resolve_faiss
-from indexer.errors import IndexProblem, UnreadableReport
-from indexer.metadata import load_catalogue
 from indexer.models import Chunk, Document, text_hash
-from indexer.reader import SUPPORTED_SUFFIXES
-from indexer.store import (
+from indexer.reading.chunker import ChunkerConfig, clean_text
+from indexer.reading.metadata import load_catalogue
+from indexer.reading.sources import SUPPORTED_SUFFIXES
+from indexer.store.dense import FaissChoice, FaissType, resolve_faiss
+from indexer.store.index import (
     SCHEMA_VERSION,
     IndexData,
     build_lock,
@@ -31,10 +30,11 @@ from indexer.store import (
     write_version,
 )
 from indexer.worker import Parsed, ParseLimits, ParsePool, analyse_passages, parse_reports
+from rapportsok.errors import IndexProblem, UnreadableReport
 
 if TYPE_CHECKING:
-    from indexer.analyzer import SwedishAnalyzer
-    from indexer.encoders import Encoder
+    from indexer.embedding.encoders import Encoder
+    from indexer.language.analyzer import SwedishAnalyzer
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +120,8 @@ def _legacy_vectors(out: Path, encoder: Encoder) -> _Previous:
     rebuilding it embeds nothing again; nothing else of it is reused."""
     import json
 
-    from indexer.chunkstore import ChunkStore
-    from indexer.segment import CHUNKS, VECTORS
+    from indexer.store.chunkstore import ChunkStore
+    from indexer.store.segment import CHUNKS, VECTORS
 
     prev = _Previous(None, False)
     try:
@@ -152,7 +152,7 @@ def build_index(
     """Index every report in `corpus_dir` into `out`, reusing what has not changed.
 
     `faiss_type` None keeps what the index in place asked for (an upload or a removal
-    keeps the type), else 'auto': exact below `indexer.dense.ANN_MIN_PASSAGES`, IVF above.
+    keeps the type), else 'auto': exact below `indexer.store.dense.ANN_MIN_PASSAGES`, IVF above.
 
     Unreadable reports are skipped with their reason. Unchanged reports keep their chunks
     and embeddings; only new or changed text is embedded. The new index replaces the old
@@ -161,7 +161,7 @@ def build_index(
     (`indexer.worker`), `jobs` of them side by side; without, in this process one by one
     (tests, trusted corpora).
     """
-    from indexer.analyzer import get_analyzer
+    from indexer.language.analyzer import get_analyzer
 
     t0 = time.perf_counter()
     analyzer = analyzer or get_analyzer()
@@ -375,7 +375,7 @@ def make_bm25(tokens: list[list[str]]) -> Any:
     """A BM25 index over the analysed passages (an empty passage gets one empty token)."""
     import bm25s
 
-    from indexer.store import quiet_bm25
+    from indexer.store.index import quiet_bm25
 
     retriever = bm25s.BM25()
     with quiet_bm25():

@@ -26,7 +26,7 @@ def _positive(value: str) -> int:
 
 def _index(args: argparse.Namespace) -> int:
     from indexer.build import build_index
-    from indexer.encoders import load_encoder
+    from indexer.embedding.encoders import load_encoder
     from indexer.worker import ParseLimits
 
     corpus = Path(args.corpus_dir or get_settings().corpus_dir)
@@ -73,7 +73,7 @@ def _index(args: argparse.Namespace) -> int:
 def _info(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from indexer.store import load_index
+    from indexer.store.index import load_index
 
     path = Path(args.index or get_settings().index_dir)
     idx = load_index(path)

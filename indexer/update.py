@@ -3,7 +3,7 @@ deleted, a merge combines the small ones. None of them touches what the index al
 
 Each change holds the build lock, writes what is new (a segment folder, flushed, then
 renamed into `segments/`) and publishes a new manifest with one atomic rename
-(`indexer.store.publish_manifest`). A SIGKILL at any point leaves the previous manifest or
+(`indexer.store.index.publish_manifest`). A SIGKILL at any point leaves the previous manifest or
 the new one, both complete; segment folders no manifest lists are removed by the next
 change (`clean_segments`). So an upload costs its own report (read, embed, analyse, write)
 and a removal a manifest, whatever the size of the index.
@@ -23,13 +23,10 @@ import numpy as np
 
 from indexer import build as _build
 from indexer.build import BuildReport, accept, sha256_file
-from indexer.chunker import ChunkerConfig, clean_text
-from indexer.errors import IndexProblem, UnknownReport
-from indexer.metadata import load_catalogue
 from indexer.models import Chunk, Document
-from indexer.postings import Postings
-from indexer.segment import Segment, fsync_tree, open_segment, write_segment
-from indexer.store import (
+from indexer.reading.chunker import ChunkerConfig, clean_text
+from indexer.reading.metadata import load_catalogue
+from indexer.store.index import (
     BASE,
     SCHEMA_VERSION,
     SEGMENTS_DIR,
@@ -43,11 +40,14 @@ from indexer.store import (
     segment_folder,
     version_dir,
 )
+from indexer.store.postings import Postings
+from indexer.store.segment import Segment, fsync_tree, open_segment, write_segment
 from indexer.worker import ParseLimits, ParsePool, analyse_passages, parse_reports
+from rapportsok.errors import IndexProblem, UnknownReport
 
 if TYPE_CHECKING:
-    from indexer.analyzer import SwedishAnalyzer
-    from indexer.encoders import Encoder
+    from indexer.embedding.encoders import Encoder
+    from indexer.language.analyzer import SwedishAnalyzer
 
 log = logging.getLogger(__name__)
 

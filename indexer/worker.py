@@ -35,13 +35,13 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from indexer.errors import UnreadableReport
+from rapportsok.errors import UnreadableReport
 
 if TYPE_CHECKING:
-    from indexer.analyzer import SwedishAnalyzer
-    from indexer.chunker import ChunkerConfig
+    from indexer.language.analyzer import SwedishAnalyzer
     from indexer.models import Chunk, Document
-    from indexer.postings import Postings
+    from indexer.reading.chunker import ChunkerConfig
+    from indexer.store.postings import Postings
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +72,13 @@ def parse_report(
 ) -> tuple[Document, list[Chunk], tuple[int, float]]:
     """Read and chunk one report: its `Document`, its chunks and (pages OCR'd, seconds of
     OCR). What a child does for each request, and a build without limits does itself."""
-    from indexer import chunker, metadata, reader  # module attributes: tests may patch them
+    from indexer.reading import (  # module attributes: tests may patch them
+        chunker,
+        metadata,
+        sources,
+    )
 
-    source = reader.read_report(path)
+    source = sources.read_report(path)
     doc = metadata.build_document(path, source, digest, catalogue)
     return (
         doc,
@@ -107,7 +111,7 @@ def parse_reports(
 
 def analyse_passages(texts: Sequence[str], analyzer: SwedishAnalyzer) -> Postings:
     """The BM25 postings of `texts` (row i = `texts[i]`)."""
-    from indexer.postings import Postings
+    from indexer.store.postings import Postings
 
     return Postings.from_tokens([analyzer.analyze(t) for t in texts])
 
@@ -128,7 +132,7 @@ def _child(conn: Connection, memory_mb: int) -> None:
     # reader at the same priority doubled their p95 during uploads.
     os.nice(CHILD_NICENESS)
     # The reader's imports (pdfplumber) are slow: done before the time limit starts.
-    from indexer import chunker, metadata, reader  # noqa: F401
+    from indexer.reading import chunker, metadata, sources  # noqa: F401
 
     conn.send(("ready", None))  # imports done: the time limit counts reading only
     while (request := conn.recv()) is not None:
@@ -283,7 +287,7 @@ class ParsePool:
     def analyse(self, texts: Sequence[str], analyzer: SwedishAnalyzer) -> Postings:
         """The postings of `texts`, as `analyse_passages` gives them: in batches, side by
         side in the children, for a large build; here for a small one."""
-        from indexer.postings import Postings
+        from indexer.store.postings import Postings
 
         if len(texts) < POOL_ANALYSIS_MIN:
             return analyse_passages(texts, analyzer)

@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def user_error(exc: BaseException) -> str:
     """A one-line message for `exc`; unexpected errors say how to see the details."""
-    from indexer.errors import RapportsokError
+    from rapportsok.errors import RapportsokError
 
     if isinstance(exc, (RapportsokError, *_EXPECTED)):
         return str(exc)

@@ -17,7 +17,7 @@ that leaves out only a few rows (the rows of a report deleted from the base segm
 searched unfiltered for that many more candidates, then the left-out rows are dropped.
 
 FAISS holds the base segment's rows `[0, base_rows)`; rows added by updates since
-(`indexer.segment`) are few and scored exactly on their vectors, and the two top lists are
+(`indexer.store.segment`) are few and scored exactly on their vectors, and the two top lists are
 merged by score: the inner products of both sides are the same numbers.
 """
 
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from indexer.dense import IVF_NPROBE, faiss_type_of
+from indexer.store.dense import IVF_NPROBE, faiss_type_of
 from search.lexical import top_n
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """BM25 top-n among the allowed rows, without sorting the index.
 
-A loaded index scores with `indexer.postings.CollectionBM25` (weights from the segments'
+A loaded index scores with `indexer.store.postings.CollectionBM25` (weights from the segments'
 postings and collection-wide statistics, bit for bit bm25s's); eval's baseline and variants
 still build bm25s objects. bm25s keeps the BM25 weight of every (term, passage) pair in a
 term-major sparse matrix; a query's score of a passage is the sum of its terms' weights,
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from indexer.postings import CollectionBM25
+from indexer.store.postings import CollectionBM25
 
 if TYPE_CHECKING:
     from search.scope import Selection

@@ -66,7 +66,7 @@ class QueryReader:
 def is_english(question: str) -> bool:
     """Whether a question reads as English: at least two English function words, and more
     of them than Swedish stop words ("What is the population of Uppsala?")."""
-    from indexer.analyzer import STOP_WORDS
+    from indexer.language.analyzer import STOP_WORDS
 
     words = [w.lower() for w in _WORD.findall(question)]
     english = sum(w in _ENGLISH for w in words)

@@ -26,9 +26,9 @@ from search.scope import FILTER_FIELDS, Scope, SearchFilters, Selection
 from search.typos import Correction, TypoCorrector
 
 if TYPE_CHECKING:
-    from indexer.analyzer import SwedishAnalyzer
-    from indexer.encoders import Encoder
-    from indexer.store import IndexData
+    from indexer.embedding.encoders import Encoder
+    from indexer.language.analyzer import SwedishAnalyzer
+    from indexer.store.index import IndexData
 
 Mode = Literal["hybrid", "dense", "lexical"]
 FusionMethod = Literal["linear", "rrf"]

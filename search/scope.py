@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from indexer.errors import UnknownFilterValue
 from indexer.models import Document
+from rapportsok.errors import UnknownFilterValue
 from search.query import fold
 
 FILTER_FIELDS = ("municipality", "year", "report_type", "document_id")

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
-from indexer.errors import RapportsokError
+from rapportsok.errors import RapportsokError
 from service.auth import require_api_key
 from service.deps import UpdaterDep, WriterDep
 from service.errors import status_of

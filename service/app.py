@@ -19,7 +19,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from indexer.errors import RapportsokError
+from rapportsok.errors import RapportsokError
 from rapportsok.settings import Settings, get_settings
 from search.retrieval import Searcher
 from service.deps import Services
@@ -36,10 +36,10 @@ def load_services(settings: Settings) -> Services:
     """Load the index, encoder and analyzer. A missing index is kept as `problem` (the API
     answers 503 until one is built or uploaded); a damaged index, or one built with another
     model, raises its `IndexProblem`: the service must not start on half an index."""
-    from indexer.analyzer import get_analyzer
-    from indexer.encoders import load_encoder
-    from indexer.errors import IndexMissing
-    from indexer.store import load_index
+    from indexer.embedding.encoders import load_encoder
+    from indexer.language.analyzer import get_analyzer
+    from indexer.store.index import load_index
+    from rapportsok.errors import IndexMissing
     from search.answer import Answerer
 
     services = Services(settings)

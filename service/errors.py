@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from indexer.errors import (
+from rapportsok.errors import (
     BadFile,
     BadMetadata,
     Duplicate,

@@ -4,8 +4,8 @@ Every upload and removal first writes its intent (what it will change, and what 
 to `corpus/.journal/`, flushed to disk, before it touches the corpus folder, the catalogue or
 the index; the intent is removed when the change is complete. A crash (even SIGKILL) leaves
 the intent behind, and `reconcile` — at start-up and before each write — settles it by the
-one thing that changes atomically, the published manifest of the index (`indexer.store.publish`
-for a full build, `publish_manifest` for a segment or a tombstone):
+one thing that changes atomically, the published manifest of the index
+(`indexer.store.index.publish` for a full build, `publish_manifest` for a segment or a tombstone):
 
 * an upload whose report the published index holds is finished (it is in); otherwise it is
   rolled back: its file and catalogue entry are removed (it is out);
@@ -28,9 +28,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from indexer.errors import IndexProblem
-from indexer.metadata import CATALOGUE_NAME
-from indexer.store import fsync_dir, read_manifest
+from indexer.reading.metadata import CATALOGUE_NAME
+from indexer.store.index import fsync_dir, read_manifest
+from rapportsok.errors import IndexProblem
 
 log = logging.getLogger(__name__)
 

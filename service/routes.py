@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
 
 from indexer.models import Hit
-from indexer.reader import SUPPORTED_SUFFIXES, text_charset
+from indexer.reading.sources import SUPPORTED_SUFFIXES, text_charset
 from search.compare import place
 from search.retrieval import Searcher, SearchFilters
 from search.units import Unit, answer_texts

@@ -22,15 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from indexer.errors import NotIndexable, UnknownReport, UpdateBusy
-from indexer.metadata import doc_id_for
+from indexer.reading.metadata import doc_id_for
+from rapportsok.errors import NotIndexable, UnknownReport, UpdateBusy
 from rapportsok.settings import Settings
 from service import uploads
 from service.journal import Intent, Journal, indexed_sources
 
 if TYPE_CHECKING:
     from indexer.build import BuildReport
-    from indexer.encoders import Encoder
+    from indexer.embedding.encoders import Encoder
     from search.retrieval import Searcher
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ class IndexUpdater:
         """Move a report's file aside (and take out its catalogue entry), re-index without it,
         then delete the file; a failed re-index puts both back."""
         from indexer.build import sha256_file
-        from indexer.metadata import load_catalogue
+        from indexer.reading.metadata import load_catalogue
 
         self.find(doc_id)  # an unknown id is 404 at once, without waiting for the lock
         with self._lock:
@@ -143,13 +143,13 @@ class IndexUpdater:
         """Change the index (a new segment for `added`, a tombstone for `removed`; the whole
         corpus folder when the index in place takes no segments), then load the new version
         and install its searcher."""
-        from indexer.analyzer import get_analyzer
         from indexer.build import build_index
-        from indexer.encoders import load_encoder
-        from indexer.errors import IndexBusy
-        from indexer.store import load_index
+        from indexer.embedding.encoders import load_encoder
+        from indexer.language.analyzer import get_analyzer
+        from indexer.store.index import load_index
         from indexer.update import add_reports, can_update, remove_reports
         from indexer.worker import ParseLimits
+        from rapportsok.errors import IndexBusy
         from search.retrieval import Searcher
 
         if self._encoder is None:

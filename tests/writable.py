@@ -39,7 +39,7 @@ class Writable:
 
 def copy_index(corpus_index: Path, dest: Path) -> Path:
     """Copy a published index (symlink → version folder) into `dest`, same layout."""
-    from indexer.store import version_dir
+    from indexer.store.index import version_dir
 
     dest.mkdir(parents=True, exist_ok=True)
     version = version_dir(corpus_index)

@@ -31,7 +31,7 @@ def test_pack_cuts_a_long_paragraph_at_spaces() -> None:
 
 
 def test_baseline_index_of_a_tiny_corpus_is_searchable(tmp_path: Path, encoder) -> None:
-    from indexer.analyzer import get_analyzer
+    from indexer.language.analyzer import get_analyzer
     from search.retrieval import Searcher
 
     corpus = tmp_path / "corpus"

@@ -23,9 +23,9 @@ def pdf_searcher(tmp_path_factory: pytest.TempPathFactory, corpus_index: Path, e
     """A searcher over the index of the printed reports, with the catalogue's metadata.
     Built over a copy of the .txt index, so that passages whose text came out the same are
     not embedded again (the same model and text give the same vector)."""
-    from indexer.analyzer import get_analyzer
     from indexer.build import build_index
-    from indexer.store import load_index
+    from indexer.language.analyzer import get_analyzer
+    from indexer.store.index import load_index
     from search.retrieval import Searcher
 
     pdfs = tmp_path_factory.mktemp("printed")

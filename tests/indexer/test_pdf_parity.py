@@ -11,12 +11,12 @@ import pytest
 from corpus_pdfs import Layout, printable, render_report, scan_page
 
 from eval.metrics import fold_whitespace, load_questions
-from indexer.chunker import chunk_document
-from indexer.errors import UnreadableReport
-from indexer.metadata import build_document
 from indexer.models import Chunk, Source
-from indexer.pdf import read_pdf
-from indexer.sections import find_blocks, outline
+from indexer.reading.chunker import chunk_document
+from indexer.reading.metadata import build_document
+from indexer.reading.pdf import read_pdf
+from indexer.reading.sections import find_blocks, outline
+from rapportsok.errors import UnreadableReport
 from rapportsok.text import CAPTION, STATUS_WORDS, ends_sentence
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -176,11 +176,13 @@ def test_a_scanned_page_is_read_by_ocr_and_marked(printed: dict, tmp_path: Path)
 def test_a_scanned_page_without_tesseract_skips_the_report(
     printed: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import indexer.pdf
+    import indexer.reading.pdf
 
     pdf, _ = printed["koping"]
     path = scan_page(pdf, 2, tmp_path / "skannad.pdf")
-    monkeypatch.setattr(indexer.pdf, "tesseract_problem", lambda: "Tesseract is not installed")
+    monkeypatch.setattr(
+        indexer.reading.pdf, "tesseract_problem", lambda: "Tesseract is not installed"
+    )
     reason = (
         "skannad.pdf: 1 of 8 pages are scanned (no text layer) and cannot be OCR'd: "
         "Tesseract is not installed"

@@ -10,10 +10,10 @@ import pytest
 from fpdf import FPDF
 from fpdf.enums import TableBordersLayout
 
-from indexer.chunker import chunk_document
-from indexer.metadata import build_document
-from indexer.pdf import read_pdf
-from indexer.pdf_tables import continuation, render_table
+from indexer.reading.chunker import chunk_document
+from indexer.reading.metadata import build_document
+from indexer.reading.pdf import read_pdf
+from indexer.reading.pdf_tables import continuation, render_table
 
 
 def _pdf() -> FPDF:

@@ -13,10 +13,10 @@ from fpdf import FPDF
 from pdfs import PAGE_1, PAGE_2, PAGE_3, make_long_pdf, make_report_pdf
 from PIL import Image
 
-from indexer.errors import UnreadableReport
 from indexer.models import Source
-from indexer.pdf import read_pdf
-from indexer.reader import SUPPORTED_SUFFIXES, read_report
+from indexer.reading.pdf import read_pdf
+from indexer.reading.sources import SUPPORTED_SUFFIXES, read_report
+from rapportsok.errors import UnreadableReport
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -80,7 +80,7 @@ def test_pdf_long_report_sida_footer_removed_and_speed(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = make_long_pdf(tmp_path / "lang.pdf")
-    caplog.set_level(logging.INFO, logger="indexer.pdf")
+    caplog.set_level(logging.INFO, logger="indexer.reading.pdf")
     started = time.perf_counter()
     source = read_pdf(path)
     seconds = time.perf_counter() - started

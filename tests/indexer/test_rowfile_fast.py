@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.rowfile import RowFile
+from indexer.store.rowfile import RowFile
 
 
 @pytest.fixture()

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.chunker import chunk_document
-from indexer.metadata import build_document
 from indexer.models import Chunk, Source
-from indexer.sections import find_blocks, outline
+from indexer.reading.chunker import chunk_document
+from indexer.reading.metadata import build_document
+from indexer.reading.sections import find_blocks, outline
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -196,14 +196,14 @@ def test_long_table_is_split_into_row_groups_that_repeat_the_header() -> None:
 
 
 def test_photo_credit_is_not_indexed_but_text_stays_verbatim() -> None:
-    from indexer.chunker import clean_text
+    from indexer.reading.chunker import clean_text
 
     for chunk in _chunks("krokom"):
         assert "Foto: Anneli Åsén" not in clean_text(chunk.indexed_text)
 
 
 def test_words_hyphenated_across_a_page_break_are_joined_for_indexing() -> None:
-    from indexer.chunker import clean_text
+    from indexer.reading.chunker import clean_text
 
     chunk = _chunk_with("krokom", "skapat gemen-")
     assert "gemensamma lösningar" in clean_text(chunk.text)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from helpers import FakeEncoder
 
-from indexer.analyzer import get_analyzer
 from indexer.build import build_index
-from indexer.store import load_index, read_manifest, version_dir
+from indexer.language.analyzer import get_analyzer
+from indexer.store.index import load_index, read_manifest, version_dir
 from indexer.update import add_reports, merge_segments
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,13 +28,13 @@ _CHILD = """
 import sys, time
 sys.path[:0] = [sys.argv[5], sys.argv[5] + "/tests"]
 from pathlib import Path
-import indexer.segment, indexer.update
+import indexer.store.segment, indexer.update
 op, point, corpus, out = sys.argv[1:5]
 def stall(*args, **kwargs):
     print("STALLED", flush=True)
     time.sleep(600)
 if point == "segment":  # half a segment written
-    real = indexer.segment.write_segment
+    real = indexer.store.segment.write_segment
     def half(folder, *args):
         real(folder, *args)
         (folder / "vectors.npy").write_bytes(b"torn")
@@ -42,12 +42,12 @@ if point == "segment":  # half a segment written
     indexer.update.write_segment = half
 elif point == "manifest":  # the segment complete, the new manifest half written
     def torn(path, manifest):
-        from indexer.store import version_dir
+        from indexer.store.index import version_dir
         (version_dir(path) / ".manifest.json.1.part").write_text('{"half"')
         stall()
     indexer.update.publish_manifest = torn
 from helpers import FakeEncoder
-from indexer.analyzer import get_analyzer
+from indexer.language.analyzer import get_analyzer
 if op == "add":
     encoder, analyzer = FakeEncoder(), get_analyzer()
     indexer.update.add_reports(Path(corpus), Path(out), [sys.argv[6]], encoder, analyzer)

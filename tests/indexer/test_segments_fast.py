@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from helpers import FakeEncoder
 
-from indexer.analyzer import get_analyzer
 from indexer.build import build_index
-from indexer.errors import IndexCorrupt, UnknownReport
-from indexer.metadata import doc_id_for
-from indexer.store import BASE, load_index, read_manifest, version_dir
+from indexer.language.analyzer import get_analyzer
+from indexer.reading.metadata import doc_id_for
+from indexer.store.index import BASE, load_index, read_manifest, version_dir
 from indexer.update import add_reports, merge_segments, remove_reports
+from rapportsok.errors import IndexCorrupt, UnknownReport
 from search.retrieval import Searcher
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import wordcache
+from indexer.language import wordcache
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from writable import Writable, writable_server
 @pytest.fixture(scope="session")
 def base_searcher(loaded_index, encoder):
     """A searcher over the real corpus index with the real model."""
-    from indexer.analyzer import get_analyzer
+    from indexer.language.analyzer import get_analyzer
     from search.retrieval import Searcher
 
     return Searcher(loaded_index, encoder, get_analyzer())

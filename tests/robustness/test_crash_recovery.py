@@ -20,8 +20,8 @@ import pytest
 from writable import API_KEY, UPLOAD_TEXT, auth, copy_index
 
 from eval.servers import free_port, wait_healthy
-from indexer.metadata import CATALOGUE_NAME
-from indexer.store import read_manifest
+from indexer.reading.metadata import CATALOGUE_NAME
+from indexer.store.index import read_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMRA = "timra-kommunstyrelsen-delarsrapport-2021.txt"
@@ -93,8 +93,8 @@ def _restart(corpus: Path, index: Path, encoder) -> Iterator[str]:  # type: igno
     encoder, to save loading the model twice): its start-up reconciles the journal."""
     from helpers import LiveServer
 
-    from indexer.analyzer import get_analyzer
-    from indexer.store import load_index
+    from indexer.language.analyzer import get_analyzer
+    from indexer.store.index import load_index
     from rapportsok.settings import Settings
     from search.retrieval import Searcher
     from service.app import create_app
@@ -230,7 +230,7 @@ def test_a_failed_rebuild_puts_a_removed_report_back(
 ) -> None:
     from writable import writable_server
 
-    from indexer.store import build_lock
+    from indexer.store.index import build_lock
 
     with writable_server(corpus_copy, corpus_index, tmp_path, base_searcher) as w:
         doc = TIMRA.removesuffix(".txt")

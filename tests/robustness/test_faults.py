@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
 from indexer.build import build_index
-from indexer.store import load_index
+from indexer.store import index as store
+from indexer.store.index import load_index
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -211,7 +211,7 @@ def test_app_does_not_start_on_a_damaged_index(corpus_index: Path, tmp_path: Pat
 def test_a_report_that_makes_the_parser_throw_is_skipped_with_its_reason(
     tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import indexer.chunker
+    import indexer.reading.chunker
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -219,14 +219,14 @@ def test_a_report_that_makes_the_parser_throw_is_skipped_with_its_reason(
     (corpus / "sundsvik-kultur-2022.txt").write_text(CULTURE, encoding="utf-8")
     (corpus / "trasig.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n%%EOF x")
     (corpus / "parserfel.txt").write_text("Rubrik\n\nText som får parsern att krascha.\n")
-    real = indexer.chunker.chunk_document
+    real = indexer.reading.chunker.chunk_document
 
     def chunk(doc, source, cfg=None):
         if doc.id == "parserfel":
             raise RuntimeError("a bug in the chunker")
         return real(doc, source, cfg)
 
-    monkeypatch.setattr(indexer.chunker, "chunk_document", chunk)
+    monkeypatch.setattr(indexer.reading.chunker, "chunk_document", chunk)
     report = build_index(corpus, tmp_path / "index", encoder)
     skipped = dict(report.skipped)
     assert skipped["parserfel.txt"] == "could not be parsed (RuntimeError: a bug in the chunker)"

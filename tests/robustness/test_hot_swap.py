@@ -28,7 +28,7 @@ class _Held(Searcher):
 def test_in_flight_query_finishes_on_the_old_index_new_ones_see_the_new(
     corpus_copy, corpus_index, loaded_index, encoder, tmp_path: Path
 ) -> None:
-    from indexer.analyzer import get_analyzer
+    from indexer.language.analyzer import get_analyzer
 
     held = _Held(loaded_index, encoder, get_analyzer())
     held.warm_up = lambda: None  # type: ignore[method-assign]

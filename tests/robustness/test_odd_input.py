@@ -10,7 +10,7 @@ import httpx
 import pytest
 from writable import UPLOAD_TEXT, Writable, auth
 
-from indexer.metadata import CATALOGUE_NAME
+from indexer.reading.metadata import CATALOGUE_NAME
 
 
 def _raw_json(http: httpx.Client, path: str, text: str) -> httpx.Response:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from writable import API_KEY, UPLOAD_TEXT, Writable, auth, writable_server
 
-from indexer.metadata import CATALOGUE_NAME
+from indexer.reading.metadata import CATALOGUE_NAME
 
 TIMRA = "timra-kommunstyrelsen-delarsrapport-2021.txt"
 

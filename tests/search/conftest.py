@@ -14,9 +14,9 @@ TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
 @pytest.fixture(scope="session")
 def tiny_searcher(tmp_path_factory: pytest.TempPathFactory):
     """A searcher over the tiny corpus with the fake encoder and the real analyzer."""
-    from indexer.analyzer import get_analyzer
     from indexer.build import build_index
-    from indexer.store import load_index
+    from indexer.language.analyzer import get_analyzer
+    from indexer.store.index import load_index
     from search.retrieval import Searcher
 
     out = tmp_path_factory.mktemp("tiny") / "index"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from helpers import FakeEncoder
 
-from indexer.dense import ANN_MIN_PASSAGES, ivf_lists, make_faiss, resolve_faiss
+from indexer.store.dense import ANN_MIN_PASSAGES, ivf_lists, make_faiss, resolve_faiss
 from search import dense
 from search.dense import DenseSearch
 from search.scope import Selection
@@ -99,7 +99,7 @@ def test_a_large_selection_filters_inside_the_approximate_index(
 
 def test_a_rebuild_keeps_the_index_type(tmp_path: Path) -> None:
     from indexer.build import build_index
-    from indexer.store import load_index
+    from indexer.store.index import load_index
 
     corpus = tmp_path / "corpus"
     shutil.copytree(TINY, corpus)

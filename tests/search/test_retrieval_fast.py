@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.errors import UnknownFilterValue
+from rapportsok.errors import UnknownFilterValue
 from search.retrieval import FusionConfig, SearchFilters, fuse, minmax
 
 ALE = "ale-kommunstyrelsen-delarsrapport-2022"

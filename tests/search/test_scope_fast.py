@@ -54,7 +54,7 @@ def test_filters_fold_case_and_accents_and_and_the_fields() -> None:
 
 @pytest.mark.parametrize("index_type", ["flat", "hnsw"])
 def test_faiss_with_a_selection_equals_brute_force_on_the_allowed_rows(index_type: str) -> None:
-    from indexer.store import make_faiss
+    from indexer.store.index import make_faiss
 
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(300, 16)).astype(np.float32)
@@ -84,7 +84,7 @@ def test_top_n_is_a_stable_sort_cut_short() -> None:
 
 def test_bm25_scores_are_bm25s_scores_bit_for_bit(tiny_searcher) -> None:
     from indexer.build import make_bm25
-    from indexer.chunker import clean_text
+    from indexer.reading.chunker import clean_text
 
     index = tiny_searcher.index
     tokens = [tiny_searcher.analyzer.analyze(clean_text(c.indexed_text)) for c in index.chunks]

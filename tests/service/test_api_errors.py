@@ -104,7 +104,7 @@ class _Broken(Searcher):
 def test_unexpected_error_is_json_500(loaded_index, encoder, caplog):
     from helpers import LiveServer
 
-    from indexer.analyzer import get_analyzer
+    from indexer.language.analyzer import get_analyzer
     from rapportsok.settings import Settings
     from service.app import create_app
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 
 from indexer.models import Source
-from indexer.pdf_running import running_lines
-from indexer.pdf_tables import continuation
+from indexer.reading.pdf_page import Line, Page, Stats, Table, font_size
+from indexer.reading.pdf_running import running_lines
+from indexer.reading.pdf_tables import continuation
 from rapportsok.text import (
     HEADING_FAMILY,
     LIST_ITEM,
@@ -52,51 +52,6 @@ _TOC_ENTRY = re.compile(r"(?:\.\s*){4,}\d+$")  # "Ekonomi ........ 12" is no hea
 # line is full, however short it looks next to the column's longest line.
 _HYPHENATED = re.compile(r"[^\W\d_][-\u00ad]$")
 _CONTINUES = frozenset("och att för i av med samt till på om som eller men".split())
-
-
-def font_size(size: float) -> float:
-    """A font size rounded to half a point: the same style renders at 11.98 and 12.02."""
-    return round(size * 2) / 2
-
-
-@dataclass(frozen=True)
-class Line:
-    """One printed line: its text, box (pt), median font size, boldness, the width of its
-    first word (pt), its column (0: full width, 1/2: left/right) and sort key."""
-
-    text: str
-    top: float
-    bottom: float
-    x0: float
-    x1: float
-    size: float
-    bold: bool
-    first_width: float
-    column: int = 0
-    key: tuple[float, int, float] = (0.0, 0, 0.0)
-
-
-@dataclass(frozen=True)
-class Table:
-    key: tuple[float, int, float]
-    text: str  # rows joined by "\n", cells by "\t", header row first
-
-
-@dataclass
-class Page:
-    height: float
-    lines: list[Line] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
-    scanned: bool = False  # no text layer, an image over the page
-    ocr: bool = False  # the lines were read from the page's image
-
-
-@dataclass
-class Stats:
-    sizes: Counter[float] = field(default_factory=Counter)  # rounded size -> char count
-    chars: int = 0
-    cid_chars: int = 0  # glyphs without a Unicode mapping: "(cid:42)"
-    empty_pages: list[int] = field(default_factory=list)  # 0-based, scanned
 
 
 def body_size(sizes: Counter[float]) -> float:

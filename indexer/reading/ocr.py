@@ -2,8 +2,8 @@
 
 The page is rendered at `DPI` and Tesseract's TSV output gives each word with its box, so
 the words go through the same reading order, paragraph and heading steps as a text layer
-(`indexer.pdf_columns`, `indexer.pdf_layout`). Debian: `apt-get install tesseract-ocr
-tesseract-ocr-swe` (`make install-test` installs both).
+(`indexer.reading.pdf_columns`, `indexer.reading.pdf_layout`). Debian: `apt-get install
+tesseract-ocr tesseract-ocr-swe` (`make install-test` installs both).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import subprocess
 import unicodedata
 from typing import Any
 
-from indexer.errors import UnreadableReport
+from rapportsok.errors import UnreadableReport
 
 DPI = 300
 LANGUAGE = "swe"

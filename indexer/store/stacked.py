@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from indexer.chunkstore import ChunkStore, RowLookup, Rows
 from indexer.models import Chunk
-from indexer.rowfile import RowFile
+from indexer.store.chunkstore import ChunkStore, RowLookup, Rows
+from indexer.store.rowfile import RowFile
 
 
 class StackedChunks(Rows):

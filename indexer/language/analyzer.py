@@ -30,8 +30,8 @@ from typing import Any
 import simplemma
 from simplemma.utils import normalize_token
 
-from indexer.errors import MissingDictionaryError
-from indexer.wordcache import cached
+from indexer.language.wordcache import cached
+from rapportsok.errors import MissingDictionaryError
 
 # Snowball's Swedish stop list (snowballstem.org, algorithms/swedish/stop.txt), 114 words in its
 # order. Negations ("inte", "icke", "ej") stay in it: BM25 cannot scope a negation, and "inte"
@@ -278,7 +278,7 @@ class _Lexicon:
 
 @lru_cache(maxsize=4)
 def _load_lexicon(dic: Path) -> _Lexicon:
-    """The lexicon of `dic`, read from the word-list cache (`indexer.wordcache`) when it
+    """The lexicon of `dic`, read from the word-list cache (`indexer.language.wordcache`) when it
     was made from this .dic and .aff by this module (a missing .dic: `_Lexicon.load` says
     so)."""
 

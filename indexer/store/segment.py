@@ -2,9 +2,9 @@
 
 A segment is a folder written once and never changed: `documents.json`, `chunks.jsonl`
 (row i of the segment), `vectors.npy` (row i's vector) and `lexical/` (its postings,
-`indexer.postings`). The base segment, the version folder itself, also holds the FAISS
+`indexer.store.postings`). The base segment, the version folder itself, also holds the FAISS
 index of its rows (`dense.faiss`); segments added by uploads are small and searched exactly
-on their vectors (read by row, `indexer.rowfile`). A loaded segment is shared by every
+on their vectors (read by row, `indexer.store.rowfile`). A loaded segment is shared by every
 index version that lists it (`open_segment` keeps a weak cache), so an update reloads
 only what it wrote.
 """
@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from indexer.chunkstore import ChunkStore
 from indexer.models import Chunk, Document
-from indexer.postings import Postings
-from indexer.rowfile import RowFile
+from indexer.store.chunkstore import ChunkStore
+from indexer.store.postings import Postings
+from indexer.store.rowfile import RowFile
 
 DOCUMENTS = "documents.json"
 CHUNKS = "chunks.jsonl"
@@ -115,7 +115,7 @@ def _load(folder: Path, with_faiss: bool) -> Segment:
     with open(folder / DOCUMENTS, encoding="utf-8") as f:
         documents = {d["id"]: Document.from_dict(d) for d in json.load(f)}
     chunks = ChunkStore(folder / CHUNKS)
-    # A search reads the vectors of ~100 candidates (by `pread`, see `indexer.rowfile`) and
+    # A search reads the vectors of ~100 candidates (by `pread`, see `indexer.store.rowfile`) and
     # the mapped postings of its terms; the rest stays on disk (or in the page cache,
     # shared and reclaimable).
     vectors = RowFile(folder / VECTORS)

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from indexer.models import Chunk, Document, Source, text_hash
-from indexer.sections import Section, sections
+from indexer.reading.sections import Section, sections
 from rapportsok.text import (
     LIST_ITEM,
     TAG,

@@ -6,9 +6,9 @@ import codecs
 import re
 from pathlib import Path
 
-from indexer.errors import UnreadableReport
 from indexer.models import Source
-from indexer.pdf import read_pdf
+from indexer.reading.pdf import read_pdf
+from rapportsok.errors import UnreadableReport
 
 SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md")
 _MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")

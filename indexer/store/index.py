@@ -21,12 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from indexer.dense import FaissType, make_faiss
-from indexer.errors import EncoderMismatch, IndexBusy, IndexCorrupt, IndexMissing
 from indexer.models import Chunk, Document
-from indexer.postings import CollectionBM25, Postings
-from indexer.rowfile import RowFile
-from indexer.segment import (
+from indexer.store.dense import FaissType, make_faiss
+from indexer.store.postings import CollectionBM25, Postings
+from indexer.store.rowfile import RowFile
+from indexer.store.segment import (
     CHUNKS,
     DOCUMENTS,
     FAISS_FILE,
@@ -36,7 +35,8 @@ from indexer.segment import (
     open_segment,
     write_segment,
 )
-from indexer.stacked import StackedChunks, StackedVectors
+from indexer.store.stacked import StackedChunks, StackedVectors
+from rapportsok.errors import EncoderMismatch, IndexBusy, IndexCorrupt, IndexMissing
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class IndexData:
     manifest: dict[str, Any]
     documents: dict[str, Document]
     chunks: Sequence[Chunk]
-    vectors: Any  # np.ndarray, an `indexer.rowfile.RowFile` or a `StackedVectors`
+    vectors: Any  # np.ndarray, an `indexer.store.rowfile.RowFile` or a `StackedVectors`
     faiss_index: Any
     bm25: Any
     by_id: Mapping[str, int] = field(default_factory=dict)

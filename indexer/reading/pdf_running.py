@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from indexer.pdf_layout import Page
+from indexer.reading.pdf_page import Page
 
 # Running headers/footers are looked for among this many lines at each end of a page, and
 # only within this fraction of the page height from its top or bottom edge.

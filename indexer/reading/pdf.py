@@ -3,8 +3,8 @@
 One pass over the pages keeps only light line records (text, position, font size, bold)
 and rendered tables; each pdfplumber page is closed right after, so memory stays flat on
 long reports. Pages without a text layer are read from their image by Tesseract
-(`indexer.ocr`). The document-wide decisions (body font size, heading levels, repeated page
-headers and footers, paragraphs) are then taken on those records (`indexer.pdf_layout`).
+(`indexer.reading.ocr`). The document-wide decisions (body font size, heading levels, repeated page
+headers and footers, paragraphs) are then taken on those records (`indexer.reading.pdf_layout`).
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from pdfminer.psexceptions import PSEOF
 from pdfplumber.utils import extract_words
 from pdfplumber.utils.exceptions import PdfminerException
 
-from indexer.errors import UnreadableReport
 from indexer.models import Source
-from indexer.ocr import ocr_words, tesseract_problem
-from indexer.pdf_columns import layout, line_text
-from indexer.pdf_layout import Line, Page, Stats, Table, assemble, font_size
-from indexer.pdf_tables import find_tables, render_table, table_rows
+from indexer.reading.ocr import ocr_words, tesseract_problem
+from indexer.reading.pdf_columns import layout, line_text
+from indexer.reading.pdf_layout import assemble
+from indexer.reading.pdf_page import Line, Page, Stats, Table, font_size
+from indexer.reading.pdf_tables import find_tables, render_table, table_rows
+from rapportsok.errors import UnreadableReport
 
 log = logging.getLogger(__name__)
 
