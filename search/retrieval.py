@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from indexer.models import Hit
+from rapportsok.limits import MAX_K
 from search.dense import DenseSearch
 from search.lexical import lexical_top
 from search.query import QueryInfo, QueryReader, is_english
@@ -181,8 +182,8 @@ class Searcher:
 
         `query_vector` is the query's embedding when the caller already has it (/ask).
         """
-        if not 1 <= k <= 50:
-            raise ValueError(f"k must be between 1 and 50, got {k}")
+        if not 1 <= k <= MAX_K:
+            raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
         timings = Timings()
         with timings.measure("total"):
             filters = filters or SearchFilters()

@@ -6,8 +6,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# The UI imports the request limits from here. MAX_K and MAX_QUERY_CHARS are the search
+# core's limits too, so they live in rapportsok.limits, where the search core sees them.
+from rapportsok.limits import MAX_K, MAX_QUERY_CHARS
+
 Mode = Literal["hybrid", "dense", "lexical"]
-MAX_QUERY_CHARS = 2000
+MAX_ASK_K = 20  # passages an answer is read from
 # A filter names reports by a few values; 50 is more than the UI ever sends, and bounds the
 # work (and the error message) of a request that lists thousands.
 MAX_FILTER_VALUES = 50
@@ -66,6 +70,12 @@ def _check_text(value: str, name: str) -> str:
     return value
 
 
+def _check_k(value: int, most: int) -> int:
+    if not 1 <= value <= most:
+        raise ValueError(f"k must be between 1 and {most}, got {value}")
+    return value
+
+
 class SearchRequest(BaseModel):
     """POST /search."""
 
@@ -75,7 +85,7 @@ class SearchRequest(BaseModel):
         description="What to search for, in Swedish or English.",
         examples=["sjukfrånvaro bland anställda"],
     )
-    k: int = Field(10, description="Number of passages, 1–50.")
+    k: int = Field(10, description=f"Number of passages, 1–{MAX_K}.")
     filters: Filters | None = None
     mode: Mode = "hybrid"
 
@@ -87,9 +97,7 @@ class SearchRequest(BaseModel):
     @field_validator("k")
     @classmethod
     def _k(cls, v: int) -> int:
-        if not 1 <= v <= 50:
-            raise ValueError(f"k must be between 1 and 50, got {v}")
-        return v
+        return _check_k(v, MAX_K)
 
 
 class AskRequest(BaseModel):
@@ -101,7 +109,7 @@ class AskRequest(BaseModel):
         description="A question in Swedish (or English).",
         examples=["Hur gick Timrås ekonomi under årets första åtta månader?"],
     )
-    k: int = Field(5, description="Number of passages to answer from, 1–20.")
+    k: int = Field(5, description=f"Number of passages to answer from, 1–{MAX_ASK_K}.")
     filters: Filters | None = None
 
     @field_validator("question")
@@ -112,9 +120,7 @@ class AskRequest(BaseModel):
     @field_validator("k")
     @classmethod
     def _k(cls, v: int) -> int:
-        if not 1 <= v <= 20:
-            raise ValueError(f"k must be between 1 and 20, got {v}")
-        return v
+        return _check_k(v, MAX_ASK_K)
 
 
 class DocumentInfo(BaseModel):
@@ -242,6 +248,10 @@ class UploadPolicy(BaseModel):
 
     enabled: bool = Field(description="False when RAPPORTSOK_API_KEY is not set.")
     max_mb: int = Field(description="The largest file accepted, in MB (RAPPORTSOK_MAX_UPLOAD_MB).")
+    max_bytes: int = Field(
+        description="The largest file accepted, in bytes: `max_mb` × 1024 × 1024 "
+        "(compare a file's size with this)."
+    )
     suffixes: list[str] = Field(description="File types accepted.")
 
 

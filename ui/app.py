@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from service.schemas import AskResponse, DocumentSummary, Filters
+from service.schemas import MAX_K, MAX_QUERY_CHARS, AskResponse, DocumentSummary, Filters
 from ui import history, render
 from ui.answer import ask_view
 from ui.api import api_url, call_api, client, load_documents, show_api_error, stop_unavailable
@@ -28,8 +28,7 @@ EXAMPLES = [
     "Vilket valdeltagande hade Köpings kommun i kommunvalet 2018?",
     "Hur stort överskott redovisade kommunstyrelsen i Krokom för 2020?",
 ]
-ASK_K, SEARCH_K, SEARCH_MORE, SEARCH_MAX = 5, 10, 10, 50
-MAX_CHARS = 2000  # the API's limit (service.schemas.MAX_QUERY_CHARS), said before sending
+ASK_K, SEARCH_K, SEARCH_MORE = 5, 10, 10  # passages asked for; "Visa fler" adds SEARCH_MORE
 
 st.set_page_config(page_title="Rapportsök", page_icon="📑", layout="wide")
 st.markdown(render.CSS, unsafe_allow_html=True)
@@ -161,7 +160,7 @@ def question_form(asking: bool) -> str:
         st.text_input(
             "Din fråga" if asking else "Sökord",
             key="query",
-            max_chars=MAX_CHARS,
+            max_chars=MAX_QUERY_CHARS,  # the API's limit, said before sending
             placeholder="Skriv en fråga om rapporterna …"
             if asking
             else "Till exempel: sjukfrånvaro kommunledningskontoret",
@@ -198,7 +197,7 @@ def answer_for(question: str, filters: Filters | None) -> tuple[AskResponse, dat
 
 
 def more() -> None:
-    st.session_state["antal"] = min(SEARCH_MAX, st.session_state.get("antal", SEARCH_K) + 10)
+    st.session_state["antal"] = min(MAX_K, st.session_state.get("antal", SEARCH_K) + SEARCH_MORE)
 
 
 def search_view(query: str, filters: Filters | None) -> None:
@@ -211,7 +210,7 @@ def search_view(query: str, filters: Filters | None) -> None:
     st.caption(f"{len(resp.results)} träffar, bäst först.")
     for p in resp.results:
         passage_card(p, [])
-    if len(resp.results) == k and k < SEARCH_MAX:
+    if len(resp.results) == k and k < MAX_K:
         st.button("Visa fler", key="visa-fler", on_click=more)
 
 
