@@ -7,6 +7,10 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The megabyte of RAPPORTSOK_MAX_UPLOAD_MB: 1024 × 1024 bytes, as Streamlit's
+# server.maxUploadSize counts it too. Sizes are shown as "MB" in this unit everywhere.
+MB = 1024 * 1024
+
 
 class Settings(BaseSettings):
     """All settings of Rapportsök; each can be set as RAPPORTSOK_<NAME>."""
@@ -27,6 +31,11 @@ class Settings(BaseSettings):
     parse_memory_mb: int = 2048  # address space of the child process that reads a report
     parse_seconds: int = 600  # wall time to read one report (OCR takes ~17 s a scanned page)
     upload_wait_seconds: float = 30  # then an upload or removal answers 202 with a job id
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The largest upload accepted, in bytes (`max_upload_mb` × `MB`)."""
+        return self.max_upload_mb * MB
 
 
 @lru_cache

@@ -131,7 +131,7 @@ def create_app(
     app.add_middleware(
         BodyLimitMiddleware,
         max_request_kb=settings.max_request_kb,
-        max_upload_mb=settings.max_upload_mb,
+        max_upload_bytes=settings.max_upload_bytes,
     )
     app.add_middleware(RequestIdMiddleware)  # added last: the outermost, sees every answer
     return app

@@ -1,7 +1,7 @@
 """Request-size limits at the edge, before a route reads a byte of the body.
 
 A JSON request (search, ask) is a query and a few filter values: `max_request_kb` bounds it.
-An upload (`POST /documents`) may carry a report of `max_upload_mb` plus the multipart
+An upload (`POST /documents`) may carry a report of `max_upload_bytes` plus the multipart
 framing. A declared `Content-Length` over the limit is answered 413 at once; a body without
 one (chunked transfer) is counted as it arrives and refused with 413 as soon as the count
 passes the limit, so no more than the limit is ever read, held or written to disk.
@@ -14,7 +14,8 @@ import json
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-MB = 1024 * 1024  # RAPPORTSOK_MAX_UPLOAD_MB counts these
+from rapportsok.settings import MB
+
 KB = 1024
 # Multipart boundaries, part headers and the metadata fields, beyond the file itself.
 FORM_OVERHEAD = 64 * KB
@@ -22,10 +23,10 @@ UPLOAD_PATHS = frozenset({"/documents"})
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 
-def upload_too_large(received: int, limit_mb: int, *, complete: bool) -> str:
+def upload_too_large(received: int, limit_bytes: int, *, complete: bool) -> str:
     """The 413 message of an upload: its size (or, cut off, the size read so far)."""
     size = f"{received / MB:.1f} MB" if complete else f"more than {received / MB:.1f} MB"
-    return f"the upload is {size}, the limit is {limit_mb} MB"
+    return f"the upload is {size}, the limit is {limit_bytes / MB:.0f} MB"
 
 
 def body_too_large(received: int, limit_kb: int, *, complete: bool) -> str:
@@ -40,21 +41,21 @@ def body_too_large(received: int, limit_kb: int, *, complete: bool) -> str:
 class BodyLimitMiddleware:
     """Refuses request bodies over their limit with 413 (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, *, max_request_kb: int, max_upload_mb: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_request_kb: int, max_upload_bytes: int) -> None:
         self.app = app
         self.max_request_kb = max_request_kb
-        self.max_upload_mb = max_upload_mb
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") in _NO_BODY:
             await self.app(scope, receive, send)
             return
         upload = scope.get("path") in UPLOAD_PATHS
-        limit = self.max_upload_mb * MB + FORM_OVERHEAD if upload else self.max_request_kb * KB
+        limit = self.max_upload_bytes + FORM_OVERHEAD if upload else self.max_request_kb * KB
 
         def message(received: int, complete: bool) -> str:
             if upload:
-                return upload_too_large(received, self.max_upload_mb, complete=complete)
+                return upload_too_large(received, self.max_upload_bytes, complete=complete)
             return body_too_large(received, self.max_request_kb, complete=complete)
 
         declared = dict(scope.get("headers") or []).get(b"content-length", b"").decode("latin-1")

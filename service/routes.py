@@ -77,6 +77,7 @@ def upload_policy(services: ServicesDep) -> UploadPolicy:
     return UploadPolicy(
         enabled=bool(settings.api_key),
         max_mb=settings.max_upload_mb,
+        max_bytes=settings.max_upload_bytes,
         suffixes=sorted(SUPPORTED_SUFFIXES),
     )
 

@@ -75,7 +75,7 @@ class IndexUpdater:
 
     @property
     def max_bytes(self) -> int:
-        return self.settings.max_upload_mb * uploads.MB
+        return self.settings.max_upload_bytes
 
     def add(
         self, filename: str, data: bytes, metadata: dict[str, Any] | None = None

@@ -19,9 +19,7 @@ from typing import Any
 from indexer.reading.metadata import CATALOGUE_NAME, doc_id_for
 from indexer.reading.sources import SUPPORTED_SUFFIXES, decode_text
 from rapportsok.errors import BadFile, BadMetadata, Duplicate, NameTaken, TooLarge, UnreadableReport
-from service.limits import MB
-
-__all__ = ["MB", "METADATA_FIELDS"]  # MB: RAPPORTSOK_MAX_UPLOAD_MB counts these
+from rapportsok.settings import MB
 
 METADATA_FIELDS = ("title", "municipality", "organ", "report_type", "year", "period")
 # File systems limit a name to 255 bytes, not characters: "漢" is 3 bytes in UTF-8, "å" 2.
@@ -29,6 +27,7 @@ METADATA_FIELDS = ("title", "municipality", "organ", "report_type", "year", "per
 # and for the `.removing-` prefix a deletion gives the file (see `service/journal.py`).
 _MAX_NAME_BYTES = 120
 _MIN_YEAR, _MAX_YEAR = 1900, 2100
+_MAX_METADATA_CHARS = 300  # a title, municipality, organ, report type or period
 
 
 def safe_name(filename: str) -> str:
@@ -157,8 +156,10 @@ def clean_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
                 )
             out[key] = int(value)
         else:
-            if len(value) > 300:
-                raise BadMetadata(f"{key} must be at most 300 characters, got {len(value)}")
+            if len(value) > _MAX_METADATA_CHARS:
+                raise BadMetadata(
+                    f"{key} must be at most {_MAX_METADATA_CHARS} characters, got {len(value)}"
+                )
             out[key] = value
     return out
 

@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote, urljoin
 
 import httpx
 
+from rapportsok.settings import MB
 from service.schemas import (
     AskResponse,
     DocumentChange,
@@ -227,11 +228,14 @@ class ApiClient:
         """GET /uploads: whether uploads are on and the size limit (None from an API that
         is older than that route)."""
         try:
-            return UploadPolicy.model_validate(self._request("GET", "/uploads"))
+            data = self._request("GET", "/uploads")
         except ApiError as exc:
             if exc.status in (404, 405):
                 return None
             raise
+        if isinstance(data, dict) and "max_bytes" not in data and "max_mb" in data:
+            data["max_bytes"] = data["max_mb"] * MB  # an older API: its MB was 1024 × 1024 too
+        return UploadPolicy.model_validate(data)
 
     def file_url(self, document: DocumentInfo, page: int | None = None) -> str:
         """Absolute URL of the original report, at `page` (PDF viewers honour '#page=N')."""

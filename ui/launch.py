@@ -55,8 +55,9 @@ def check_port(host: str, port: int, what: str, option: str) -> None:
         )
 
 
-def streamlit_command(port: int, host: str, max_upload_mb: int = 50) -> list[str]:
-    """The `streamlit run` command line for the UI on host:port."""
+def streamlit_command(port: int, host: str, max_upload_mb: int) -> list[str]:
+    """The `streamlit run` command line for the UI on host:port; its file picker takes up to
+    `max_upload_mb` (RAPPORTSOK_MAX_UPLOAD_MB: Streamlit counts 1024 × 1024 bytes too)."""
     return [
         sys.executable,
         "-m",

@@ -3,9 +3,11 @@ what size, uploads with the API key, and shows why a file was refused in plain S
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
-from rapportsok.settings import get_settings
+from rapportsok.settings import MB, get_settings
 from ui import upload
 from ui.api import api_url, client, load_documents, load_upload_policy
 from ui.client import ApiError, ApiUnavailable
@@ -13,7 +15,25 @@ from ui.client import ApiError, ApiUnavailable
 SUFFIXES = ["pdf", "txt", "md"]
 
 
-def _uploader_css(max_mb: int) -> str:
+def megabytes(size: int) -> str:
+    """`size` bytes in the MB the server counts (1024 × 1024 bytes), to one decimal and
+    rounded up, so that a file over the limit never reads as the limit: "50", "50.1"."""
+    return f"{math.ceil(size / MB * 10) / 10:.1f}".removesuffix(".0")
+
+
+def too_large(size: int, max_bytes: int) -> str | None:
+    """Why a file of `size` bytes is not sent to a server that takes at most `max_bytes`
+    (`GET /uploads`), or None when it is not too large."""
+    if size <= max_bytes:
+        return None
+    return (
+        f"Filen är {megabytes(size)} MB; sökservern tar emot högst {megabytes(max_bytes)} MB. "
+        "Dela upp rapporten eller be den som driver tjänsten höja gränsen "
+        "(`RAPPORTSOK_MAX_UPLOAD_MB`)."
+    )
+
+
+def _uploader_css(max_mb: str) -> str:
     """Streamlit's file picker speaks English ("Upload", "200MB per file"); its texts are
     replaced by Swedish ones with the server's real limit."""
     return (
@@ -38,7 +58,8 @@ def upload_view() -> None:
     except (ApiUnavailable, ApiError):
         policy = None
     enabled = policy.enabled if policy else None
-    max_mb = policy.max_mb if policy else get_settings().max_upload_mb
+    max_bytes = policy.max_bytes if policy else get_settings().max_upload_bytes
+    max_mb = megabytes(max_bytes)
     if enabled is False:
         st.info(
             "**Uppladdning är avstängd på sökservern.** Rapporterna som redan finns går att "
@@ -78,16 +99,13 @@ def upload_view() -> None:
     if file is None:
         st.warning("Välj en fil att ladda upp.")
         return
-    if file.size > max_mb * 1_000_000:
-        st.error(
-            f"Filen är {file.size / 1e6:.1f} MB; sökservern tar emot högst {max_mb} MB. "
-            "Dela upp rapporten eller be den som driver tjänsten höja gränsen "
-            "(`RAPPORTSOK_MAX_UPLOAD_MB`)."
-        )
+    refused = too_large(file.size, max_bytes)
+    if refused:
+        st.error(refused)
         return
     refusal: tuple[str, str] | None = None
     with st.status(f"Laddar upp {file.name} …", expanded=True) as status:
-        st.write(f"Skickar filen ({file.size / 1e6:.2f} MB) och läser in den i sökindexet …")
+        st.write(f"Skickar filen ({file.size / MB:.2f} MB) och läser in den i sökindexet …")
         try:
             change = client().upload(file.name, file.getvalue(), key.strip(), meta)
         except ApiUnavailable as exc:

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from helpers import free_port
 
+from rapportsok.settings import Settings
 from ui.launch import streamlit_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,6 +85,10 @@ def ui_url(api_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("ui") / "streamlit.log"
     # The launcher's own command line, without file watching (a test server never reloads).
-    cmd = [*streamlit_command(port, "127.0.0.1"), "--server.fileWatcherType", "none"]
+    cmd = [
+        *streamlit_command(port, "127.0.0.1", Settings().max_upload_mb),
+        "--server.fileWatcherType",
+        "none",
+    ]
     with _server(cmd, {"RAPPORTSOK_API_URL": api_url}, f"{url}/_stcore/health", log, 60):
         yield url

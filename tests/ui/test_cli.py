@@ -14,9 +14,10 @@ def test_ui_subcommand_parses_port_and_api_url() -> None:
 
 
 def test_streamlit_command_runs_the_app_headless_on_the_port() -> None:
-    cmd = streamlit_command(8600, "127.0.0.1")
+    cmd = streamlit_command(8600, "127.0.0.1", 50)
     assert cmd[:5] == [sys.executable, "-m", "streamlit", "run", str(APP)]
     assert APP.name == "app.py" and APP.exists()
     flags = dict(zip(cmd[5::2], cmd[6::2], strict=True))
     assert flags["--server.port"] == "8600" and flags["--server.headless"] == "true"
     assert flags["--browser.gatherUsageStats"] == "false"
+    assert flags["--server.maxUploadSize"] == "50"
