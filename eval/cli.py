@@ -9,6 +9,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from indexer.store.dense import FAISS_CHOICES
+
 DEFAULT_OUT = Path("eval/results")
 
 
@@ -316,7 +318,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument(
         "--reuse", action="store_true", help="serve the index already in --workdir (no build)"
     )
-    g.add_argument("--faiss", choices=["auto", "flat", "ivf", "hnsw"], help="dense index type")
+    g.add_argument("--faiss", choices=FAISS_CHOICES, help="dense index type")
     g.add_argument(
         "--updates", type=int, default=1, help="uploads and deletes to time (default: 1)"
     )

@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 
+from indexer.store.dense import FAISS_CHOICES
 from rapportsok.settings import get_settings
 
 
@@ -120,7 +121,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--faiss",
-        choices=["auto", "flat", "ivf", "hnsw"],
+        choices=FAISS_CHOICES,
         help="dense index: auto (exact up to 30k passages, IVF above; the default for a new "
         "index), flat (exact), ivf or hnsw (approximate); default: what the index has",
     )
