@@ -20,8 +20,13 @@ APP_FILE = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
 def live(
     corpus_copy: Path, corpus_index: Path, base_searcher, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Writable]:
+    # A 1 MB limit (1,048,576 bytes), so that files on either side of it stay small.
     with writable_server(
-        corpus_copy, corpus_index, tmp_path_factory.mktemp("ui-writable"), base_searcher
+        corpus_copy,
+        corpus_index,
+        tmp_path_factory.mktemp("ui-writable"),
+        base_searcher,
+        max_upload_mb=1,
     ) as w:
         yield w
 
@@ -94,3 +99,16 @@ def test_key_and_file_are_asked_for(page: AppTest) -> None:
     assert [w.value for w in at.warning] == ["Ange API-nyckeln för att ladda upp."]
     at = _send(at, API_KEY, None)
     assert [w.value for w in at.warning] == ["Välj en fil att ladda upp."]
+
+
+def test_the_page_checks_the_size_in_the_servers_megabytes(page: AppTest) -> None:
+    # 1,040,000 bytes is over 1,000,000 but under the server's 1 MB (1,048,576 bytes): the
+    # page sends it, and the server refuses it for its content, not for its size.
+    at = _send(page, API_KEY, "falsk.pdf", b"x" * 1_040_000)
+    [error] = at.error
+    assert "innehållet måste stämma med filtypen" in error.value
+    # Over the server's limit: refused by the page, nothing sent.
+    at = _send(at, API_KEY, "stor.pdf", b"x" * 1_200_000)
+    [error] = at.error
+    assert error.value.startswith("Filen är 1.2 MB; sökservern tar emot högst 1 MB.")
+    assert not at.status  # "Laddar upp …" shows only while a file is sent

@@ -10,6 +10,7 @@ from helpers import free_port
 from streamlit.testing.v1 import AppTest
 
 from rapportsok.settings import get_settings
+from service.schemas import MAX_QUERY_CHARS
 
 APP_FILE = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
 
@@ -79,6 +80,13 @@ def test_example_question_is_asked_on_click(monkeypatch: pytest.MonkeyPatch, api
     assert at.text_input(key="query").value == example.label
     [answer] = _markdown(at, 'class="rs-answer"')
     assert "82,75 %" in answer
+
+
+def test_the_question_box_stops_at_the_apis_limit(
+    monkeypatch: pytest.MonkeyPatch, api_url: str
+) -> None:
+    at = _app(monkeypatch, api_url)
+    assert at.text_input(key="query").max_chars == MAX_QUERY_CHARS == 2000
 
 
 def test_no_answer_says_so_and_still_shows_closest_passages(
