@@ -19,9 +19,12 @@ and IVF with about 4·√n lists and `IVF_NPROBE` probes above it.
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import faiss
 
 FaissType = Literal["flat", "hnsw", "ivf"]
 FaissChoice = Literal["flat", "hnsw", "ivf", "auto"]
@@ -46,7 +49,7 @@ def ivf_lists(passages: int) -> int:
     return max(1, min(round(4 * math.sqrt(passages)), passages // _TRAIN_PER_LIST))
 
 
-def make_faiss(vectors: np.ndarray, faiss_type: FaissType = "flat") -> Any:
+def make_faiss(vectors: np.ndarray, faiss_type: FaissType = "flat") -> faiss.Index:
     """Inner-product FAISS index over L2-normalised vectors, (n, dim) float32."""
     import faiss
 
@@ -77,7 +80,7 @@ def make_faiss(vectors: np.ndarray, faiss_type: FaissType = "flat") -> Any:
     return index
 
 
-def faiss_type_of(index: Any) -> FaissType:
+def faiss_type_of(index: faiss.Index) -> FaissType:
     """Which kind of index `index` is."""
     import faiss
 
