@@ -68,6 +68,14 @@ def _bm25_by_id(index_path: Path, query: str) -> dict[str, float]:
     return {index.chunks[r].id: float(scores[r]) for r in np.flatnonzero(scores)}
 
 
+def _df_by_term(index_path: Path) -> dict[str, int]:
+    """Term → how many live passages hold it, for the terms some passage holds."""
+    bm25 = load_index(index_path).bm25
+    df = bm25.document_frequencies()
+    assert len(df) == len(bm25.vocab_dict)
+    return {t: int(df[i]) for t, i in bm25.vocab_dict.items() if df[i]}
+
+
 @pytest.fixture(scope="module")
 def one_shot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The four corpus reports built at once."""
@@ -110,6 +118,7 @@ def test_uploads_write_one_segment_each_and_rank_as_a_one_shot_build(
     # BM25 of every passage for a query, bit for bit, though rows are ordered otherwise.
     for query in ("sjukfrånvaro kommunen", "skatteintäkter prognos 2021 investeringar"):
         assert _bm25_by_id(out, query) == _bm25_by_id(one_shot, query)
+    assert _df_by_term(out) == _df_by_term(one_shot)
 
 
 def test_a_removal_from_the_base_is_a_tombstone_and_ranks_as_a_build_without_it(
@@ -132,8 +141,23 @@ def test_a_removal_from_the_base_is_a_tombstone_and_ranks_as_a_build_without_it(
     assert _same_ranking(_top10(out), _top10(one_shot_without_first))
     query = "kommunens ekonomi och resultat"
     assert _bm25_by_id(out, query) == _bm25_by_id(one_shot_without_first, query)
+    assert _df_by_term(out) == _df_by_term(one_shot_without_first)  # live passages only
     with pytest.raises(UnknownReport):
         remove_reports(out, [gone])
+
+
+def test_document_frequencies_are_those_of_bm25s_over_the_same_passages(one_shot: Path) -> None:
+    from indexer.build import make_bm25
+    from indexer.reading.chunker import clean_text
+
+    analyzer = get_analyzer()
+    tokens = [analyzer.analyze(clean_text(c.indexed_text)) for c in load_index(one_shot).chunks]
+    reference = make_bm25(tokens)  # bm25s's own index: df = its stored weights per term
+    df = reference.document_frequencies()
+    assert len(df) == len(reference.vocab_dict)
+    assert {t: int(df[i]) for t, i in reference.vocab_dict.items() if df[i]} == _df_by_term(
+        one_shot
+    )
 
 
 def test_a_window_of_rows_scores_as_the_whole_index_does_on_those_rows(tmp_path: Path) -> None:
