@@ -94,7 +94,9 @@ def build_baseline_index(
     from indexer.reading.chunker import clean_text
     from indexer.reading.metadata import build_document, load_catalogue
     from indexer.reading.sources import SUPPORTED_SUFFIXES, read_report
+    from indexer.store.chunkstore import ChunkList
     from indexer.store.index import SCHEMA_VERSION, IndexData, make_faiss
+    from indexer.store.manifest import Counts, EncoderInfo, FaissInfo, Manifest
 
     analyzer = analyzer or get_analyzer()
     catalogue = load_catalogue(corpus_dir)
@@ -113,13 +115,14 @@ def build_baseline_index(
     else:
         vectors = np.zeros((0, encoder.dim), dtype=np.float32)
     bm25 = make_bm25([analyzer.analyze(t) for t in texts])
-    manifest = {
-        "schema_version": SCHEMA_VERSION,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "encoder": {"name": encoder.name, "dim": encoder.dim},
-        "analyzer": analyzer.name,
-        "chunker": {"baseline": True, "size": size},
-        "faiss": {"type": "flat"},
-        "counts": {"documents": len(documents), "chunks": len(chunks)},
-    }
-    return IndexData(corpus_dir, manifest, documents, chunks, vectors, make_faiss(vectors), bm25)
+    manifest = Manifest(
+        schema_version=SCHEMA_VERSION,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        encoder=EncoderInfo(name=encoder.name, dim=encoder.dim),
+        analyzer=analyzer.name,
+        chunker={"baseline": True, "size": size},
+        faiss=FaissInfo(type="flat"),
+        counts=Counts(documents=len(documents), chunks=len(chunks)),
+    )
+    rows = ChunkList(chunks)
+    return IndexData(corpus_dir, manifest, documents, rows, vectors, make_faiss(vectors), bm25)

@@ -68,9 +68,7 @@ def _in_process(index: Path, queries: list[str]) -> dict[str, float]:
     from search.retrieval import Searcher
 
     idx = load_index(index)
-    searcher = Searcher(
-        idx, load_encoder(idx.manifest["encoder"]["name"]), get_analyzer(), cache_size=0
-    )
+    searcher = Searcher(idx, load_encoder(idx.manifest.encoder.name), get_analyzer(), cache_size=0)
     searcher.warm_up()
     rows = [searcher.search(q, 10)[1].as_dict() for q in queries]
     return {k: statistics.fmean(r[k] for r in rows) for k in rows[0]}

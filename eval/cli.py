@@ -78,7 +78,7 @@ def _eval(args: argparse.Namespace) -> int:
 
         index_dir = Path(args.index or get_settings().index_dir)
         index = load_index(index_dir)
-        encoder = load_encoder(index.manifest["encoder"]["name"])
+        encoder = load_encoder(index.manifest.encoder.name)
         analyzer = get_analyzer()
         searcher = Searcher(index, encoder, analyzer)
         if args.train_reader:
@@ -88,11 +88,11 @@ def _eval(args: argparse.Namespace) -> int:
         meta |= {
             "index": str(index_dir),
             "encoder": encoder.name,
-            "chunks": index.manifest["counts"]["chunks"],
+            "chunks": index.manifest.counts.chunks,
         }
         print(
             f"Evaluating {len(questions)} questions ({args.split}) on {index_dir} "
-            f"({index.manifest['counts']['chunks']} passages), modes {', '.join(args.modes)}"
+            f"({index.manifest.counts.chunks} passages), modes {', '.join(args.modes)}"
             + (f", {variant}" if variant else ""),
             flush=True,
         )

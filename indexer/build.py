@@ -29,6 +29,8 @@ from indexer.store.index import (
     publish,
     write_version,
 )
+from indexer.store.manifest import Counts, EncoderInfo, FaissInfo, Manifest
+from indexer.store.postings import BM25sIndex
 from indexer.worker import Parsed, ParseLimits, ParsePool, analyse_passages, parse_reports
 from rapportsok.errors import IndexProblem, UnreadableReport
 
@@ -104,11 +106,11 @@ def _load_previous(out: Path, encoder: Encoder, cfg: ChunkerConfig) -> _Previous
         if out.exists():
             log.info("not reusing the index at %s: %s", out, exc)
         return _legacy_vectors(out, encoder)
-    prev = _Previous(index, index.manifest.get("chunker") == cfg.to_dict())
+    prev = _Previous(index, index.manifest.chunker == cfg.to_dict())
     prev.documents = {d.path: d for d in index.documents.values()}
-    of_row = getattr(index.chunks, "doc_of_row", None)
+    of_row = index.chunks.doc_of_row
     for i, c in enumerate(index.chunks):
-        if of_row is not None and of_row[i] < 0:
+        if of_row[i] < 0:
             continue  # a deleted report's passage, still in its segment
         prev.chunks.setdefault(c.doc_id, []).append(c)
         prev.vectors[embed_key(encoder.name, clean_text(c.indexed_text))] = index.vectors[i]
@@ -189,7 +191,7 @@ def build_index(
             postings = pool.analyse(texts, analyzer) if pool else analyse_passages(texts, analyzer)
             vectors = _embed(texts, encoder, prev.vectors, report, progress)
             manifest = _manifest(documents, chunks, encoder, analyzer.name, cfg, faiss)
-            manifest["faiss"]["requested"] = choice
+            manifest.faiss.requested = choice
             folder = new_version_dir(out)
             write_version(folder, manifest, documents, chunks, vectors, postings, faiss)
             publish(out, folder)
@@ -286,8 +288,10 @@ def accept(report: BuildReport, name: str, result: Parsed) -> tuple[Document, li
 def _requested_faiss(prev: IndexData | None) -> FaissChoice:
     """What the index in place asked for, else 'auto'. Older manifests record only the
     type: 'flat' was their default, not a choice, so it becomes 'auto'; 'hnsw' was chosen."""
-    faiss = prev.manifest.get("faiss", {}) if prev is not None else {}
-    choice = faiss.get("requested") or ("hnsw" if faiss.get("type") == "hnsw" else "auto")
+    if prev is None:
+        return "auto"
+    faiss = prev.manifest.faiss
+    choice = faiss.requested or ("hnsw" if faiss.type == "hnsw" else "auto")
     for known in ("flat", "hnsw", "ivf"):
         if choice == known:
             return known
@@ -306,8 +310,8 @@ def _nothing_changed(
         prev is not None
         and not (report.added or report.changed or report.removed)
         and [c.id for c in chunks] == [c.id for c in prev.chunks]
-        and prev.manifest.get("analyzer") == analyzer_name
-        and prev.manifest.get("faiss", {}).get("type") == faiss_type
+        and prev.manifest.analyzer == analyzer_name
+        and prev.manifest.faiss.type == faiss_type
     )
 
 
@@ -318,19 +322,20 @@ def _manifest(
     analyzer_name: str,
     cfg: ChunkerConfig,
     faiss_type: FaissType,
-) -> dict[str, Any]:
-    """What `manifest.json` records about the index this build writes."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "encoder": {"name": encoder.name, "dim": encoder.dim},
-        "analyzer": analyzer_name,
-        "chunker": cfg.to_dict(),
-        "faiss": {"type": faiss_type},
-        "counts": {"documents": len(documents), "chunks": len(chunks)},
-        "corpus_fingerprint": fingerprint(d.sha256 for d in documents),
-        "sources": {d.path: d.sha256 for d in documents},
-    }
+) -> Manifest:
+    """What `manifest.json` records about the index this build writes (its segments are
+    added when it is written)."""
+    return Manifest(
+        schema_version=SCHEMA_VERSION,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        encoder=EncoderInfo(name=encoder.name, dim=encoder.dim),
+        analyzer=analyzer_name,
+        chunker=cfg.to_dict(),
+        faiss=FaissInfo(type=faiss_type),
+        counts=Counts(documents=len(documents), chunks=len(chunks)),
+        corpus_fingerprint=fingerprint(d.sha256 for d in documents),
+        sources={d.path: d.sha256 for d in documents},
+    )
 
 
 def fingerprint(digests: Iterable[str]) -> str:
@@ -371,13 +376,7 @@ def _embed(
     return np.stack([cache[k] for k in keys]).astype(np.float32)
 
 
-def make_bm25(tokens: list[list[str]]) -> Any:
-    """A BM25 index over the analysed passages (an empty passage gets one empty token)."""
-    import bm25s
-
-    from indexer.store.index import quiet_bm25
-
-    retriever = bm25s.BM25()
-    with quiet_bm25():
-        retriever.index([t or [""] for t in tokens], show_progress=False)
-    return retriever
+def make_bm25(tokens: list[list[str]]) -> BM25sIndex:
+    """bm25s's BM25 index over the analysed passages, in memory (an empty passage gets one
+    empty token)."""
+    return BM25sIndex.from_tokens(tokens)

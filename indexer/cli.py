@@ -80,23 +80,18 @@ def _info(args: argparse.Namespace) -> int:
     idx = load_index(path)
     m = idx.manifest
     if args.json:
-        print(json.dumps(m, ensure_ascii=False, indent=1))
+        print(json.dumps(m.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    print(f"index      {path} (schema {m['schema_version']}, created {m['created']})")
-    print(f"encoder    {m['encoder']['name']} ({m['encoder']['dim']} dimensions)")
-    print(f"analyzer   {m['analyzer']}   faiss: {m['faiss']['type']}")
-    print(f"contents   {m['counts']['documents']} reports, {m['counts']['chunks']} passages")
-    deleted = sum(len(ids) for ids in m.get("deleted", {}).values())
-    print(f"segments   {len(m.get('segments', []))}, {deleted} deleted reports not yet merged away")
-    counts: dict[str, int] = {}
-    doc_ids = getattr(idx.chunks, "doc_ids", None)
-    if doc_ids is not None:  # rows per report without reading the passages
-        of_row = np.asarray(idx.chunks.doc_of_row)  # type: ignore[attr-defined]
-        per_doc = np.bincount(of_row[of_row >= 0], minlength=len(doc_ids)).tolist()
-        counts = dict(zip(doc_ids, per_doc, strict=True))
-    else:
-        for c in idx.chunks:
-            counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
+    print(f"index      {path} (schema {m.schema_version}, created {m.created})")
+    print(f"encoder    {m.encoder.name} ({m.encoder.dim} dimensions)")
+    print(f"analyzer   {m.analyzer}   faiss: {m.faiss.type}")
+    print(f"contents   {m.counts.documents} reports, {m.counts.chunks} passages")
+    deleted = sum(len(ids) for ids in m.deleted.values())
+    print(f"segments   {len(m.segments)}, {deleted} deleted reports not yet merged away")
+    # Rows per report without reading the passages.
+    of_row = np.asarray(idx.chunks.doc_of_row)
+    per_doc = np.bincount(of_row[of_row >= 0], minlength=len(idx.chunks.doc_ids)).tolist()
+    counts = dict(zip(idx.chunks.doc_ids, per_doc, strict=True))
     print()
     for doc in sorted(idx.documents.values(), key=lambda d: d.id):
         where = ", ".join(str(x) for x in (doc.municipality, doc.report_type, doc.year) if x)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -40,6 +40,7 @@ from indexer.store.index import (
     segment_folder,
     version_dir,
 )
+from indexer.store.manifest import Counts, Manifest, SegmentEntry
 from indexer.store.postings import Postings
 from indexer.store.segment import Segment, fsync_tree, open_segment, write_segment
 from indexer.worker import ParseLimits, ParsePool, analyse_passages, parse_reports
@@ -61,8 +62,8 @@ def can_update(out: Path, cfg: ChunkerConfig | None = None) -> bool:
     except IndexProblem:
         return False
     return (
-        manifest.get("schema_version") == SCHEMA_VERSION
-        and manifest.get("chunker") == (cfg or ChunkerConfig()).to_dict()
+        manifest.schema_version == SCHEMA_VERSION
+        and manifest.chunker == (cfg or ChunkerConfig()).to_dict()
     )
 
 
@@ -82,7 +83,7 @@ def add_reports(
     with build_lock(out):
         clean_segments(out)
         manifest = read_manifest(out)
-        cfg = ChunkerConfig(**manifest["chunker"])
+        cfg = ChunkerConfig(**manifest.chunker)
         catalogue = load_catalogue(corpus_dir)
         documents: list[Document] = []
         chunks: list[Chunk] = []
@@ -101,9 +102,9 @@ def add_reports(
             vectors = _build._embed(texts, encoder, {}, report, False)
             postings = analyse_passages(texts, analyzer)
             entry = _write(out, manifest, documents, chunks, vectors, postings)
-            manifest["segments"].append(entry)
+            manifest.segments.append(entry)
             for d in documents:
-                manifest["sources"][d.path] = d.sha256
+                manifest.sources[d.path] = d.sha256
                 report.added.append(d.id)
             _publish(out, manifest)
             _merge_if_needed(out)
@@ -142,15 +143,15 @@ def _merge_if_needed(out: Path) -> None:
 
 def _merge(out: Path, min_segments: int) -> bool:
     manifest = read_manifest(out)
-    deltas = [e for e in manifest["segments"] if e["name"] != BASE]
+    deltas = [e for e in manifest.segments if e.name != BASE]
     if len(deltas) < max(min_segments, 2):
         return False
     t0 = time.perf_counter()
     version = version_dir(out)
-    segs = [open_segment(segment_folder(version, e["name"])) for e in deltas]
-    deleted: dict[str, list[str]] = manifest["deleted"]
-    live = [live_rows(s, deleted.get(e["name"], [])) for s, e in zip(segs, deltas, strict=True)]
-    gone = [set(deleted.get(e["name"], [])) for e in deltas]
+    segs = [open_segment(segment_folder(version, e.name)) for e in deltas]
+    deleted = manifest.deleted
+    live = [live_rows(s, deleted.get(e.name, [])) for s, e in zip(segs, deltas, strict=True)]
+    gone = [set(deleted.get(e.name, [])) for e in deltas]
     documents = [
         d for s, g in zip(segs, gone, strict=True) for i, d in s.documents.items() if i not in g
     ]
@@ -164,8 +165,8 @@ def _merge(out: Path, min_segments: int) -> bool:
     postings = Postings.concat([s.postings for s in segs], live)
     entry = _write(out, manifest, documents, lines, vectors, postings)
     for e in deltas:
-        deleted.pop(e["name"], None)
-    manifest["segments"] = [e for e in manifest["segments"] if e["name"] == BASE] + [entry]
+        deleted.pop(e.name, None)
+    manifest.segments = [e for e in manifest.segments if e.name == BASE] + [entry]
     _publish(out, manifest)
     clean_segments(out)
     log.info(
@@ -177,48 +178,46 @@ def _merge(out: Path, min_segments: int) -> bool:
     return True
 
 
-def _drop(
-    out: Path, manifest: dict[str, Any], doc_ids: list[str], *, missing_ok: bool
-) -> dict[str, Any]:
+def _drop(out: Path, manifest: Manifest, doc_ids: list[str], *, missing_ok: bool) -> Manifest:
     """`manifest` without the live reports `doc_ids`: tombstoned in their segment, or the
     segment dropped when nothing else of it is live."""
     version = version_dir(out)
-    deleted: dict[str, list[str]] = manifest["deleted"]
+    deleted = manifest.deleted
     found: set[str] = set()
     kept = []
-    for e in manifest["segments"]:
-        gone = set(deleted.get(e["name"], []))
-        hit = [d for d in doc_ids if d in e["documents"] and d not in gone]
+    for e in manifest.segments:
+        gone = set(deleted.get(e.name, []))
+        hit = [d for d in doc_ids if d in e.documents and d not in gone]
         if hit:
-            seg = open_segment(segment_folder(version, e["name"]), with_faiss=False)
+            seg = open_segment(segment_folder(version, e.name), with_faiss=False)
             for d in hit:
-                manifest["sources"].pop(seg.documents[d].path, None)
+                manifest.sources.pop(seg.documents[d].path, None)
             found.update(hit)
             gone.update(hit)
-            if e["name"] != BASE and gone >= set(e["documents"]):
-                deleted.pop(e["name"], None)
+            if e.name != BASE and gone >= set(e.documents):
+                deleted.pop(e.name, None)
                 continue  # nothing of it is live: the manifest no longer lists it
-            deleted[e["name"]] = sorted(gone)
+            deleted[e.name] = sorted(gone)
         kept.append(e)
     unknown = sorted(set(doc_ids) - found)
     if unknown and not missing_ok:
         raise UnknownReport(f"the index has no report with id {unknown[0]!r}")
-    manifest["segments"] = kept
+    manifest.segments = kept
     return manifest
 
 
 def _write(
     out: Path,
-    manifest: dict[str, Any],
+    manifest: Manifest,
     documents: list[Document],
     chunks: list[Chunk] | list[bytes],
     vectors: np.ndarray,
     postings: Postings,
-) -> dict[str, Any]:
+) -> SegmentEntry:
     """Write a new delta segment, flushed and renamed into place; its manifest entry."""
     folder = version_dir(out) / SEGMENTS_DIR
     folder.mkdir(exist_ok=True)
-    name = f"s{manifest.get('generation', 1) + 1:06d}-{time.time_ns() % 10**9:09d}"
+    name = f"s{manifest.generation + 1:06d}-{time.time_ns() % 10**9:09d}"
     tmp = folder / f"{name}.tmp"
     write_segment(tmp, documents, chunks, vectors, postings)
     fsync_tree(tmp)
@@ -227,23 +226,18 @@ def _write(
     return segment_entry(name, documents, len(chunks))
 
 
-def _publish(out: Path, manifest: dict[str, Any]) -> None:
-    deleted = manifest["deleted"]
-    docs = {
-        d
-        for e in manifest["segments"]
-        for d in e["documents"]
-        if d not in deleted.get(e["name"], [])
-    }
+def _publish(out: Path, manifest: Manifest) -> None:
+    deleted = manifest.deleted
+    docs = {d for e in manifest.segments for d in e.documents if d not in deleted.get(e.name, [])}
     rows = 0
     version = version_dir(out)
-    for e in manifest["segments"]:
-        seg = open_segment(segment_folder(version, e["name"]))
-        rows += len(seg) - _dead_rows(seg, manifest["deleted"].get(e["name"], []))
-    manifest["counts"] = {"documents": len(docs), "chunks": rows}
-    manifest["generation"] = manifest.get("generation", 1) + 1
-    manifest["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
-    manifest["corpus_fingerprint"] = _build.fingerprint(manifest["sources"].values())
+    for e in manifest.segments:
+        seg = open_segment(segment_folder(version, e.name))
+        rows += len(seg) - _dead_rows(seg, deleted.get(e.name, []))
+    manifest.counts = Counts(documents=len(docs), chunks=rows)
+    manifest.generation += 1
+    manifest.updated = datetime.now(UTC).isoformat(timespec="seconds")
+    manifest.corpus_fingerprint = _build.fingerprint(manifest.sources.values())
     publish_manifest(out, manifest)
 
 
@@ -257,5 +251,5 @@ def _dead_rows(seg: Segment, deleted: list[str]) -> int:
 
 
 def _counts(out: Path) -> tuple[int, int]:
-    counts = read_manifest(out)["counts"]
-    return int(counts["documents"]), int(counts["chunks"])
+    counts = read_manifest(out).counts
+    return counts.documents, counts.chunks

@@ -430,17 +430,8 @@ def reload_model() -> None:
 
 
 def _idf_table(searcher: Searcher) -> dict[str, float]:
-    """BM25-style IDF of every term in the index, read from bm25s's term-major score matrix."""
+    """BM25-style IDF of every term in the index, from its document frequencies."""
     bm25 = searcher.index.bm25
-    vocab: dict[str, int] = dict(getattr(bm25, "vocab_dict", {}) or {})
-    scores = getattr(bm25, "scores", None)
+    df = bm25.document_frequencies()
     n = len(searcher.index.chunks)
-    if not vocab or not isinstance(scores, dict) or "indptr" not in scores:
-        return {}
-    indptr = np.asarray(scores["indptr"])
-    if len(indptr) == len(vocab):
-        indptr = np.append(indptr, len(scores["data"]))
-    df = np.diff(indptr)
-    return {
-        t: math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5)) for t, i in vocab.items() if i < len(df)
-    }
+    return {t: math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5)) for t, i in bm25.vocab_dict.items()}

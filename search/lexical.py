@@ -1,42 +1,27 @@
 """BM25 top-n among the allowed rows, without sorting the index.
 
-A loaded index scores with `indexer.store.postings.CollectionBM25` (weights from the segments'
-postings and collection-wide statistics, bit for bit bm25s's); eval's baseline and variants
-still build bm25s objects. bm25s keeps the BM25 weight of every (term, passage) pair in a
-term-major sparse matrix; a query's score of a passage is the sum of its terms' weights,
-added term after term in float32. `bm25_scores` adds the same weights in the same order as
-bm25s's `get_scores` (so the scores are bit for bit the same), with one vectorised scatter
-per term instead of `np.add.at`; `top_n` selects with `argpartition` and orders only what
-it keeps, ties broken by row exactly as a stable sort of all rows would.
+The scores come from the index's `indexer.store.parts.LexicalIndex`: a loaded index's
+`indexer.store.postings.CollectionBM25` (weights from the segments' postings and
+collection-wide statistics), or the bm25s index that eval's baseline and variants build
+(`indexer.store.postings.BM25sIndex`); both are bit for bit bm25s's scores. `top_n`
+selects with `argpartition` and orders only what it keeps, ties broken by row exactly as a
+stable sort of all rows would.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from indexer.store.postings import CollectionBM25
-
 if TYPE_CHECKING:
+    from indexer.store.parts import LexicalIndex
     from search.scope import Selection
 
 
-def bm25_scores(bm25: Any, term_ids: list[int]) -> np.ndarray:
+def bm25_scores(bm25: LexicalIndex, term_ids: list[int]) -> np.ndarray:
     """The BM25 score of every row for the query terms `term_ids` (repeats count), (n,)."""
-    if isinstance(bm25, CollectionBM25):  # a loaded index: weights from collection stats
-        return bm25.get_scores_from_ids(term_ids)
-    if getattr(bm25, "nonoccurrence_array", None) is not None:
-        # BM25L / BM25+ add a score for absent terms: let bm25s do all of it.
-        return np.asarray(bm25.get_scores_from_ids(term_ids), dtype=np.float32)
-    matrix = bm25.scores
-    data, indices, indptr = matrix["data"], matrix["indices"], matrix["indptr"]
-    scores = np.zeros(int(matrix["num_docs"]), dtype=np.dtype(bm25.dtype))
-    for t in term_ids:
-        start, end = int(indptr[t]), int(indptr[t + 1])
-        # A passage appears once per term, so a plain fancy-index add is a scatter-add.
-        scores[indices[start:end]] += data[start:end]
-    return scores.astype(np.float32, copy=False)
+    return bm25.get_scores_from_ids(term_ids)
 
 
 def top_n(values: np.ndarray, n: int) -> np.ndarray:
@@ -54,20 +39,20 @@ def top_n(values: np.ndarray, n: int) -> np.ndarray:
 
 
 def lexical_top(
-    bm25: Any, term_ids: list[int], selection: Selection | None, n: int
+    bm25: LexicalIndex, term_ids: list[int], selection: Selection | None, n: int
 ) -> dict[int, float]:
     """Row → BM25 score of the `n` best rows with a positive score among `selection`
     (None: all rows), best first, ties by row."""
     if not term_ids:
         return {}
-    if isinstance(bm25, CollectionBM25) and selection is not None:
+    if selection is not None:
         # Only the selection's window of rows is scored (a municipality's reports are one
         # range of rows): at 150k, a quarter of the postings.
         first = selection.start
         scores = bm25.get_scores_from_ids(term_ids, (selection.start, selection.end))
     else:
         first = 0
-        scores = bm25_scores(bm25, term_ids)
+        scores = bm25.get_scores_from_ids(term_ids)
     rows = np.flatnonzero(scores > 0) + first
     if selection is not None:
         rows = selection.keep(rows)

@@ -108,7 +108,7 @@ class Searcher:
         for d in index.documents.values():
             if d.year is not None:
                 self._year_docs.setdefault(d.year, set()).add(d.id)
-        self._vocab: dict[str, int] = dict(getattr(index.bm25, "vocab_dict", {}) or {})
+        self._vocab: dict[str, int] = dict(index.bm25.vocab_dict)
         self.typos = TypoCorrector(self._vocab, self.spans)
         self.query_reader = QueryReader(
             d.municipality for d in index.documents.values() if d.municipality
@@ -342,12 +342,8 @@ def minmax(scores: dict[int, float]) -> dict[int, float]:
 def _doc_of_row(index: IndexData) -> np.ndarray:
     """Per row of `index`, the position of its report among the sorted report ids."""
     position = {d: i for i, d in enumerate(sorted(index.documents))}
-    store_docs = getattr(index.chunks, "doc_ids", None)
-    if store_docs is not None:  # a ChunkStore knows its rows' reports without parsing them
-        # A deleted report's rows (-1 in a stacked index, or a report no longer listed)
-        # belong to no report: -1, which no selection includes.
-        remap = np.array([position.get(d, -1) for d in store_docs] + [-1], dtype=np.int32)
-        return remap[index.chunks.doc_of_row]  # type: ignore[attr-defined]
-    return np.fromiter(
-        (position[c.doc_id] for c in index.chunks), dtype=np.int32, count=len(index.chunks)
-    )
+    # The passages know their rows' reports without being read. A deleted report's rows
+    # (-1 in a stacked index, or a report no longer listed) belong to no report: -1, which
+    # no selection includes.
+    remap = np.array([position.get(d, -1) for d in index.chunks.doc_ids] + [-1], dtype=np.int32)
+    return remap[index.chunks.doc_of_row]

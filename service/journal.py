@@ -53,7 +53,7 @@ class Intent:
 def indexed_sources(index_dir: Path) -> dict[str, str]:
     """File name → sha256 of every report in the published index (empty without one)."""
     try:
-        sources: dict[str, str] = read_manifest(index_dir).get("sources", {})
+        sources = read_manifest(index_dir).sources
     except IndexProblem:
         return {}
     return sources

@@ -59,7 +59,7 @@ def health(services: ServicesDep) -> Health:
     """Status of the service and a summary of the loaded index's manifest."""
     if services.searcher is None:
         raise HTTPException(503, no_index_detail(services.problem))
-    m = services.searcher.index.manifest
+    m = services.searcher.index.manifest.to_dict()
     summary = {
         key: m.get(key)
         for key in ("schema_version", "created", "encoder", "analyzer", "faiss", "counts")

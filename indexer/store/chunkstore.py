@@ -25,7 +25,14 @@ _DOC_PREFIX = b', "doc_id": "'  # and goes on
 
 
 class Rows(Sequence[Chunk]):
-    """A sequence of passages read when asked for: subclasses say how to read row i."""
+    """The passages of an index by row, and their reports without reading them:
+    `doc_ids` the reports' ids (sorted), `doc_of_row` (n,) int32 each row's report as a
+    position in `doc_ids` (-1: a deleted report's row, still in its segment) and `ids`
+    passage id → row. Subclasses set those and say how to read row i."""
+
+    doc_ids: list[str]
+    doc_of_row: np.ndarray
+    ids: Mapping[str, int]
 
     @overload
     def __getitem__(self, i: int) -> Chunk: ...
@@ -44,6 +51,28 @@ class Rows(Sequence[Chunk]):
         raise NotImplementedError
 
 
+class ChunkList(Rows):
+    """Passages held in memory (an index built in memory: eval's baseline)."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self._chunks = list(chunks)
+        self.doc_ids = sorted({c.doc_id for c in self._chunks})
+        position = {d: i for i, d in enumerate(self.doc_ids)}
+        self.doc_of_row = np.fromiter(
+            (position[c.doc_id] for c in self._chunks), np.int32, count=len(self._chunks)
+        )
+        self.ids = {c.id: r for r, c in enumerate(self._chunks)}
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    def _at(self, i: int) -> Chunk:
+        return self._chunks[i]
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return iter(self._chunks)
+
+
 class ChunkStore(Rows):
     """Row i is line i of a `chunks.jsonl`; `doc_of_row`, `doc_ids` and `ids` without
     parsing the passages."""
@@ -59,9 +88,7 @@ class ChunkStore(Rows):
         ids = _IdMap(self)
         ends = [c.id for c in (self[0], self[-1])] if len(self) else []
         # An index whose ids are not numbered the chunker's way gets a dict of every id.
-        self.ids: Mapping[str, int] = (
-            ids if all(i in ids for i in ends) else {c.id: r for r, c in enumerate(self)}
-        )
+        self.ids = ids if all(i in ids for i in ends) else {c.id: r for r, c in enumerate(self)}
 
     def __len__(self) -> int:
         return len(self._offsets) - 1

@@ -22,6 +22,7 @@ import math
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
+    import faiss
     import numpy as np
 
 FaissType = Literal["flat", "ivf", "hnsw"]  # what an index on disk is
@@ -49,7 +50,7 @@ def ivf_lists(passages: int) -> int:
     return max(1, min(round(4 * math.sqrt(passages)), passages // _TRAIN_PER_LIST))
 
 
-def make_faiss(vectors: np.ndarray, faiss_type: FaissType = "flat") -> Any:
+def make_faiss(vectors: np.ndarray, faiss_type: FaissType = "flat") -> faiss.Index:
     """Inner-product FAISS index over L2-normalised vectors, (n, dim) float32."""
     import faiss
     import numpy as np  # here: the command lines import this module's choices for --help
@@ -81,7 +82,7 @@ def make_faiss(vectors: np.ndarray, faiss_type: FaissType = "flat") -> Any:
     return index
 
 
-def faiss_type_of(index: Any) -> FaissType:
+def faiss_type_of(index: faiss.Index) -> FaissType:
     """Which kind of index `index` is."""
     import faiss
 

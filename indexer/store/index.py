@@ -8,23 +8,26 @@ or Ctrl-C mid-build never leaves a half-written index: the previous one keeps se
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from indexer.models import Chunk, Document
+from indexer.store.chunkstore import Rows
 from indexer.store.dense import FaissType, make_faiss
+from indexer.store.manifest import Manifest, SegmentEntry
+from indexer.store.parts import LexicalIndex, Vectors
 from indexer.store.postings import CollectionBM25, Postings
-from indexer.store.rowfile import RowFile
 from indexer.store.segment import (
     CHUNKS,
     DOCUMENTS,
@@ -37,6 +40,9 @@ from indexer.store.segment import (
 )
 from indexer.store.stacked import StackedChunks, StackedVectors
 from rapportsok.errors import EncoderMismatch, IndexBusy, IndexCorrupt, IndexMissing
+
+if TYPE_CHECKING:
+    import faiss
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +57,7 @@ REQUIRED = (MANIFEST, DOCUMENTS, CHUNKS, VECTORS, FAISS_FILE, LEXICAL_DIR)
 @dataclass
 class IndexData:
     """A loaded index: row i of `vectors` is `chunks[i]`; FAISS holds rows [0, base_rows).
+    Its parts are typed by what the search core reads of them (`indexer.store.parts`).
 
     Loaded from disk, `chunks` reads passages and `vectors` rows when asked for and the
     postings are memory-mapped: at rest the server holds the base segment's FAISS index,
@@ -59,24 +66,23 @@ class IndexData:
     """
 
     path: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     documents: dict[str, Document]
-    chunks: Sequence[Chunk]
-    vectors: Any  # np.ndarray, an `indexer.store.rowfile.RowFile` or a `StackedVectors`
-    faiss_index: Any
-    bm25: Any
-    by_id: Mapping[str, int] = field(default_factory=dict)
+    chunks: Rows
+    vectors: Vectors
+    faiss_index: faiss.Index
+    bm25: LexicalIndex
     base_rows: int = -1  # -1: every row is in `faiss_index`
     segments: list[Segment] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        ids = getattr(self.chunks, "ids", None)
-        if isinstance(ids, Mapping):
-            self.by_id = ids
-        else:
-            self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
         if self.base_rows < 0:
             self.base_rows = len(self.chunks)
+
+    @property
+    def by_id(self) -> Mapping[str, int]:
+        """Passage id → row."""
+        return self.chunks.ids
 
 
 def rebuild_hint(path: Path) -> str:
@@ -159,7 +165,7 @@ def clean_stale(path: Path) -> None:
 
 def write_version(
     folder: Path,
-    manifest: dict[str, Any],
+    manifest: Manifest,
     documents: list[Document],
     chunks: list[Chunk],
     vectors: np.ndarray,
@@ -172,20 +178,20 @@ def write_version(
 
     write_segment(folder, documents, chunks, vectors, postings)
     faiss.write_index(make_faiss(vectors, faiss_type), str(folder / FAISS_FILE))
-    manifest = {
-        **manifest,
-        "segments": [segment_entry(BASE, documents, len(chunks))],
-        "deleted": {},
-        "generation": 1,
-    }
+    manifest = dataclasses.replace(
+        manifest,
+        segments=[segment_entry(BASE, documents, len(chunks))],
+        deleted={},
+        generation=1,
+    )
     # The manifest goes last: a folder with a manifest has everything else.
     with open(folder / MANIFEST, "w", encoding="utf-8") as f:
-        json.dump(manifest, f, ensure_ascii=False, indent=1)
+        manifest.write(f)
 
 
-def segment_entry(name: str, documents: list[Document], rows: int) -> dict[str, Any]:
+def segment_entry(name: str, documents: list[Document], rows: int) -> SegmentEntry:
     """A segment as the manifest lists it."""
-    return {"name": name, "rows": rows, "documents": sorted(d.id for d in documents)}
+    return SegmentEntry(name=name, rows=rows, documents=sorted(d.id for d in documents))
 
 
 def segment_folder(version: Path, name: str) -> Path:
@@ -193,13 +199,13 @@ def segment_folder(version: Path, name: str) -> Path:
     return version if name == BASE else version / SEGMENTS_DIR / name
 
 
-def publish_manifest(path: Path, manifest: dict[str, Any]) -> None:
+def publish_manifest(path: Path, manifest: Manifest) -> None:
     """Make `manifest` (whose segments are all written and flushed) the index at `path`:
     written beside the old one, flushed, renamed over it; a reader sees one or the other."""
     version = version_dir(path)
     tmp = version / f".{MANIFEST}.{os.getpid()}.part"
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(manifest, f, ensure_ascii=False, indent=1)
+        manifest.write(f)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, version / MANIFEST)
@@ -214,7 +220,7 @@ def clean_segments(path: Path) -> list[str]:
     if not folder.is_dir():
         return []
     try:
-        listed = {s["name"] for s in read_manifest(path).get("segments", [])}
+        listed = {s.name for s in read_manifest(path).segments}
     except IndexCorrupt:
         return []
     removed = []
@@ -227,30 +233,37 @@ def clean_segments(path: Path) -> list[str]:
     return removed
 
 
-def read_manifest(path: Path) -> dict[str, Any]:
+def read_manifest(path: Path) -> Manifest:
     """The manifest of the index at `path`, or a clear error."""
     if not (path.exists() or path.is_symlink()):
         raise IndexMissing(f"no index at {path}: run `rapportsok index` first")
     try:
         with open(path / MANIFEST, encoding="utf-8") as f:
-            manifest: dict[str, Any] = json.load(f)
+            data: Any = json.load(f)
     except FileNotFoundError as exc:
         raise IndexCorrupt(f"index at {path} has no manifest; {rebuild_hint(path)}") from exc
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(
             f"index manifest at {path} is damaged ({exc}); {rebuild_hint(path)}"
         ) from exc
-    if manifest.get("schema_version") == 1:
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if version == 1:
         raise IndexCorrupt(
             f"index at {path} was written by an older Rapportsök (one folder, schema version "
             f"1); {rebuild_hint(path)} (its embeddings are reused, nothing is embedded again)"
         )
-    if manifest.get("schema_version") != SCHEMA_VERSION:
+    if version != SCHEMA_VERSION:
         raise IndexCorrupt(
-            f"index at {path} has schema version {manifest.get('schema_version')}, this "
+            f"index at {path} has schema version {version}, this "
             f"Rapportsök reads {SCHEMA_VERSION}; {rebuild_hint(path)}"
         )
-    return manifest
+    try:
+        return Manifest.from_dict(data)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise IndexCorrupt(
+            f"index manifest at {path} is damaged ({type(exc).__name__}: {exc}); "
+            f"{rebuild_hint(path)}"
+        ) from exc
 
 
 def load_index(path: Path, encoder_name: str | None = None) -> IndexData:
@@ -267,49 +280,49 @@ def load_index(path: Path, encoder_name: str | None = None) -> IndexData:
     raise AssertionError("unreachable")
 
 
-def _load(path: Path, manifest: dict[str, Any], encoder_name: str | None) -> IndexData:
-    if encoder_name is not None and manifest["encoder"]["name"] != encoder_name:
+def _load(path: Path, manifest: Manifest, encoder_name: str | None) -> IndexData:
+    if encoder_name is not None and manifest.encoder.name != encoder_name:
         raise EncoderMismatch(
-            f"index at {path} was built with {manifest['encoder']['name']}, the configured "
+            f"index at {path} was built with {manifest.encoder.name}, the configured "
             f"model is {encoder_name}; {rebuild_hint(path)} --model …"
         )
     missing = [name for name in REQUIRED if not (path / name).exists()]
     if missing:
         raise IndexCorrupt(f"index at {path} lacks {', '.join(missing)}; {rebuild_hint(path)}")
     version = version_dir(path)
-    deleted: dict[str, list[str]] = manifest.get("deleted", {})
+    deleted = manifest.deleted
     try:
-        entries = manifest["segments"]
+        entries = manifest.segments
         segments = [
-            open_segment(segment_folder(version, e["name"]), with_faiss=e["name"] == BASE)
+            open_segment(segment_folder(version, e.name), with_faiss=e.name == BASE)
             for e in entries
         ]
-        if not entries or entries[0]["name"] != BASE:
+        if not entries or entries[0].name != BASE:
             raise ValueError("the first segment is not the base segment")
     except Exception as exc:  # any damage in any file: one clear message
         raise IndexCorrupt(
             f"index at {path} is damaged ({type(exc).__name__}: {exc}); {rebuild_hint(path)}"
         ) from exc
-    live = [
-        live_rows(seg, deleted.get(e["name"], [])) for seg, e in zip(segments, entries, strict=True)
-    ]
+    pairs = list(zip(segments, entries, strict=True))
+    live = [live_rows(seg, deleted.get(e.name, [])) for seg, e in pairs]
     documents: dict[str, Document] = {}
-    for seg, e in zip(segments, entries, strict=True):
-        gone = set(deleted.get(e["name"], []))
+    for seg, e in pairs:
+        gone = set(deleted.get(e.name, []))
         documents.update((i, d) for i, d in seg.documents.items() if i not in gone)
     sizes = [len(s) for s in segments]
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64).tolist()
     bm25 = CollectionBM25([s.postings for s in segments], offsets[:-1], live)
-    chunks: Sequence[Chunk]
-    vectors: np.ndarray | RowFile | StackedVectors
+    chunks: Rows
+    vectors: Vectors
     if len(segments) == 1 and live[0] is None:
         chunks, vectors = segments[0].chunks, segments[0].vectors
     else:
         chunks = StackedChunks([s.chunks for s in segments], live)
         vectors = StackedVectors([s.vectors for s in segments])
-    n = manifest["counts"]["chunks"]
+    n = manifest.counts.chunks
     base = segments[0]
-    if bm25.n_live != n or any(e["rows"] != len(s) for e, s in zip(entries, segments, strict=True)):
+    assert base.faiss_index is not None  # open_segment(with_faiss=True) read it
+    if bm25.n_live != n or any(e.rows != len(s) for s, e in pairs):
         raise IndexCorrupt(
             f"index at {path} is inconsistent ({bm25.n_live} live passages in "
             f"{len(segments)} segments, manifest says {n}); {rebuild_hint(path)}"
@@ -334,15 +347,3 @@ def live_rows(seg: Segment, deleted: list[str]) -> np.ndarray | None:
     if not gone:
         return None
     return ~np.isin(seg.chunks.doc_of_row, np.asarray(gone, dtype=np.int32))
-
-
-@contextlib.contextmanager
-def quiet_bm25() -> Iterator[None]:
-    """bm25s logs at INFO on load; keep the console clean."""
-    logger = logging.getLogger("bm25s")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)

@@ -1,4 +1,5 @@
-"""Lexical postings per segment, and BM25 over all live segments with collection-wide stats.
+"""Lexical postings per segment, BM25 over all live segments with collection-wide stats,
+and bm25s's own index for indexes built in memory.
 
 A segment stores what does not depend on the rest of the index: per term the rows that
 hold it and how often (term-major CSR), and each row's length in analyzer terms. BM25's
@@ -8,20 +9,23 @@ index is cut into segments, and as a one-shot build scores it.
 
 The weights are bm25s's "lucene" BM25 computed the way bm25s computes them at index time
 (`k1` 1.5, `b` 0.75, idf and the term-frequency part in float64, the weight rounded to
-float32) and added term after term in float32 like `search.lexical.bm25_scores` adds
-bm25s's stored weights: for the index of a one-shot build the scores are bit for bit
-those of bm25s (tests/indexer/test_segments_fast.py).
+float32) and added term after term in float32 like `BM25sIndex` adds bm25s's stored
+weights: for the index of a one-shot build the scores are bit for bit those of bm25s
+(tests/indexer/test_segments_fast.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import math
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -135,9 +139,8 @@ class Postings:
 
 class CollectionBM25:
     """BM25 over the live rows of several segments stacked in order (segment k's row r is
-    global row `offsets[k] + r`). `vocab_dict` maps a term to its global id; `scores`
-    holds, like bm25s's score matrix, an `indptr` whose differences are the live document
-    frequencies (the reader reads its idf from it)."""
+    global row `offsets[k] + r`), a `indexer.store.parts.LexicalIndex`. `vocab_dict` maps a
+    term to its global id; `df` holds each term's live document frequency."""
 
     def __init__(
         self,
@@ -176,7 +179,6 @@ class CollectionBM25:
         # np.mean of the lengths, as bm25s takes it: exact integer sum, one division.
         self.avg_len = float(np.float64(total_len) / n_live) if n_live else 1.0
         self.df = df
-        self.scores = {"indptr": np.concatenate([[0], np.cumsum(df)])}
         self._norms: list[np.ndarray | None] = [None] * len(self.parts)
 
     def _length_norm(self, k: int) -> np.ndarray:
@@ -186,6 +188,10 @@ class CollectionBM25:
             lengths = self.parts[k].lengths
             norm = self._norms[k] = K1 * ((1 - B) + B * lengths / self.avg_len)
         return norm
+
+    def document_frequencies(self) -> np.ndarray:
+        """Per global term id, how many live rows hold the term, (n_terms,) int64."""
+        return self.df
 
     def idf(self, term_id: int) -> np.float32:
         """bm25s's lucene idf of a term, as the float32 it stores."""
@@ -232,3 +238,71 @@ class CollectionBM25:
                     rows = rows + (first_row - lo)
                 scores[rows] += weights.astype(np.float32)
         return scores
+
+
+class BM25sIndex:
+    """bm25s's own index (its "lucene" BM25 unless built otherwise) as a
+    `indexer.store.parts.LexicalIndex`: eval's baseline and analyzer variants build one in
+    memory. bm25s keeps the weight of every (term, passage) pair in a term-major sparse
+    matrix; a query's score of a passage is the sum of its terms' weights, added term after
+    term in float32. `get_scores_from_ids` adds the same weights in the same order as
+    bm25s's `get_scores` (so the scores are bit for bit the same), with one vectorised
+    scatter per term instead of `np.add.at`."""
+
+    def __init__(self, bm25: Any) -> None:
+        self.bm25 = bm25  # a bm25s.BM25
+        self.vocab_dict: dict[str, int] = bm25.vocab_dict
+
+    @classmethod
+    def from_tokens(cls, tokens: Sequence[Sequence[str]]) -> BM25sIndex:
+        """A BM25 index over the analysed passages (an empty passage gets one empty term)."""
+        import bm25s
+
+        retriever = bm25s.BM25()
+        with quiet_bm25():
+            retriever.index([list(t) or [""] for t in tokens], show_progress=False)
+        return cls(retriever)
+
+    def get_scores_from_ids(
+        self, term_ids: Sequence[int], window: tuple[int, int] | None = None
+    ) -> np.ndarray:
+        """The BM25 score of every row for the query terms (repeats count), (n,) float32;
+        with `window` (start, end), rows [start, end) of it."""
+        scores = self._scores(term_ids)
+        return scores if window is None else scores[window[0] : window[1]]
+
+    def _scores(self, term_ids: Sequence[int]) -> np.ndarray:
+        bm25 = self.bm25
+        if bm25.nonoccurrence_array is not None:
+            # BM25L / BM25+ add a score for absent terms: let bm25s do all of it.
+            return np.asarray(bm25.get_scores_from_ids(list(term_ids)), dtype=np.float32)
+        matrix = bm25.scores
+        data, indices, indptr = matrix["data"], matrix["indices"], matrix["indptr"]
+        scores = np.zeros(int(matrix["num_docs"]), dtype=np.dtype(bm25.dtype))
+        for t in term_ids:
+            start, end = int(indptr[t]), int(indptr[t + 1])
+            # A passage appears once per term, so a plain fancy-index add is a scatter-add.
+            scores[indices[start:end]] += data[start:end]
+        return scores.astype(np.float32, copy=False)
+
+    def document_frequencies(self) -> np.ndarray:
+        """Per term id, how many passages hold the term: the stored weights per term (the
+        lucene weight of a term a passage holds is never 0). bm25s adds the empty term
+        after the matrix's last column: it is in no passage."""
+        matrix = self.bm25.scores
+        indptr = np.asarray(matrix["indptr"])
+        if len(indptr) == len(self.vocab_dict):
+            indptr = np.append(indptr, len(matrix["data"]))
+        return np.diff(indptr)
+
+
+@contextlib.contextmanager
+def quiet_bm25() -> Iterator[None]:
+    """bm25s logs at INFO while it indexes; keep the console clean."""
+    logger = logging.getLogger("bm25s")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

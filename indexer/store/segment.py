@@ -17,7 +17,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from indexer.models import Chunk, Document
 from indexer.store.chunkstore import ChunkStore
 from indexer.store.postings import Postings
 from indexer.store.rowfile import RowFile
+
+if TYPE_CHECKING:
+    import faiss
 
 DOCUMENTS = "documents.json"
 CHUNKS = "chunks.jsonl"
@@ -43,7 +46,7 @@ class Segment:
     chunks: ChunkStore
     vectors: np.ndarray | RowFile  # (n, dim) float32, read by row when loaded
     postings: Postings
-    faiss_index: Any = None  # only the base segment has one
+    faiss_index: faiss.Index | None = None  # only the base segment has one
 
     def __len__(self) -> int:
         return len(self.chunks)

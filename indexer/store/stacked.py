@@ -1,16 +1,17 @@
 """Several segments seen as one index: global row = segment offset + row in the segment.
 
-The search core reads an index through `IndexData.chunks` (a sequence of passages that
-also knows each row's report), `IndexData.vectors` (row-indexed vectors) and one BM25
-object. With one segment and nothing deleted these are the segment's own objects; with
-more they are the thin views below, which hold no copy of the segments' data. A deleted
-report's rows stay in their segment until a merge drops them: they belong to no report
-(`doc_of_row` -1), so no selection, and so no search, reaches them.
+The search core reads an index through `IndexData.chunks` (passages that also know each
+row's report, `indexer.store.chunkstore.Rows`), `IndexData.vectors` (row-indexed vectors,
+`indexer.store.parts.Vectors`) and one BM25 object. With one segment and nothing deleted
+these are the segment's own objects; with more they are the thin views below, which hold
+no copy of the segments' data. A deleted report's rows stay in their segment until a merge
+drops them: they belong to no report (`doc_of_row` -1), so no selection, and so no search,
+reaches them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ class StackedChunks(Rows):
                 rows = np.where(mask, rows, -1).astype(np.int32)
             parts.append(rows)
         self.doc_of_row = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-        self.ids: Mapping[str, int] = _StackedIds(self)
+        self.ids = _StackedIds(self)
 
     def __len__(self) -> int:
         return int(self.offsets[-1])

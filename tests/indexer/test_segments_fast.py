@@ -68,6 +68,14 @@ def _bm25_by_id(index_path: Path, query: str) -> dict[str, float]:
     return {index.chunks[r].id: float(scores[r]) for r in np.flatnonzero(scores)}
 
 
+def _df_by_term(index_path: Path) -> dict[str, int]:
+    """Term → how many live passages hold it, for the terms some passage holds."""
+    bm25 = load_index(index_path).bm25
+    df = bm25.document_frequencies()
+    assert len(df) == len(bm25.vocab_dict)
+    return {t: int(df[i]) for t, i in bm25.vocab_dict.items() if df[i]}
+
+
 @pytest.fixture(scope="module")
 def one_shot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The four corpus reports built at once."""
@@ -102,14 +110,15 @@ def test_uploads_write_one_segment_each_and_rank_as_a_one_shot_build(
 ) -> None:
     _, out = _segmented(tmp_path)
     manifest = read_manifest(out)
-    assert [s["name"] for s in manifest["segments"]][0] == BASE
-    assert len(manifest["segments"]) == 4 and manifest["deleted"] == {}
-    assert manifest["counts"] == read_manifest(one_shot)["counts"]
-    assert manifest["sources"] == read_manifest(one_shot)["sources"]
+    assert [s.name for s in manifest.segments][0] == BASE
+    assert len(manifest.segments) == 4 and manifest.deleted == {}
+    assert manifest.counts == read_manifest(one_shot).counts
+    assert manifest.sources == read_manifest(one_shot).sources
     assert _same_ranking(_top10(out), _top10(one_shot))
     # BM25 of every passage for a query, bit for bit, though rows are ordered otherwise.
     for query in ("sjukfrånvaro kommunen", "skatteintäkter prognos 2021 investeringar"):
         assert _bm25_by_id(out, query) == _bm25_by_id(one_shot, query)
+    assert _df_by_term(out) == _df_by_term(one_shot)
 
 
 def test_a_removal_from_the_base_is_a_tombstone_and_ranks_as_a_build_without_it(
@@ -122,19 +131,33 @@ def test_a_removal_from_the_base_is_a_tombstone_and_ranks_as_a_build_without_it(
     before = {p.name for p in (tmp_path / "v").iterdir()}
     remove_reports(out, [gone])
     manifest = read_manifest(out)
-    assert manifest["deleted"] == {BASE: [gone]}
+    assert manifest.deleted == {BASE: [gone]}
     assert {p.name for p in (tmp_path / "v").iterdir()} == before  # only the manifest changed
-    assert manifest["counts"] == read_manifest(one_shot_without_first)["counts"]
+    assert manifest.counts == read_manifest(one_shot_without_first).counts
     index = load_index(out)
     assert (
-        gone not in index.documents
-        and len(index.chunks) == read_manifest(one_shot)["counts"]["chunks"]
+        gone not in index.documents and len(index.chunks) == read_manifest(one_shot).counts.chunks
     )
     assert _same_ranking(_top10(out), _top10(one_shot_without_first))
     query = "kommunens ekonomi och resultat"
     assert _bm25_by_id(out, query) == _bm25_by_id(one_shot_without_first, query)
+    assert _df_by_term(out) == _df_by_term(one_shot_without_first)  # live passages only
     with pytest.raises(UnknownReport):
         remove_reports(out, [gone])
+
+
+def test_document_frequencies_are_those_of_bm25s_over_the_same_passages(one_shot: Path) -> None:
+    from indexer.build import make_bm25
+    from indexer.reading.chunker import clean_text
+
+    analyzer = get_analyzer()
+    tokens = [analyzer.analyze(clean_text(c.indexed_text)) for c in load_index(one_shot).chunks]
+    reference = make_bm25(tokens)  # bm25s's own index: df = its stored weights per term
+    df = reference.document_frequencies()
+    assert len(df) == len(reference.vocab_dict)
+    assert {t: int(df[i]) for t, i in reference.vocab_dict.items() if df[i]} == _df_by_term(
+        one_shot
+    )
 
 
 def test_a_window_of_rows_scores_as_the_whole_index_does_on_those_rows(tmp_path: Path) -> None:
@@ -155,11 +178,11 @@ def test_removing_an_uploaded_report_drops_its_segment_and_uploading_it_again_wo
     tmp_path: Path, one_shot: Path
 ) -> None:
     corpus, out = _segmented(tmp_path)
-    last = read_manifest(out)["segments"][-1]
-    remove_reports(out, last["documents"])
-    names = [s["name"] for s in read_manifest(out)["segments"]]
-    assert last["name"] not in names and len(names) == 3
-    assert read_manifest(out)["deleted"] == {}
+    last = read_manifest(out).segments[-1]
+    remove_reports(out, last.documents)
+    names = [s.name for s in read_manifest(out).segments]
+    assert last.name not in names and len(names) == 3
+    assert read_manifest(out).deleted == {}
     add_reports(corpus, out, [REPORTS[-1]], FakeEncoder(), get_analyzer())
     assert _same_ranking(_top10(out), _top10(one_shot))
 
@@ -168,25 +191,23 @@ def test_a_merge_combines_the_deltas_without_their_deleted_rows(
     tmp_path: Path, one_shot: Path, one_shot_without_first: Path
 ) -> None:
     corpus, out = _segmented(tmp_path)
-    first = read_manifest(out)["segments"][0]["documents"][0]
+    first = read_manifest(out).segments[0].documents[0]
     remove_reports(out, [first])  # a tombstone in the base
     # Two reports uploaded again at once: their old segments go, one new segment holds both.
     add_reports(corpus, out, REPORTS[1:3], FakeEncoder(), get_analyzer())
-    pair = read_manifest(out)["segments"][-1]
-    assert len(pair["documents"]) == 2 and len(read_manifest(out)["segments"]) == 3
+    pair = read_manifest(out).segments[-1]
+    assert len(pair.documents) == 2 and len(read_manifest(out).segments) == 3
     gone = doc_id_for(corpus / REPORTS[2])
     remove_reports(out, [gone])  # a tombstone in the pair's segment
     manifest = read_manifest(out)
-    assert manifest["deleted"] == {BASE: [first], pair["name"]: [gone]}
-    old = {s["name"] for s in manifest["segments"][1:]}
+    assert manifest.deleted == {BASE: [first], pair.name: [gone]}
+    old = {s.name for s in manifest.segments[1:]}
     assert merge_segments(out)
     merged = read_manifest(out)
-    assert len(merged["segments"]) == 2 and merged["deleted"] == {BASE: [first]}
-    assert {p.name for p in (version_dir(out) / "segments").iterdir()} == {
-        merged["segments"][1]["name"]
-    }
-    assert not old & {s["name"] for s in merged["segments"]}
-    assert sorted(merged["segments"][1]["documents"]) == sorted(
+    assert len(merged.segments) == 2 and merged.deleted == {BASE: [first]}
+    assert {p.name for p in (version_dir(out) / "segments").iterdir()} == {merged.segments[1].name}
+    assert not old & {s.name for s in merged.segments}
+    assert sorted(merged.segments[1].documents) == sorted(
         doc_id_for(corpus / n) for n in (REPORTS[1], REPORTS[3])
     )
     assert not merge_segments(out)  # one delta: nothing to merge
@@ -195,12 +216,12 @@ def test_a_merge_combines_the_deltas_without_their_deleted_rows(
     # ... and the first one too: live in a new segment, still deleted in the base.
     shutil.copy(CORPUS / REPORTS[0], corpus / REPORTS[0])
     add_reports(corpus, out, [REPORTS[0]], FakeEncoder(), get_analyzer())
-    assert read_manifest(out)["deleted"] == {BASE: [first]}
-    assert read_manifest(out)["counts"] == read_manifest(one_shot)["counts"]
+    assert read_manifest(out).deleted == {BASE: [first]}
+    assert read_manifest(out).counts == read_manifest(one_shot).counts
     assert sorted(load_index(out).documents) == sorted(load_index(one_shot).documents)
     assert _same_ranking(_top10(out), _top10(one_shot))
     remove_reports(out, [first])
-    assert read_manifest(out)["counts"] == read_manifest(one_shot_without_first)["counts"]
+    assert read_manifest(out).counts == read_manifest(one_shot_without_first).counts
     assert _same_ranking(_top10(out), _top10(one_shot_without_first))
     query = "kommunens ekonomi och resultat"
     assert _bm25_by_id(out, query) == _bm25_by_id(one_shot_without_first, query)
@@ -226,13 +247,13 @@ def test_a_full_build_over_segments_makes_one_segment_of_the_live_reports(
     tmp_path: Path, one_shot: Path
 ) -> None:
     corpus, out = _segmented(tmp_path)
-    first = read_manifest(out)["segments"][0]["documents"][0]
+    first = read_manifest(out).segments[0].documents[0]
     remove_reports(out, [first])
     add_reports(corpus, out, [REPORTS[0]], FakeEncoder(), get_analyzer())  # live again
     report = build_index(corpus, out, FakeEncoder())
     assert report.embedded == 0
     manifest = read_manifest(out)
-    assert len(manifest["segments"]) == 1 and manifest["deleted"] == {}
+    assert len(manifest.segments) == 1 and manifest.deleted == {}
     assert (version_dir(out) / "chunks.jsonl").read_bytes() == (
         version_dir(one_shot) / "chunks.jsonl"
     ).read_bytes()

@@ -128,7 +128,7 @@ def _state(corpus: Path, index: Path) -> dict[str, object]:
     journal = corpus / ".journal"
     return {
         "files": files,
-        "indexed": sorted(read_manifest(index)["sources"]),
+        "indexed": sorted(read_manifest(index).sources),
         "catalogue": sorted(catalogue),
         "hidden": sorted(p.name for p in corpus.iterdir() if p.name[0] == "." and p != journal),
         "journal": sorted(p.name for p in journal.iterdir()) if journal.exists() else [],

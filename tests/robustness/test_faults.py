@@ -110,7 +110,7 @@ def _kill_when(proc: subprocess.Popen[bytes], stream, marker: bytes, seconds: fl
 
 def _snapshot(out: Path) -> tuple[dict, str]:
     idx = load_index(out)
-    return idx.manifest["sources"], (out / store.CHUNKS).read_text(encoding="utf-8")
+    return idx.manifest.sources, (out / store.CHUNKS).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -152,7 +152,7 @@ def test_sigkill_leaves_the_previous_index_and_the_next_run_completes(
     assert done.returncode == 0, done.stderr
     assert "added: sundsvik-miljo-2022" in done.stdout
     idx = load_index(out)
-    assert set(idx.manifest["sources"]) == {*before[0], "sundsvik-miljo-2022.md"}
+    assert set(idx.manifest.sources) == {*before[0], "sundsvik-miljo-2022.md"}
     # Leftovers of the killed run are gone: one version folder, the published one.
     versions = [d for d in out.parent.iterdir() if d.name.startswith("index.v")]
     assert versions == [out.resolve()]

@@ -100,6 +100,7 @@ def test_a_large_selection_filters_inside_the_approximate_index(
 def test_a_rebuild_keeps_the_index_type(tmp_path: Path) -> None:
     from indexer.build import build_index
     from indexer.store.index import load_index
+    from indexer.store.manifest import FaissInfo
 
     corpus = tmp_path / "corpus"
     shutil.copytree(TINY, corpus)
@@ -110,10 +111,10 @@ def test_a_rebuild_keeps_the_index_type(tmp_path: Path) -> None:
     report = build_index(corpus, out, FakeEncoder())
     assert report.removed
     idx = load_index(out)
-    assert idx.manifest["faiss"] == {"type": "hnsw", "requested": "hnsw"}
+    assert idx.manifest.faiss == FaissInfo(type="hnsw", requested="hnsw")
     assert "HNSW" in type(idx.faiss_index).__name__
     build_index(corpus, out, FakeEncoder(), faiss_type="auto")
-    assert load_index(out).manifest["faiss"] == {"type": "flat", "requested": "auto"}
+    assert load_index(out).manifest.faiss == FaissInfo(type="flat", requested="auto")
 
 
 def test_ivf_finds_allowed_rows_in_lists_far_from_the_query(

@@ -92,7 +92,7 @@ def test_bm25_scores_are_bm25s_scores_bit_for_bit(tiny_searcher) -> None:
     for query in ("sjukfrånvaro kommun", "bredband fiber fiber hushåll", "ekonomi resultat"):
         terms = [t for t in tiny_searcher.query_terms(query) if t in reference.vocab_dict]
         assert terms
-        expected = np.asarray(reference.get_scores(terms), dtype=np.float32)
+        expected = np.asarray(reference.bm25.get_scores(terms), dtype=np.float32)
         # bm25s's own object, and the index's postings with collection statistics
         assert np.array_equal(
             bm25_scores(reference, [reference.vocab_dict[t] for t in terms]), expected
