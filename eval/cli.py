@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from eval.metrics import Question
+    from eval.runner import AskResults, RetrievalResults
+    from search.retrieval import Searcher
 
 from indexer.store.dense import FAISS_CHOICES
 
@@ -25,6 +30,9 @@ def _modes(value: str) -> list[str]:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    """`rapportsok eval`: score retrieval and /ask on a split of the question set, in-process
+    or against a running server (`--against`), print the report and write NAME.json and
+    NAME.png."""
     import os
     import time
     from datetime import UTC, datetime
@@ -33,8 +41,6 @@ def _eval(args: argparse.Namespace) -> int:
     # threads slow down by orders of magnitude when the other core is busy.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from eval.metrics import load_questions
-    from eval.report import format_report, plot, to_json, write_json
-    from eval.runner import InProcess, evaluate_ask, evaluate_retrieval
 
     questions = load_questions(split=args.split)
     meta: dict[str, Any] = {
@@ -42,7 +48,22 @@ def _eval(args: argparse.Namespace) -> int:
         "split": args.split,
         "modes": args.modes,
         "questions": len(questions),
+        "variant": _variant_flags(args),
     }
+    t0 = time.perf_counter()
+    if args.against:
+        retrieval, ask, run = _eval_against(args, questions)
+    else:
+        retrieval, ask, run = _eval_in_process(args, questions, meta["variant"])
+    meta |= run
+    meta["seconds"] = round(time.perf_counter() - t0, 1)
+    _write_results(args, retrieval, ask, meta)
+    return 0
+
+
+def _variant_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The variant flags given (name: value), as the results record them. They change the
+    in-process searcher, so a server (`--against`) cannot take them."""
     variant = {
         k: v
         for k, v in (
@@ -59,62 +80,98 @@ def _eval(args: argparse.Namespace) -> int:
             f"--{next(iter(variant)).replace('_', '-')} changes the in-process "
             "searcher; it cannot be combined with --against"
         )
-    meta["variant"] = variant
-    t0 = time.perf_counter()
-    if args.against:
-        from eval.http import HttpBackend
+    return variant
 
-        with HttpBackend(args.against) as backend:
-            health = backend.check()
-            meta |= {"against": args.against, "index": health.get("index", {}).get("path")}
-            retrieval = evaluate_retrieval(backend, questions, args.modes)
-            ask = evaluate_ask(backend, questions)
-    else:
-        from indexer.embedding.encoders import load_encoder
-        from indexer.language.analyzer import get_analyzer
-        from indexer.store.index import load_index
-        from rapportsok.settings import get_settings
-        from search.retrieval import Searcher
 
-        index_dir = Path(args.index or get_settings().index_dir)
-        index = load_index(index_dir)
-        encoder = load_encoder(index.manifest.encoder.name)
-        analyzer = get_analyzer()
-        searcher = Searcher(index, encoder, analyzer)
-        if args.train_reader:
-            _train_reader(searcher)
-        searcher, answerer = _variant(searcher, args)
-        analyzer = searcher.analyzer
-        meta |= {
-            "index": str(index_dir),
-            "encoder": encoder.name,
-            "chunks": index.manifest.counts.chunks,
-        }
-        print(
-            f"Evaluating {len(questions)} questions ({args.split}) on {index_dir} "
-            f"({index.manifest.counts.chunks} passages), modes {', '.join(args.modes)}"
-            + (f", {variant}" if variant else ""),
-            flush=True,
-        )
-        retrieval = evaluate_retrieval(searcher, questions, args.modes)
-        ask = evaluate_ask(InProcess(searcher, answerer), questions)
-        if args.baseline:
-            from eval.baseline import BASELINE_CHARS, build_baseline_index
+def _eval_against(
+    args: argparse.Namespace, questions: list[Question]
+) -> tuple[RetrievalResults, AskResults, dict[str, Any]]:
+    """Retrieval and /ask of the server at `--against`, and what the results record of it
+    (its URL and index)."""
+    from eval.http import HttpBackend
+    from eval.runner import evaluate_ask, evaluate_retrieval
 
-            corpus = Path(args.corpus or get_settings().corpus_dir)
-            print(
-                f"Building the naive baseline (blank-line paragraphs packed into "
-                f"~{BASELINE_CHARS}-character passages, no section context) of {corpus}/",
-                flush=True,
-            )
-            base_index = build_baseline_index(corpus, encoder, analyzer)
-            base = Searcher(base_index, encoder, analyzer, searcher.fusion)
-            base_results = evaluate_retrieval(base, questions, args.modes, label="baseline-")
-            retrieval.rows.extend(base_results.rows)
-            retrieval.means.update(base_results.means)
-            retrieval.latency_ms.update(base_results.latency_ms)
-            meta["baseline_chunks"] = len(base_index.chunks)
-    meta["seconds"] = round(time.perf_counter() - t0, 1)
+    with HttpBackend(args.against) as backend:
+        health = backend.check()
+        run = {"against": args.against, "index": health.get("index", {}).get("path")}
+        retrieval = evaluate_retrieval(backend, questions, args.modes)
+        ask = evaluate_ask(backend, questions)
+    return retrieval, ask, run
+
+
+def _eval_in_process(
+    args: argparse.Namespace, questions: list[Question], variant: dict[str, Any]
+) -> tuple[RetrievalResults, AskResults, dict[str, Any]]:
+    """Retrieval and /ask of a searcher over the index loaded here (the variant flags
+    applied, the reader first trained with `--train-reader`), the naive baseline's
+    retrieval added with `--baseline`, and what the results record of the run."""
+    from eval.runner import InProcess, evaluate_ask, evaluate_retrieval
+    from indexer.embedding.encoders import load_encoder
+    from indexer.language.analyzer import get_analyzer
+    from indexer.store.index import load_index
+    from rapportsok.settings import get_settings
+    from search.retrieval import Searcher
+
+    index_dir = Path(args.index or get_settings().index_dir)
+    index = load_index(index_dir)
+    encoder = load_encoder(index.manifest.encoder.name)
+    searcher = Searcher(index, encoder, get_analyzer())
+    if args.train_reader:
+        _train_reader(searcher)
+    searcher, answerer = _variant(searcher, args)
+    run: dict[str, Any] = {
+        "index": str(index_dir),
+        "encoder": encoder.name,
+        "chunks": index.manifest.counts.chunks,
+    }
+    print(
+        f"Evaluating {len(questions)} questions ({args.split}) on {index_dir} "
+        f"({index.manifest.counts.chunks} passages), modes {', '.join(args.modes)}"
+        + (f", {variant}" if variant else ""),
+        flush=True,
+    )
+    retrieval = evaluate_retrieval(searcher, questions, args.modes)
+    ask = evaluate_ask(InProcess(searcher, answerer), questions)
+    if args.baseline:
+        base, base_chunks = _eval_baseline(args, searcher, questions)
+        retrieval.rows.extend(base.rows)
+        retrieval.means.update(base.means)
+        retrieval.latency_ms.update(base.latency_ms)
+        run["baseline_chunks"] = base_chunks
+    return retrieval, ask, run
+
+
+def _eval_baseline(
+    args: argparse.Namespace, searcher: Searcher, questions: list[Question]
+) -> tuple[RetrievalResults, int]:
+    """Retrieval (modes labelled "baseline-…") over the naive baseline index of the corpus,
+    built with the searcher's encoder, analyzer and fusion, and the baseline's passage
+    count: what the section-aware chunking is measured against."""
+    from eval.baseline import BASELINE_CHARS, build_baseline_index
+    from eval.runner import evaluate_retrieval
+    from rapportsok.settings import get_settings
+    from search.retrieval import Searcher
+
+    corpus = Path(args.corpus or get_settings().corpus_dir)
+    print(
+        f"Building the naive baseline (blank-line paragraphs packed into "
+        f"~{BASELINE_CHARS}-character passages, no section context) of {corpus}/",
+        flush=True,
+    )
+    base_index = build_baseline_index(corpus, searcher.encoder, searcher.analyzer)
+    base = Searcher(base_index, searcher.encoder, searcher.analyzer, searcher.fusion)
+    results = evaluate_retrieval(base, questions, args.modes, label="baseline-")
+    return results, len(base_index.chunks)
+
+
+def _write_results(
+    args: argparse.Namespace,
+    retrieval: RetrievalResults,
+    ask: AskResults,
+    meta: dict[str, Any],
+) -> None:
+    """Print the report; write it as NAME.json and the retrieval chart as NAME.png."""
+    from eval.report import format_report, plot, to_json, write_json
 
     print()
     print(format_report(retrieval, ask))
@@ -127,7 +184,6 @@ def _eval(args: argparse.Namespace) -> int:
         + ("" if args.split == "all" else f" ({args.split} split)"),
     )
     print(f"\nwrote {json_path} and {png_path}")
-    return 0
 
 
 def _variant(searcher: Any, args: argparse.Namespace) -> tuple[Any, Any]:

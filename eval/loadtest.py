@@ -19,10 +19,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from eval.servers import LOOPBACK, free_port, percentile, serve_command, stop, wait_healthy
+
+if TYPE_CHECKING:
+    import httpx
 
 SAMPLE_NAME = "lasttest-sundsvik-kultur-2024.md"
 SAMPLE_REPORT = """# Sundsviks kommun – kultur- och fritidsnämnden 2024
@@ -110,60 +113,90 @@ def run_load(
     """Run `clients` threads of alternating /search and /ask against `url` for `seconds`,
     uploading `upload` (name, bytes) after `upload_after` seconds (default: a third of the
     run). With `cleanup`, the uploaded report is deleted after the run."""
-    import httpx
+    _check_load(url, clients, seconds, upload, api_key)
+    questions = _questions()
+    run = _LoadRun(url, clients, questions, seconds, start=time.monotonic())
+    threads = [threading.Thread(target=run.client, args=(n,), daemon=True) for n in range(clients)]
+    if upload is not None:
+        at = upload_after if upload_after is not None else seconds / 3
+        threads.append(
+            threading.Thread(target=run.upload, args=(*upload, api_key, at), daemon=True)
+        )
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=seconds + 660)
+    run.report.seconds = max(seconds, time.monotonic() - run.start)
+    doc_id = (run.report.upload or {}).get("document_id")
+    if cleanup and doc_id:
+        _delete(url, doc_id, api_key)
+    return run.report
 
+
+def _check_load(
+    url: str, clients: int, seconds: float, upload: tuple[str, bytes] | None, api_key: str | None
+) -> None:
+    """Refuse a load test of another machine, out-of-range sizes, and an upload without the
+    server's API key."""
     if urlparse(url).hostname not in LOOPBACK:
         raise ValueError(f"the load test only runs against this machine, got {url}")
     if not 1 <= clients <= 64 or not 0 < seconds <= 600:
         raise ValueError(f"clients must be 1–64 and seconds 0–600, got {clients}, {seconds}")
     if upload is not None and not api_key:
         raise ValueError("uploading needs the server's API key (--api-key or RAPPORTSOK_API_KEY)")
-    questions = _questions()
-    report = LoadReport(seconds=seconds, clients=clients, latencies={"/search": [], "/ask": []})
-    lock = threading.Lock()
-    t_start = time.monotonic()
-    deadline = t_start + seconds
 
-    def client(n: int) -> None:
-        with httpx.Client(base_url=url, timeout=60) as http:
-            i = n
-            while time.monotonic() < deadline:
-                q = questions[i % len(questions)] + " " * (i // len(questions) % 50)
-                path, body = (
-                    ("/search", {"query": q, "k": 10})
-                    if i % 2 == 0
-                    else ("/ask", {"question": q, "k": 5})
-                )
-                t = time.perf_counter()
-                try:
-                    r = http.post(path, json=body)
-                    problem = (
-                        None
-                        if r.status_code == 200
-                        else f"{path} HTTP {r.status_code}: {r.text[:200]}"
-                    )
-                except httpx.HTTPError as exc:
-                    problem = f"{path} {type(exc).__name__}: {exc}"
-                ms = (time.perf_counter() - t) * 1000
-                with lock:
-                    report.latencies[path].append(ms)
-                    if problem:
-                        report.failures.append(problem)
-                i += clients
 
-    def uploader(name: str, data: bytes) -> None:
-        time.sleep(
-            max(
-                0.0,
-                t_start
-                + (upload_after if upload_after is not None else seconds / 3)
-                - time.monotonic(),
-            )
+class _LoadRun:
+    """One load test under way: the clients' loops and the upload, all recording into one
+    `LoadReport` (under a lock: the clients are threads)."""
+
+    def __init__(
+        self, url: str, clients: int, questions: list[str], seconds: float, start: float
+    ) -> None:
+        self.url = url
+        self.clients = clients
+        self.questions = questions
+        self.start = start  # time.monotonic()
+        self.deadline = start + seconds
+        self.report = LoadReport(
+            seconds=seconds, clients=clients, latencies={"/search": [], "/ask": []}
         )
-        info: dict[str, Any] = {"filename": name, "at": time.monotonic() - t_start}
+        self._lock = threading.Lock()
+
+    def client(self, n: int) -> None:
+        """Client `n`: requests n, n + clients, n + 2 × clients, … until the deadline."""
+        import httpx
+
+        with httpx.Client(base_url=self.url, timeout=60) as http:
+            i = n
+            while time.monotonic() < self.deadline:
+                path, body = self._request(i)
+                ms, problem = _post(http, path, body)
+                with self._lock:
+                    self.report.latencies[path].append(ms)
+                    if problem:
+                        self.report.failures.append(problem)
+                i += self.clients
+
+    def _request(self, i: int) -> tuple[str, dict[str, Any]]:
+        """Request `i` of the run: /search when even, /ask when odd, over the questions in
+        turn; each round through them sends them with one more trailing space (0–49), the
+        same question as another text."""
+        q = self.questions[i % len(self.questions)] + " " * (i // len(self.questions) % 50)
+        return (
+            ("/search", {"query": q, "k": 10}) if i % 2 == 0 else ("/ask", {"question": q, "k": 5})
+        )
+
+    def upload(self, name: str, data: bytes, api_key: str | None, at: float) -> None:
+        """Upload report `name` `at` seconds into the run; record what the server answered
+        and how long it took in the report's `upload`."""
+        import httpx
+
+        time.sleep(max(0.0, self.start + at - time.monotonic()))
+        info: dict[str, Any] = {"filename": name, "at": time.monotonic() - self.start}
         t = time.perf_counter()
         try:
-            with httpx.Client(base_url=url, timeout=600) as http:
+            with httpx.Client(base_url=self.url, timeout=600) as http:
                 r = http.post(
                     "/documents",
                     files={"file": (name, data)},
@@ -175,22 +208,29 @@ def run_load(
         except (httpx.HTTPError, ValueError) as exc:
             info.update(status=None, error=str(exc))
         info["ms"] = (time.perf_counter() - t) * 1000
-        report.upload = info
+        self.report.upload = info
 
-    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
-    if upload is not None:
-        threads.append(threading.Thread(target=uploader, args=upload, daemon=True))
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=seconds + 660)
-    report.seconds = max(seconds, time.monotonic() - t_start)
-    doc_id = (report.upload or {}).get("document_id")
-    if cleanup and doc_id:
-        httpx.delete(
-            f"{url}/documents/{doc_id}", timeout=600, headers={"Authorization": f"Bearer {api_key}"}
-        )
-    return report
+
+def _post(http: httpx.Client, path: str, body: dict[str, Any]) -> tuple[float, str | None]:
+    """One request: its latency (ms) and what went wrong (None: HTTP 200)."""
+    import httpx
+
+    t = time.perf_counter()
+    try:
+        r = http.post(path, json=body)
+        problem = None if r.status_code == 200 else f"{path} HTTP {r.status_code}: {r.text[:200]}"
+    except httpx.HTTPError as exc:
+        problem = f"{path} {type(exc).__name__}: {exc}"
+    return (time.perf_counter() - t) * 1000, problem
+
+
+def _delete(url: str, doc_id: str, api_key: str | None) -> None:
+    """Delete the report the run uploaded (a server given with `--url` is left as it was)."""
+    import httpx
+
+    httpx.delete(
+        f"{url}/documents/{doc_id}", timeout=600, headers={"Authorization": f"Bearer {api_key}"}
+    )
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import NamedTuple
 
 from indexer.models import Source
 from indexer.reading.pdf_page import Line, Page, Stats, Table, font_size
@@ -25,6 +26,10 @@ from rapportsok.text import (
     join_printed_lines,
 )
 
+# Two font sizes this close are one size: sizes are rounded to half a point
+# (`indexer.reading.pdf_page.font_size`: the same style renders at 11.98 and 12.02 pt), so the
+# body size is such a rounded size while a line's own size is not.
+FONT_SIZE_TOLERANCE = 0.5  # pt
 # A line is a heading by size when it is this much larger than the body text (both rules).
 HEADING_SIZE_RATIO = 1.15
 HEADING_SIZE_MIN_DELTA = 1.0  # pt
@@ -92,7 +97,7 @@ class _Levels:
         return (
             not _TOC_ENTRY.search(text)
             and line.bold
-            and line.size >= self.body - 0.5
+            and line.size >= self.body - FONT_SIZE_TOLERANCE
             and len(text) <= BOLD_HEADING_MAX_CHARS * (2 if numbered else 1)
             and len(text.split()) <= BOLD_HEADING_MAX_WORDS * (2 if numbered else 1)
             and len(_LETTER.findall(text)) >= 2
@@ -101,7 +106,7 @@ class _Levels:
 
     def styled(self, line: Line) -> bool:
         """Whether a line's font is a heading's (large, or bold at body size)."""
-        return line.bold and line.size >= self.body - 0.5 or self._large(line)
+        return line.bold and line.size >= self.body - FONT_SIZE_TOLERANCE or self._large(line)
 
     def of(self, line: Line, text: str | None = None) -> int | None:
         """The heading level of `text` (default: the line's own) printed in `line`'s font,
@@ -117,9 +122,75 @@ class _Levels:
         return level if is_heading_text(text) else None
 
 
+class _TextBuilder:
+    """The document's text as its blocks are added, with the offsets a `Source` records:
+    where each page starts and each heading's span. Blocks are set apart by a blank line,
+    and so are pages; a table or paragraph that goes on over a page break takes the page's
+    blank line back, so the offsets are kept here, next to the text they count."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._offset = 0  # len("".join(self._parts))
+        self._page_empty = True  # no block added since the page started
+        self.page_starts: list[int] = []
+        self.headings: list[tuple[int, int, int]] = []  # start, end, level
+
+    def text(self) -> str:
+        """The text so far."""
+        return "".join(self._parts)
+
+    def start_page(self) -> None:
+        """Start the next page, after a blank line unless it is the first."""
+        if self.page_starts:
+            self._append("\n\n")
+        self.page_starts.append(self._offset)
+        self._page_empty = True
+
+    def add(self, text: str, level: int | None) -> None:
+        """Add a paragraph, a table or (with its `level`) a heading as the page's next block."""
+        if not self._page_empty:
+            self._append("\n\n")
+        if level is not None:
+            self.headings.append((self._offset, self._offset + len(text), level))
+        self._append(text)
+        self._page_empty = False
+
+    def join_table(self, rows: str) -> None:
+        """The table that ended the page before goes on with `rows` (its header not printed
+        again; none: only the header was): one table, the page starting at its first row."""
+        self._take_back_page_break()
+        if rows:
+            self._append("\n")
+            self.page_starts[-1] = self._offset
+            self._append(rows)
+
+    def join_paragraph(self, text: str) -> None:
+        """The paragraph that ended the page before goes on with `text`: one paragraph, its
+        printed lines joined (a soft hyphen dropped), the page starting inside it."""
+        self._take_back_page_break()
+        before = self._parts[-1]
+        joined = join_printed_lines(before, text)
+        self._parts[-1] = joined[: len(joined) - len(text)]
+        self._offset += len(self._parts[-1]) - len(before)
+        self.page_starts[-1] = self._offset
+        self._append(text)
+
+    def _append(self, part: str) -> None:
+        self._parts.append(part)
+        self._offset += len(part)
+
+    def _take_back_page_break(self) -> None:
+        """Remove the blank line that `start_page` just added; the page starts after the
+        text before it."""
+        self._offset -= len(self._parts.pop())
+        self.page_starts[-1] = self._offset
+        self._page_empty = False
+
+
 def assemble(pages: list[Page], stats: Stats) -> Source:
     """Join the pages' blocks into one text; record page starts, heading spans and the
-    pages read by OCR."""
+    pages read by OCR. Running headers and footers are left out; a table or a paragraph
+    that goes on over a page break stays one."""
     body = body_size(stats.sizes)
     heading_size = max(body * HEADING_SIZE_RATIO, body + HEADING_SIZE_MIN_DELTA)
     drop = running_lines(pages, heading_size)
@@ -129,69 +200,40 @@ def assemble(pages: list[Page], stats: Stats) -> Source:
     ]
     levels = _Levels(kept, body)
     paragraph_gap = _paragraph_gap(kept, body)
-    parts: list[str] = []
-    offset = 0
-    page_starts: list[int] = []
-    headings: list[tuple[int, int, int]] = []
+    out = _TextBuilder()
     open_end: tuple[Line, float] | None = None  # the last page's open paragraph's line, room
     header: str | None = None  # the header row of the table that ended the page before
-    for p, lines in enumerate(kept):
-        if p:
-            parts.append("\n\n")
-            offset += 2
-        page_starts.append(offset)
-        paragraphs = _Paragraphs(levels, paragraph_gap)
-        blocks = paragraphs.blocks(lines, pages[p].tables)
-        continued = False
-        for b, (text, level) in enumerate(blocks):
-            rows = None
-            if b == 0 and header is not None and paragraphs.first_table:
-                rows = continuation(header, text)
-                continued = rows is not None
-            if rows is not None:
-                # The table goes on over the page break: one table, its header once, the
-                # page starting at its first row on this page.
-                parts.pop()  # the pages' "\n\n"
-                offset -= 2
-                page_starts[-1] = offset
-                if not rows:
-                    continue  # only the header was printed again
-                parts.append("\n")
-                offset += 1
-                page_starts[-1] = offset
-                text = rows
-            elif (
-                b == 0
-                and open_end is not None
-                and isinstance(paragraphs.first, Line)
-                and paragraphs.first_body
-                and _runs_on(*open_end, paragraphs.first)
-            ):
-                # A paragraph going on over the page break (its last line had no room for
-                # the next page's first word): one paragraph, its text joined (the page
-                # starts inside it).
-                parts.pop()  # the pages' "\n\n"
-                before = parts[-1]
-                joined = join_printed_lines(before, text)
-                parts[-1] = joined[: len(joined) - len(text)]
-                offset += len(parts[-1]) - len(before) - 2
-                page_starts[-1] = offset
-            elif b:
-                parts.append("\n\n")
-                offset += 2
-            if level is not None:
-                headings.append((offset, offset + len(text), level))
-            parts.append(text)
-            offset += len(text)
-        open_end = paragraphs.open_end if blocks else None
-        if not (blocks and paragraphs.last_table):
+    for lines, page in zip(kept, pages, strict=True):
+        out.start_page()
+        found = _Paragraphs(levels, paragraph_gap).blocks(lines, page.tables)
+        rows = (
+            continuation(header, found.blocks[0][0])
+            if header is not None and found.first_table
+            else None
+        )
+        # A paragraph goes on over the page break when its last line had no room for this
+        # page's first word.
+        runs_on = (
+            open_end is not None
+            and found.opening is not None
+            and _runs_on(*open_end, found.opening)
+        )
+        for b, (text, level) in enumerate(found.blocks):
+            if b == 0 and rows is not None:
+                out.join_table(rows)
+            elif b == 0 and runs_on:
+                out.join_paragraph(text)
+            else:
+                out.add(text, level)
+        open_end = found.open_end
+        if not found.last_table:
             header = None
-        elif not (continued and len(blocks) == 1):  # else the table goes on from before
-            header = blocks[-1][0].split("\n", 1)[0]
+        elif not (rows is not None and len(found.blocks) == 1):  # else the table goes on
+            header = found.blocks[-1][0].split("\n", 1)[0]
     return Source(
-        text="".join(parts),
-        page_starts=tuple(page_starts),
-        headings=tuple(headings),
+        text=out.text(),
+        page_starts=tuple(out.page_starts),
+        headings=tuple(out.headings),
         ocr_pages=tuple(p + 1 for p, page in enumerate(pages) if page.ocr),
     )
 
@@ -206,13 +248,45 @@ def _paragraph_gap(pages: list[list[Line]], body: float) -> float:
         b.top - a.bottom
         for lines in pages
         for a, b in zip(lines, lines[1:], strict=False)
-        if abs(a.size - body) <= 0.5
-        and abs(b.size - body) <= 0.5
+        if abs(a.size - body) <= FONT_SIZE_TOLERANCE
+        and abs(b.size - body) <= FONT_SIZE_TOLERANCE
         and a.column == b.column
         and -1 <= b.top - a.bottom <= 2 * body
     )
     usual = max(0.0, gaps[len(gaps) // 10]) if gaps else 0.0
     return usual + PARAGRAPH_GAP * body
+
+
+class _PageBlocks(NamedTuple):
+    """One page's blocks in reading order, and what joining it to its neighbours reads."""
+
+    blocks: list[tuple[str, int | None]]  # text, heading level (None: paragraph or table)
+    opening: Line | None  # the page's first line, when the page opens with body text
+    # The last line of the page's last paragraph and the room (pt) left after it in its
+    # column, when the paragraph is still open there.
+    open_end: tuple[Line, float] | None
+    first_table: bool  # the page's first block is a table
+    last_table: bool  # ... its last block is one
+
+
+def _right_edges(lines: list[Line]) -> dict[int, float]:
+    """The right edge (pt) of each column's text: a line ending well before it was ended on
+    purpose (a paragraph's last line, an address line), not where the column ran out. Rows
+    of cells ("Status<TAB>Färdiggrad") may reach further than the text."""
+    text_right: dict[int, float] = {}
+    cell_right: dict[int, float] = {}
+    for ln in lines:
+        edges = cell_right if "\t" in ln.text else text_right
+        edges[ln.column] = max(edges.get(ln.column, 0.0), ln.x1)
+    return cell_right | text_right
+
+
+def _reading_order(lines: list[Line], tables: list[Table]) -> list[Line | Table]:
+    """A page's lines and tables in reading order (by their sort keys)."""
+    items: list[tuple[tuple[float, int, float], Line | Table]] = [(ln.key, ln) for ln in lines]
+    items += [(t.key, t) for t in tables]
+    items.sort(key=lambda item: item[0])
+    return [item for _, item in items]
 
 
 class _Paragraphs:
@@ -222,31 +296,12 @@ class _Paragraphs:
         self.levels = levels
         self.gap = paragraph_gap
         self.usual_gap = paragraph_gap - PARAGRAPH_GAP * levels.body
-        # After `blocks`: the page's first line and whether it opens with body text, and
-        # the last line of its last paragraph with the room (pt) left after it in its
-        # column, when the paragraph is still open there.
-        self.first: Line | Table | None = None
-        self.first_body = False
-        self.open_end: tuple[Line, float] | None = None
-        # ... and whether its first and its last block is a table.
-        self.first_table = False
-        self.last_table = False
 
-    def blocks(self, lines: list[Line], tables: list[Table]) -> list[tuple[str, int | None]]:
-        # The right edge of each column's text: a line ending well before it was ended on
-        # purpose (a paragraph's last line, an address line), not where the column ran out.
-        # Rows of cells ("Status<TAB>Färdiggrad") may reach further than the text.
-        text_right: dict[int, float] = {}
-        cell_right: dict[int, float] = {}
-        for ln in lines:
-            edges = cell_right if "\t" in ln.text else text_right
-            edges[ln.column] = max(edges.get(ln.column, 0.0), ln.x1)
-        right = cell_right | text_right
-        items: list[tuple[tuple[float, int, float], Line | Table]] = [(ln.key, ln) for ln in lines]
-        items += [(t.key, t) for t in tables]
-        items.sort(key=lambda item: item[0])
-        flow = [item for _, item in items]
-
+    def blocks(self, lines: list[Line], tables: list[Table]) -> _PageBlocks:
+        """The page's lines and tables as blocks: printed lines joined into paragraphs,
+        headings found with their level, tables as they are."""
+        right = _right_edges(lines)
+        flow = _reading_order(lines, tables)
         blocks: list[tuple[str, int | None]] = []
         previous: Line | None = None  # the last body line, while its paragraph is open
         body_until = 0  # lines before this index are body: the rest of a bold paragraph
@@ -273,19 +328,22 @@ class _Paragraphs:
             else:
                 blocks.append((item.text, None))
             previous, i = item, i + 1
-        first = self.first = flow[0] if flow else None
-        self.first_table = isinstance(first, Table)
-        self.last_table = bool(flow) and isinstance(flow[-1], Table)
-        self.first_body = (
-            bool(blocks)
-            and blocks[0][1] is None
-            and isinstance(first, Line)
-            and not LIST_ITEM.match(first.text)
+        first = flow[0] if flow else None
+        opening = (  # the page opens with body text: no heading, no list item
+            first
+            if isinstance(first, Line) and blocks[0][1] is None and not LIST_ITEM.match(first.text)
+            else None
         )
-        self.open_end = None
+        open_end = None
         if previous is not None and previous is flow[-1]:
-            self.open_end = (previous, right.get(previous.column, previous.x1) - previous.x1)
-        return blocks
+            open_end = (previous, right.get(previous.column, previous.x1) - previous.x1)
+        return _PageBlocks(
+            blocks=blocks,
+            opening=opening,
+            open_end=open_end,
+            first_table=isinstance(first, Table),
+            last_table=bool(flow) and isinstance(flow[-1], Table),
+        )
 
     def _heading(self, flow: list[Line | Table], i: int) -> tuple[str, int, int] | int | None:
         """A heading starting at flow[i], wrapped over up to `HEADING_MAX_LINES` lines of
@@ -327,7 +385,7 @@ class _Paragraphs:
             # The next column or a line above: the paragraph goes on only when the line
             # before ran out of room without ending a sentence.
             return " " if _runs_on(prev, right.get(prev.column, prev.x1) - prev.x1, line) else None
-        if gap > self.gap or abs(line.size - prev.size) > 0.5:
+        if gap > self.gap or abs(line.size - prev.size) > FONT_SIZE_TOLERANCE:
             return None
         if LIST_ITEM.match(line.text):
             return "\n"
@@ -355,7 +413,11 @@ def _runs_on(prev: Line, room: float, line: Line) -> bool:
 def _wraps(prev: Line, line: Line, usual_gap: float) -> bool:
     """Whether `line` is the next printed line of a heading `prev` (same font, close below;
     a line ending in "och", "," or "-" may have a wider gap)."""
-    if line.column != prev.column or abs(line.size - prev.size) > 0.5 or line.bold != prev.bold:
+    if (
+        line.column != prev.column
+        or abs(line.size - prev.size) > FONT_SIZE_TOLERANCE
+        or line.bold != prev.bold
+    ):
         return False
     last = prev.text.split()[-1].lower()
     dangling = last in _CONTINUES or prev.text.endswith((",", "-"))
