@@ -183,10 +183,10 @@ def _fit_both(
 ) -> dict[str, Any]:
     """The unit model fitted on `rows`; on the best unit of each question and of each
     comparison's report, the question gate and the report gate (`gate_labels`)."""
-    from search.reader import (
+    from search.answer_scoring import (
         GATE_FEATURES,
         REPORT_FEATURES,
-        ReaderModel,
+        AnswerModel,
         fit,
         fit_logistic,
         gate_row,
@@ -194,7 +194,7 @@ def _fit_both(
     )
 
     model = fit([r for _, r, _ in rows], [y for _, _, y in rows], data_hash)
-    best = _best_units(ReaderModel(model), rows)
+    best = _best_units(AnswerModel(model), rows)
     model["gate_features"] = list(GATE_FEATURES)
     model["report_features"] = list(REPORT_FEATURES)
     gates = (
@@ -232,7 +232,7 @@ def out_of_fold(
     without its question, so the thresholds are chosen on probabilities as the model will
     give them to questions it has not seen. The questions are dealt to `folds` folds in id
     order (`dealing` 0) or in an order shuffled with the seed `dealing`."""
-    from search.reader import ReaderModel
+    from search.answer_scoring import AnswerModel
 
     ids = sorted({question_of(key) for key, _, _ in rows})
     if dealing:
@@ -241,7 +241,7 @@ def out_of_fold(
     for k in range(folds):
         held = set(ids[k::folds])
         fitted = [r for r in rows if question_of(r[0]) not in held]
-        model = ReaderModel(_fit_both(fitted, labels, ""))
+        model = AnswerModel(_fit_both(fitted, labels, ""))
         tested = [r for r in rows if question_of(r[0]) in held]
         for key, (p, row) in _best_units(model, tested).items():
             out[key] = model.states(row, p) if REPORT_SEP in key else model.answerable(row, p)

@@ -1,7 +1,7 @@
 """Extractive answers: the answer unit (sentence, list item, table row or cell) of the top
 passages that best answers a question, quoted verbatim, or an abstention.
 
-Every unit of the top passages is scored by the learned reader (`search.reader`): the
+Every unit of the top passages is scored by the learned reader (`search.answer_scoring`): the
 probability that it answers the question. The best unit's probability is the answer's
 `confidence`; below the reader's threshold (chosen on the eval set's dev split) we abstain.
 A comparison ("Vilken kommun hade högst …", "Jämför … i A och B") is answered per report in
@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rapportsok.text import YEAR
+from search.answer_scoring import FEATURES, AnswerModel, Context, features
 from search.compare import ComparisonRow, missing, place, verdict
 from search.query import QueryInfo, fold, is_english
 from search.question import SUPERLATIVES, analyse
-from search.reader import FEATURES, Context, ReaderModel, features
 from search.retrieval import SearchFilters
 from search.units import Unit, units
 
@@ -95,7 +95,7 @@ class Answerer:
     def __init__(
         self,
         searcher: Searcher,
-        model: ReaderModel | None = None,
+        model: AnswerModel | None = None,
         max_units: int = 2,
         keep_ratio: float = 0.5,
         threshold: float | None = None,
@@ -413,13 +413,13 @@ def _overlaps(a: Unit, b: Unit) -> bool:
     return a.hit.chunk.id == b.hit.chunk.id and a.start < b.end and b.start < a.end
 
 
-_MODEL: ReaderModel | None = None
+_MODEL: AnswerModel | None = None
 
 
-def _packaged_model() -> ReaderModel:
+def _packaged_model() -> AnswerModel:
     global _MODEL
     if _MODEL is None:
-        _MODEL = ReaderModel.load()
+        _MODEL = AnswerModel.load()
     return _MODEL
 
 

@@ -1,4 +1,5 @@
-"""The learned reader: how likely each answer unit of the top passages answers a question.
+"""Answer scoring (the learned reader): how likely each answer unit of the top passages
+answers a question.
 
 A logistic regression over a few features of (question, unit) pairs, trained on the eval
 set's dev split (`rapportsok eval --train-reader`), where a unit that contains a question's
@@ -27,7 +28,7 @@ from search.units import Unit
 if TYPE_CHECKING:
     from search.retrieval import Searcher
 
-MODEL_PATH = Path(__file__).with_name("reader_model.json")
+MODEL_PATH = Path(__file__).with_name("answer_model.json")
 FEATURES = (
     "coverage",
     "content_coverage",
@@ -210,7 +211,7 @@ def report_row(best_p: float, best: Sequence[float]) -> list[float]:
     return [best_p, *(best[i] for i in _REPORT_COLUMNS)]
 
 
-class ReaderModel:
+class AnswerModel:
     """A fitted logistic regression: `probability(rows)` for feature rows."""
 
     def __init__(self, data: dict[str, Any]) -> None:
@@ -256,7 +257,7 @@ class ReaderModel:
         return float(self.report_gate.probability([report_row(best_p, best)])[0])
 
     @classmethod
-    def untrained(cls) -> ReaderModel:
+    def untrained(cls) -> AnswerModel:
         """Every unit equally likely (0.5): what training starts from."""
         n = len(FEATURES)
         return cls(
@@ -272,7 +273,7 @@ class ReaderModel:
         )
 
     @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> ReaderModel:
+    def load(cls, path: Path = MODEL_PATH) -> AnswerModel:
         """The packaged model (or another file written by `fit`)."""
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
