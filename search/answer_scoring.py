@@ -1,7 +1,8 @@
 """Answer scoring (the learned reader): how likely each answer unit of the top passages
 answers a question.
 
-A logistic regression over a few features of (question, unit) pairs, trained on the eval
+A logistic regression over the named features of (question, unit) pairs
+(`search.answer_features`), trained on the eval
 set's dev split (`rapportsok eval --train-reader`), where a unit that contains a question's
 value (or evidence) is a positive. Its probability is calibrated, so the best unit's
 probability is the answer's confidence and one threshold chosen on dev decides when /ask
@@ -12,58 +13,28 @@ weights, thresholds and the hash of the training data. Scoring needs numpy only.
 from __future__ import annotations
 
 import json
-import math
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from search.question import PLAN, QuestionInfo, holds_type
-from search.units import Unit
+from search.answer_features import FEATURES, Features
 
 if TYPE_CHECKING:
-    from search.retrieval import Searcher
+    from search.units import Unit
 
 MODEL_PATH = Path(__file__).with_name("answer_model.json")
-FEATURES = (
-    "coverage",
-    "content_coverage",
-    "content_matched",
-    "passage_content_coverage",
-    "label_coverage",
-    "column_match",
-    "year_match",
-    "section_coverage",
-    "holds_type",
-    "quantity_question",
-    "holds_quantity",
-    "number_near_match",
-    "first_match_at",
-    "position",
-    "rank_inv",
-    "score_rel",
-    "cosine",
-    "support",
-    "kind_sentence",
-    "kind_item",
-    "kind_row",
-    "kind_cell",
-    "cell_quantity",
-    "log_words",
-    "has_number",
-    "capitalised",
-    "english",
-    "full_word_coverage",
-    "year_in_passage",
-    "plan_words",
-    "plan_for_outcome",
-    "party_question",
-    "title_coverage",
-)
+
+
+class ScoredUnit(NamedTuple):
+    """An answer unit with the model's probability that it answers, and its features."""
+
+    probability: float
+    unit: Unit
+    features: Features
+
+
 # What the question-level gate sees of the best unit: how well it and its passage meet the
 # question, not what kind of question it is. Question-type features (amount questions,
 # the unit's kind and length) would teach the gate how the eval set's unanswerable
@@ -74,7 +45,6 @@ _NOT_FOR_GATE = frozenset(
     kind_row kind_cell cell_quantity log_words has_number capitalised plan_words""".split()
 )
 GATE_FEATURES = tuple(f for f in FEATURES if f not in _NOT_FOR_GATE)
-_GATE_COLUMNS = [FEATURES.index(f) for f in GATE_FEATURES]
 # What the report gate sees of a comparison report's best unit: whether the report speaks of
 # the subject at all (its words, its passages' similarity and fused score) and whether the
 # unit holds the kind of answer asked for. With ~100 reports to learn from, more features
@@ -89,130 +59,26 @@ REPORT_FEATURES = (
     "cosine",
     "score_rel",
 )
-_REPORT_COLUMNS = [FEATURES.index(f) for f in REPORT_FEATURES]
-_QUANTITY_TYPES = ("amount", "percentage", "date")
-_NEAR_CHARS = 60  # a figure this close to a matched word is likely the one asked for
-_DIGIT = re.compile(r"\d")
-_CAPITALISED = re.compile(r"(?<=\s)[A-ZÅÄÖ][a-zåäöé]+")
 
 
-@dataclass(frozen=True)
-class Context:
-    """What the features need of the question, computed once per question."""
-
-    weights: dict[str, float]  # the question's analyzer terms and their IDF
-    content: list[tuple[frozenset[str], float]]  # its content words: terms and IDF weight
-    info: QuestionInfo
-    support: float
-    english: bool
-    top_score: float
-    cosines: dict[str, float]  # passage id → cosine with the question
-    # passage id → the features its units share (filled by `features`)
-    passages: dict[str, tuple[float, ...]] = field(default_factory=dict, compare=False)
-
-    @cached_property
-    def content_terms(self) -> frozenset[str]:
-        """Every analyzer term of the question's content words."""
-        return frozenset().union(*(t for t, _ in self.content))
+def vector(features: Mapping[str, float], names: Sequence[str] = FEATURES) -> list[float]:
+    """The values of `names` in their order: what a weight vector over them multiplies."""
+    return [features[n] for n in names]
 
 
-def features(unit: Unit, ctx: Context, searcher: Searcher, position: float = 0.0) -> list[float]:
-    """The feature vector of one unit, in the order of `FEATURES`; `position` is the
-    unit's place in its passage (0 first, 1 last)."""
-    total = sum(ctx.weights.values()) or 1.0
-    content_total = sum(w for _, w in ctx.content) or 1.0
-    spans_of = searcher.spans
-
-    terms_of = searcher.terms
-
-    def share(found: frozenset[str]) -> float:
-        return sum(w for t, w in ctx.weights.items() if t in found) / total
-
-    def content_share(found: frozenset[str]) -> float:
-        return sum(w for terms, w in ctx.content if terms & found) / content_total
-
-    text = unit.answer_text()
-    spans = spans_of(text)
-    found = terms_of(text)
-    matched = [(s, e) for s, e, t in spans if t & ctx.content_terms]
-    digits = [m.start() for m in _DIGIT.finditer(text)]
-    near = any(
-        abs(d - s) <= _NEAR_CHARS or abs(d - e) <= _NEAR_CHARS for s, e in matched for d in digits
-    )
-    column = unit.column or (unit.header or "")
-    years = ctx.info.years
-    year_match = 0.5 if not years else float(any(y in text or y in column for y in years))
-    column_share = share(terms_of(unit.column)) if unit.kind == "cell" else 0.0
-    column_match = max(column_share, float(bool(years) and any(y in unit.column for y in years)))
-    quantity = float(ctx.info.answer_type in _QUANTITY_TYPES)
-    holds = holds_type(unit.value if unit.kind == "cell" else text, ctx.info.answer_type)
-    chunk = unit.hit.chunk
-    passage = ctx.passages.get(chunk.id)
-    if passage is None:  # what every unit of this passage shares, computed once
-        passage_terms = terms_of(chunk.indexed_text)
-        # A compound matched only through its parts ("skolbusskostnader" meets "skola",
-        # "buss" and "kostnad" apart) is weaker evidence than the word itself: its longest
-        # term.
-        full = sum(w for terms, w in ctx.content if max(terms, key=len) in passage_terms)
-        passage = ctx.passages[chunk.id] = (
-            content_share(passage_terms),
-            share(terms_of(" ".join(chunk.section))),
-            full / content_total,
-            float(any(y in chunk.indexed_text for y in years)) if years else 0.5,
-        )
-    passage_coverage, section_coverage, full_coverage, in_passage = passage
-    plan = float(bool(PLAN.search(text)))
-    return [
-        share(found),
-        content_share(found),
-        float(sum(1 for terms, _ in ctx.content if terms & found)),
-        passage_coverage,
-        share(terms_of(unit.label)) if unit.label else 0.0,
-        column_match,
-        year_match,
-        section_coverage,
-        holds,
-        quantity,
-        holds * quantity,
-        float(near),
-        matched[0][0] / max(len(text), 1) if matched else 1.0,
-        position,
-        1.0 / unit.hit.rank,
-        max(unit.hit.score, 0.0) / ctx.top_score if ctx.top_score > 0 else 0.0,
-        ctx.cosines.get(chunk.id, 0.0),
-        ctx.support,
-        float(unit.kind == "sentence"),
-        float(unit.kind == "item"),
-        float(unit.kind == "row"),
-        float(unit.kind == "cell"),
-        float(unit.kind == "cell") * quantity,
-        math.log1p(len(text.split())),
-        float(any(map(str.isdigit, unit.value))),
-        float(bool(_CAPITALISED.search(text))),
-        float(ctx.english),
-        full_coverage,
-        in_passage,
-        plan,
-        plan * float(ctx.info.outcome),
-        float(ctx.info.party),
-        # A table's header row often names what the table is about in its first cell
-        # ("Gemensam administration | Budget 2019 | …"): several tables share row labels.
-        share(terms_of(unit.title)) if unit.title else 0.0,
-    ]
-
-
-def gate_row(best_p: float, best: Sequence[float]) -> list[float]:
+def gate_row(best_p: float, best: Features) -> list[float]:
     """The gate's input: the best unit's probability and its `GATE_FEATURES`."""
-    return [best_p, *(best[i] for i in _GATE_COLUMNS)]
+    return [best_p, *vector(best, GATE_FEATURES)]
 
 
-def report_row(best_p: float, best: Sequence[float]) -> list[float]:
+def report_row(best_p: float, best: Features) -> list[float]:
     """The report gate's input: the best unit's probability and its `REPORT_FEATURES`."""
-    return [best_p, *(best[i] for i in _REPORT_COLUMNS)]
+    return [best_p, *vector(best, REPORT_FEATURES)]
 
 
 class AnswerModel:
-    """A fitted logistic regression: `probability(rows)` for feature rows."""
+    """The fitted unit model and its two gates (question and comparison report), with
+    their thresholds."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         gate_features = data.get("gate_features", list(GATE_FEATURES))
@@ -223,10 +89,11 @@ class AnswerModel:
             or report_features != list(REPORT_FEATURES)
         ):
             raise ValueError(
-                "the reader model was trained on other features; retrain it "
+                "the answer model was trained on other features; retrain it "
                 "with `rapportsok eval --train-reader`"
             )
         self.data = data
+        self._units = _Logistic(data)
         self.threshold = float(data["threshold"])
         self.uncertain = float(data["uncertain"])
         # A comparison is answered report by report, by its own gate and threshold; a model
@@ -238,18 +105,18 @@ class AnswerModel:
         report_gate = data.get("states")
         self.report_gate = _Logistic(report_gate) if report_gate else None
 
-    def probability(self, rows: Sequence[Sequence[float]]) -> np.ndarray:
-        """P(the unit answers the question) for each feature row."""
-        return _Logistic(self.data).probability(rows)
+    def probability(self, units: Sequence[Features]) -> np.ndarray:
+        """P(the unit answers the question) for each unit's features."""
+        return self._units.probability([vector(f) for f in units])
 
-    def answerable(self, best: Sequence[float], best_p: float) -> float:
+    def answerable(self, best: Features, best_p: float) -> float:
         """P(the reports answer the question at all), from the best unit's features and
         probability (the question-level gate; the unit probability when there is none)."""
         if self.gate is None:
             return best_p
         return float(self.gate.probability([gate_row(best_p, best)])[0])
 
-    def states(self, best: Sequence[float], best_p: float) -> float:
+    def states(self, best: Features, best_p: float) -> float:
         """P(a report states what a comparison asks), from its best unit's features and
         probability (the report gate; the question gate when there is none)."""
         if self.report_gate is None:
@@ -311,12 +178,12 @@ def fit_logistic(rows: list[list[float]], labels: list[int], c: float = 1.0) -> 
     }
 
 
-def fit(rows: list[list[float]], labels: list[int], data_hash: str) -> dict[str, Any]:
+def fit(units: Sequence[Features], labels: list[int], data_hash: str) -> dict[str, Any]:
     """Fit the unit model and return its JSON form; the caller adds the question-level gate
     and the thresholds on the dev split."""
     return {
         "features": list(FEATURES),
-        **fit_logistic(rows, labels),
+        **fit_logistic([vector(f) for f in units], labels),
         "threshold": 0.5,
         "uncertain": 0.5,
         "training": {"units": len(labels), "positives": int(sum(labels)), "data_sha256": data_hash},

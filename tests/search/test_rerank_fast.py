@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from search.answer import RERANK_K, Answerer
-from search.answer_scoring import FEATURES, AnswerModel
+from search.answer_features import FEATURES
+from search.answer_scoring import AnswerModel
 
 
 def _coverage_reader() -> AnswerModel:
