@@ -32,23 +32,21 @@ if TYPE_CHECKING:
 
 ASK_K = 5  # passages /ask answers from by default
 FOLDS = 5  # out-of-fold probabilities for choosing the threshold
-# Dealings of the questions to the folds that the thresholds are chosen over. Dealt one way
-# (id order), the chosen threshold moved between 0.59 and 0.70 with the dealing, and a few
-# questions more or less in dev moved it by 0.06; over five dealings it is 0.65–0.66.
+# Dealings of the questions to the folds that the thresholds are chosen over: dealt one way,
+# the chosen threshold moved with the dealing (docs/measurements.md).
 DEALINGS = 5
-# The gate sees one row per question (176 on dev) and 33 features: strong regularisation
-# (chosen by out-of-fold AUC on dev: C 1.0 → 0.704, 0.3 → 0.710, 0.1 → 0.722).
+# The gate sees one row per question (176 on dev) and 33 features: strong regularisation,
+# chosen by out-of-fold AUC on dev (docs/measurements.md).
 GATE_C = 0.1
 # The report gate (does this report of a comparison state the fact?) sees ~100 reports of
-# ~45 dev comparisons; chosen by out-of-fold AUC on dev (`REPORT_FEATURES`): C 0.1 → 0.908,
-# 1 → 0.926.
+# ~45 dev comparisons; chosen by out-of-fold AUC on dev (docs/measurements.md).
 REPORT_GATE_C = 1.0
 GRID = 100  # thresholds tried: 0.00, 0.01, …, 1.00
 REPORT_SEP = "#"  # "q075#timra-…": one report of a comparison, for training
 # A comparison should answer every report that states the fact in at least 0.90 of
 # questions it has not seen (issue #9's target). The report threshold is the highest that
-# keeps this share of dev comparisons complete out of fold; aiming at 0.90 itself left
-# test at 0.79 (a threshold of 0.55 against 0.31).
+# keeps this share of dev comparisons complete out of fold; aiming at 0.90 itself left test
+# below it (docs/measurements.md).
 COMPLETE = 0.95
 SMOOTH = 0.05  # balanced accuracy is averaged over thresholds this close (see below)
 
@@ -273,8 +271,8 @@ def train(answerer: Answerer, questions: list[Question], out: Path) -> dict[str,
     model["report_threshold"] = choose_report_threshold(
         [{k: p for k, p in run.items() if k in states} for run in runs], states
     )
-    # An answer whose best unit is less likely right than wrong is shown as uncertain: on
-    # dev 35 of 41 single answers above it hit, 13 of 26 below (test: 19 of 22, 8 of 24).
+    # An answer whose best unit is less likely right than wrong is shown as uncertain
+    # (how often answers above and below it hit: docs/measurements.md).
     model["uncertain"] = 0.5
     model["training"]["questions"] = len(questions)
     out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")

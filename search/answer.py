@@ -37,18 +37,18 @@ if TYPE_CHECKING:
 
 NO_ANSWER = "Rapporterna verkar inte besvara frågan. Här är de avsnitt som ligger närmast."
 # A question whose content words no passage holds this share of is never answered: the
-# model weighs support, but a subject the reports never name must not be quoted for.
+# model weighs support, but a subject the reports never name is not quoted for
+# (docs/measurements.md).
 MIN_SUPPORT = 0.18
 COMPARISON_K = 3  # passages searched per report of a comparison
 # A comparison answers for at most this many reports: a table a reader can take in, and
-# one search each (an archive of 2,159 reports took 5.3 s to compare them all). Of more, it
-# takes those whose passages come first among the question's `SCOPE_K` best.
+# one search each (comparing a whole archive took seconds: docs/measurements.md). Of more,
+# it takes those whose passages come first among the question's `SCOPE_K` best.
 MAX_COMPARED = 10
 SCOPE_K = 50
-# /search orders its first RERANK_K passages by RERANK_WEIGHT × the reader's best unit
-# probability + 1 / rank: chosen on out-of-fold dev probabilities (weights 0, 0.5, 1, 2, 4
-# and the reader alone: hit@1 on non-comparison questions 0.798, 0.798, 0.815, 0.824, 0.824
-# and 0.798).
+# /search orders its first RERANK_K passages by RERANK_WEIGHT × the model's best unit
+# probability + 1 / rank: the weight with the best hit@1 on out-of-fold dev probabilities
+# (docs/measurements.md).
 RERANK_K = 5
 RERANK_WEIGHT = 2.0
 # Lemmas that carry no subject: every report is about a municipality, its executive board
