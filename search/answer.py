@@ -1,15 +1,15 @@
 """Extractive answers: the answer unit (sentence, list item, table row or cell) of the top
 passages that best answers a question, quoted verbatim, or an abstention.
 
-Every unit of the top passages is scored by the learned reader (`search.answer_scoring`): the
-probability that it answers the question. The best unit's probability is the answer's
-`confidence`; below the reader's threshold (chosen on the eval set's dev split) we abstain.
+Every unit of the top passages is scored by the answer model (`search.answer_scoring`):
+the probability that it answers the question. Its question gate gives the answer's
+`confidence`; below the model's threshold (chosen on the eval set's dev split) we abstain.
 A comparison ("Vilken kommun hade högst …", "Jämför … i A och B") is answered per report in
-scope, one best unit each, where the reader's report gate finds that the report states the
+scope, one best unit each, where the model's report gate finds that the report states the
 fact; the others are named as giving no figure.
 
 `support` (the IDF-weighted share of the question's content words found in one retrieved
-passage) is one of the reader's features: dense similarity alone cannot tell "how much was
+passage) is one of the model's features: dense similarity alone cannot tell "how much was
 spent on snow clearing in Eskilstuna?" from an answerable question about Eskilstuna's
 budget. English questions skip it (their words never meet Swedish terms).
 """
@@ -258,25 +258,31 @@ class Answerer:
         if not scored:
             return self._abstain(ctx)
         best = scored[0]
-        chosen = [self._table_grain(best.unit, scored, ctx)]
-        for s in scored[1:]:
-            if len(chosen) >= self.max_units or s.probability < self.keep_ratio * best.probability:
-                break
-            if not any(_overlaps(s.unit, c) or _same_text(s.unit, c) for c in chosen):
-                chosen.append(s.unit)
         confidence = self.model.answerable(best.features, best.probability)
         # The question's subject must occur in a passage: the model weighs support, but a
         # question none of whose content words the reports use is never answered.
         answered = confidence >= self.threshold and ctx.support >= MIN_SUPPORT
         return Answer(
             answered=answered,
-            units=chosen,
+            units=self._choose(scored, ctx),
             confidence=confidence,
             message=None if answered else NO_ANSWER,
             support=ctx.support,
             answer_type=info.answer_type,
             unit_probability=best.probability,
         )
+
+    def _choose(self, scored: list[ScoredUnit], ctx: Context) -> list[Unit]:
+        """The best unit, at the grain the question names, and the next ones (up to
+        `max_units`) at least `keep_ratio` as likely that quote other text."""
+        best = scored[0]
+        chosen = [self._table_grain(best.unit, scored, ctx)]
+        for s in scored[1:]:
+            if len(chosen) >= self.max_units or s.probability < self.keep_ratio * best.probability:
+                break
+            if not any(_overlaps(s.unit, c) or _same_text(s.unit, c) for c in chosen):
+                chosen.append(s.unit)
+        return chosen
 
     def _abstain(
         self, ctx: Context, confidence: float = 0.0, rows: list[ComparisonRow] | None = None
