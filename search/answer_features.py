@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from search.query import AnswerType, QueryInfo
 
 if TYPE_CHECKING:
-    from indexer.models import Chunk, Hit
+    from indexer.models import Hit
     from search.retrieval import Searcher
     from search.units import Unit
 
@@ -76,7 +76,8 @@ class Context:
     support: float
     top_score: float
     cosines: dict[str, float]  # passage id → cosine with the question
-    # passage id → its `passage_features` (filled by `features`)
+    # passage id → its `passage_features` (filled by `features`; the passages of one ranked
+    # list, so a passage's rank and score are those of its one hit)
     passages: dict[str, Features] = field(default_factory=dict, compare=False)
 
     @cached_property
@@ -93,6 +94,16 @@ class Context:
     def quantity(self) -> float:
         """1.0 when the question asks for an amount, a share or a date."""
         return float(self.info.answer_type in _QUANTITY_TYPES)
+
+    @cached_property
+    def question_features(self) -> Features:
+        """The features of the question itself, the same for all its units."""
+        return {
+            "quantity_question": self.quantity,
+            "support": self.support,
+            "english": float(self.info.english),
+            "party_question": float(self.info.party),
+        }
 
     @cached_property
     def _total(self) -> float:
@@ -119,23 +130,13 @@ def features(unit: Unit, ctx: Context, searcher: Searcher, position: float = 0.0
     passage = ctx.passages.get(hit.chunk.id)
     if passage is None:  # what every unit of this passage shares, computed once
         passage = ctx.passages[hit.chunk.id] = passage_features(hit, ctx, searcher)
-    found = question_features(ctx) | passage | unit_features(unit, ctx, searcher, position)
+    found = ctx.question_features | passage | unit_features(unit, ctx, searcher, position)
     return {name: found[name] for name in FEATURES}
-
-
-def question_features(ctx: Context) -> Features:
-    """The features of the question itself, the same for all its units."""
-    return {
-        "quantity_question": ctx.quantity,
-        "support": ctx.support,
-        "english": float(ctx.info.english),
-        "party_question": float(ctx.info.party),
-    }
 
 
 def passage_features(hit: Hit, ctx: Context, searcher: Searcher) -> Features:
     """The features of a ranked passage, shared by its units."""
-    chunk: Chunk = hit.chunk
+    chunk = hit.chunk
     terms = searcher.terms(chunk.indexed_text)
     # A compound matched only through its parts ("skolbusskostnader" meets "skola", "buss"
     # and "kostnad" apart) is weaker evidence than the word itself: its longest term.
