@@ -212,11 +212,11 @@ def _train_reader(searcher: Any) -> None:
     from eval.reader_training import train
     from search import answer
     from search.answer import Answerer
-    from search.reader import MODEL_PATH, ReaderModel
+    from search.answer_scoring import MODEL_PATH, AnswerModel
 
     dev = load_questions(split="dev")
     print(f"Training the answer reader on {len(dev)} dev questions", flush=True)
-    model = train(Answerer(searcher, ReaderModel.untrained()), dev, MODEL_PATH)
+    model = train(Answerer(searcher, AnswerModel.untrained()), dev, MODEL_PATH)
     t = model["training"]
     print(
         f"wrote {MODEL_PATH}: {t['units']} units ({t['positives']} positive) of "
@@ -339,7 +339,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--train-reader",
         action="store_true",
         help="first fit the answer reader on the dev split and write "
-        "search/reader_model.json (in-process only)",
+        "search/answer_model.json (in-process only)",
     )
     p.set_defaults(func=_eval)
 

@@ -20,36 +20,44 @@ import json
 import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from eval.metrics import Question, contains_evidence, fold_whitespace
 from eval.runner import quotes_evidence
 
 if TYPE_CHECKING:
     from search.answer import Answerer
+    from search.answer_features import Features
     from search.units import Unit
 
 ASK_K = 5  # passages /ask answers from by default
 FOLDS = 5  # out-of-fold probabilities for choosing the threshold
-# Dealings of the questions to the folds that the thresholds are chosen over. Dealt one way
-# (id order), the chosen threshold moved between 0.59 and 0.70 with the dealing, and a few
-# questions more or less in dev moved it by 0.06; over five dealings it is 0.65–0.66.
+# Dealings of the questions to the folds that the thresholds are chosen over: dealt one way,
+# the chosen threshold moved with the dealing (docs/measurements.md).
 DEALINGS = 5
-# The gate sees one row per question (176 on dev) and 33 features: strong regularisation
-# (chosen by out-of-fold AUC on dev: C 1.0 → 0.704, 0.3 → 0.710, 0.1 → 0.722).
+# The gate sees one row per question (176 on dev) and 33 features: strong regularisation,
+# chosen by out-of-fold AUC on dev (docs/measurements.md).
 GATE_C = 0.1
 # The report gate (does this report of a comparison state the fact?) sees ~100 reports of
-# ~45 dev comparisons; chosen by out-of-fold AUC on dev (`REPORT_FEATURES`): C 0.1 → 0.908,
-# 1 → 0.926.
+# ~45 dev comparisons; chosen by out-of-fold AUC on dev (docs/measurements.md).
 REPORT_GATE_C = 1.0
 GRID = 100  # thresholds tried: 0.00, 0.01, …, 1.00
 REPORT_SEP = "#"  # "q075#timra-…": one report of a comparison, for training
 # A comparison should answer every report that states the fact in at least 0.90 of
 # questions it has not seen (issue #9's target). The report threshold is the highest that
-# keeps this share of dev comparisons complete out of fold; aiming at 0.90 itself left
-# test at 0.79 (a threshold of 0.55 against 0.31).
+# keeps this share of dev comparisons complete out of fold; aiming at 0.90 itself left test
+# below it (docs/measurements.md).
 COMPLETE = 0.95
 SMOOTH = 0.05  # balanced accuracy is averaged over thresholds this close (see below)
+
+
+class TrainingRow(NamedTuple):
+    """One unit /ask reads: its training id (`report_key` for a comparison's report), its
+    features and whether it answers (1) or not (0)."""
+
+    key: str
+    features: Features
+    label: int
 
 
 def is_positive(q: Question, unit: Unit) -> bool:
@@ -75,40 +83,38 @@ def question_of(key: str) -> str:
     return key.split(REPORT_SEP, 1)[0]
 
 
-def training_rows(
-    answerer: Answerer, questions: list[Question]
-) -> list[tuple[str, list[float], int]]:
-    """(training id, features, label) for every unit /ask reads: of a question's top
-    passages (id: the question's), or for a comparison of each report's own best passages
-    (id: `report_key`), as /ask answers it."""
+def training_rows(answerer: Answerer, questions: list[Question]) -> list[TrainingRow]:
+    """A row for every unit /ask reads: of a question's top passages (id: the question's),
+    or for a comparison of each report's own best passages (id: `report_key`), as /ask
+    answers it."""
     searcher = answerer.searcher
-    out: list[tuple[str, list[float], int]] = []
+    out: list[TrainingRow] = []
     for q in questions:
         qvec = searcher.embed(q.question)
-        hits, _ = searcher.search(q.question, ASK_K, query_vector=qvec)
+        info = searcher.understand(q.question)
+        hits, _ = searcher.search(q.question, ASK_K, query_vector=qvec, info=info)
         if not hits:
             continue
-        info = searcher.understand(q.question)
-        ctx = answerer.context(q.question, hits, qvec, query=info)
-        if not ctx.info.comparison:
+        ctx = answerer.context(q.question, hits, qvec, info)
+        if not info.comparison:
             scored = answerer.scored_units(q.question, hits, qvec, ctx)
-            out.extend((q.id, row, int(is_positive(q, unit))) for _, unit, row in scored)
+            out.extend(TrainingRow(q.id, s.features, int(is_positive(q, s.unit))) for s in scored)
             continue
         for doc_id in answerer.comparison_scope(q.question, qvec, info, None):
             key = report_key(q.id, doc_id)
-            for _, unit, row in answerer.report_units(q.question, doc_id, qvec, ctx):
-                out.append((key, row, int(is_positive(q, unit))))
+            for s in answerer.report_units(q.question, doc_id, qvec, ctx):
+                out.append(TrainingRow(key, s.features, int(is_positive(q, s.unit))))
     return out
 
 
 def gate_labels(
-    questions: list[Question], rows: list[tuple[str, list[float], int]]
+    questions: list[Question], rows: list[TrainingRow]
 ) -> tuple[dict[str, bool], dict[str, bool]]:
     """What the two gates learn: whether each question the reports answer as a whole is
     answerable, and whether each report of a comparison states the fact (its report is in
     the question's `doc_ids`)."""
     by_id = {q.id: q for q in questions}
-    keys = {k for k, _, _ in rows}
+    keys = {r.key for r in rows}
     answerable = {k: by_id[k].answerable for k in keys if REPORT_SEP not in k}
     states = {
         k: k.split(REPORT_SEP, 1)[1] in by_id[question_of(k)].doc_ids
@@ -177,24 +183,24 @@ def _mean_over(
 
 
 def _fit_both(
-    rows: list[tuple[str, list[float], int]],
+    rows: list[TrainingRow],
     labels: tuple[dict[str, bool], dict[str, bool]],
     data_hash: str,
 ) -> dict[str, Any]:
     """The unit model fitted on `rows`; on the best unit of each question and of each
     comparison's report, the question gate and the report gate (`gate_labels`)."""
-    from search.reader import (
+    from search.answer_scoring import (
         GATE_FEATURES,
         REPORT_FEATURES,
-        ReaderModel,
+        AnswerModel,
         fit,
         fit_logistic,
         gate_row,
         report_row,
     )
 
-    model = fit([r for _, r, _ in rows], [y for _, _, y in rows], data_hash)
-    best = _best_units(ReaderModel(model), rows)
+    model = fit([r.features for r in rows], [r.label for r in rows], data_hash)
+    best = _best_units(AnswerModel(model), rows)
     model["gate_features"] = list(GATE_FEATURES)
     model["report_features"] = list(REPORT_FEATURES)
     gates = (
@@ -210,20 +216,18 @@ def _fit_both(
     return model
 
 
-def _best_units(
-    model: Any, rows: list[tuple[str, list[float], int]]
-) -> dict[str, tuple[float, list[float]]]:
+def _best_units(model: Any, rows: list[TrainingRow]) -> dict[str, tuple[float, Features]]:
     """The probability and features of the best unit of each training id."""
-    probs = model.probability([r for _, r, _ in rows])
-    best: dict[str, tuple[float, list[float]]] = {}
-    for (key, row, _), p in zip(rows, probs, strict=True):
-        if key not in best or p > best[key][0]:
-            best[key] = (float(p), row)
+    probs = model.probability([r.features for r in rows])
+    best: dict[str, tuple[float, Features]] = {}
+    for row, p in zip(rows, probs, strict=True):
+        if row.key not in best or p > best[row.key][0]:
+            best[row.key] = (float(p), row.features)
     return best
 
 
 def out_of_fold(
-    rows: list[tuple[str, list[float], int]],
+    rows: list[TrainingRow],
     labels: tuple[dict[str, bool], dict[str, bool]],
     folds: int = FOLDS,
     dealing: int = 0,
@@ -232,17 +236,17 @@ def out_of_fold(
     without its question, so the thresholds are chosen on probabilities as the model will
     give them to questions it has not seen. The questions are dealt to `folds` folds in id
     order (`dealing` 0) or in an order shuffled with the seed `dealing`."""
-    from search.reader import ReaderModel
+    from search.answer_scoring import AnswerModel
 
-    ids = sorted({question_of(key) for key, _, _ in rows})
+    ids = sorted({question_of(r.key) for r in rows})
     if dealing:
         random.Random(dealing).shuffle(ids)
     out: dict[str, float] = {}
     for k in range(folds):
         held = set(ids[k::folds])
-        fitted = [r for r in rows if question_of(r[0]) not in held]
-        model = ReaderModel(_fit_both(fitted, labels, ""))
-        tested = [r for r in rows if question_of(r[0]) in held]
+        fitted = [r for r in rows if question_of(r.key) not in held]
+        model = AnswerModel(_fit_both(fitted, labels, ""))
+        tested = [r for r in rows if question_of(r.key) in held]
         for key, (p, row) in _best_units(model, tested).items():
             out[key] = model.states(row, p) if REPORT_SEP in key else model.answerable(row, p)
     return out
@@ -253,7 +257,11 @@ def train(answerer: Answerer, questions: list[Question], out: Path) -> dict[str,
     probabilities, write the model to `out`."""
     rows = training_rows(answerer, questions)
     labels = gate_labels(questions, rows)
-    data = json.dumps([(qid, r, y) for qid, r, y in rows]).encode()
+    from search.answer_scoring import vector
+
+    # The hash of the rows as lists in `FEATURES` order: the same bytes as before features
+    # had names, so a model's hash still says whether its training data changed.
+    data = json.dumps([(r.key, vector(r.features), r.label) for r in rows]).encode()
     model = _fit_both(rows, labels, hashlib.sha256(data).hexdigest())
     runs = [out_of_fold(rows, labels, dealing=k) for k in range(DEALINGS)]
     answerable, states = labels
@@ -263,8 +271,8 @@ def train(answerer: Answerer, questions: list[Question], out: Path) -> dict[str,
     model["report_threshold"] = choose_report_threshold(
         [{k: p for k, p in run.items() if k in states} for run in runs], states
     )
-    # An answer whose best unit is less likely right than wrong is shown as uncertain: on
-    # dev 35 of 41 single answers above it hit, 13 of 26 below (test: 19 of 22, 8 of 24).
+    # An answer whose best unit is less likely right than wrong is shown as uncertain
+    # (how often answers above and below it hit: docs/measurements.md).
     model["uncertain"] = 0.5
     model["training"]["questions"] = len(questions)
     out.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")

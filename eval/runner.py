@@ -109,16 +109,18 @@ class InProcess:
     def search(self, query: str, k: int, mode: Mode) -> list[Passage]:
         """Search in-process (see `Backend.search`)."""
         qvec = None if mode == "lexical" else self._vector(query)
-        hits, _ = self.searcher.search(query, k, mode=mode, query_vector=qvec)
+        info = self.searcher.understand(query)
+        hits, _ = self.searcher.search(query, k, mode=mode, query_vector=qvec, info=info)
         if mode == "hybrid":  # as POST /search does
-            hits = self.answerer.rerank(query, hits, qvec)
+            hits = self.answerer.rerank(query, hits, qvec, info)
         return [Passage(h.chunk.doc_id, h.chunk.text) for h in hits]
 
     def ask(self, question: str, k: int) -> AskOutcome:
         """Answer in-process like POST /ask (hybrid search, then the answerer)."""
         qvec = self._vector(question)
-        hits, _ = self.searcher.search(question, k, mode="hybrid", query_vector=qvec)
-        ans = self.answerer.answer(question, hits, qvec)
+        info = self.searcher.understand(question)
+        hits, _ = self.searcher.search(question, k, mode="hybrid", query_vector=qvec, info=info)
+        ans = self.answerer.answer(question, hits, qvec, info=info)
         scope = tuple(r.doc_id for r in ans.comparison)
         if not ans.answered:
             return AskOutcome(False, [], [], scope=scope)

@@ -1,15 +1,15 @@
 """Extractive answers: the answer unit (sentence, list item, table row or cell) of the top
 passages that best answers a question, quoted verbatim, or an abstention.
 
-Every unit of the top passages is scored by the learned reader (`search.reader`): the
-probability that it answers the question. The best unit's probability is the answer's
-`confidence`; below the reader's threshold (chosen on the eval set's dev split) we abstain.
+Every unit of the top passages is scored by the answer model (`search.answer_scoring`):
+the probability that it answers the question. Its question gate gives the answer's
+`confidence`; below the model's threshold (chosen on the eval set's dev split) we abstain.
 A comparison ("Vilken kommun hade högst …", "Jämför … i A och B") is answered per report in
-scope, one best unit each, where the reader's report gate finds that the report states the
+scope, one best unit each, where the model's report gate finds that the report states the
 fact; the others are named as giving no figure.
 
 `support` (the IDF-weighted share of the question's content words found in one retrieved
-passage) is one of the reader's features: dense similarity alone cannot tell "how much was
+passage) is one of the model's features: dense similarity alone cannot tell "how much was
 spent on snow clearing in Eskilstuna?" from an answerable question about Eskilstuna's
 budget. English questions skip it (their words never meet Swedish terms).
 """
@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rapportsok.text import YEAR
+from search.answer_features import Context, features
+from search.answer_scoring import AnswerModel, ScoredUnit
 from search.compare import ComparisonRow, missing, place, verdict
-from search.query import QueryInfo, fold, is_english
-from search.question import SUPERLATIVES, analyse
-from search.reader import FEATURES, Context, ReaderModel, features
+from search.query import SUPERLATIVES, QueryInfo, fold
 from search.retrieval import SearchFilters
 from search.units import Unit, units
 
@@ -35,19 +35,20 @@ if TYPE_CHECKING:
     from indexer.models import Hit
     from search.retrieval import Searcher
 
-_SUPPORT = FEATURES.index("support")
 NO_ANSWER = "Rapporterna verkar inte besvara frågan. Här är de avsnitt som ligger närmast."
-MIN_SUPPORT = 0.18  # chosen on dev with the earlier reader (see README, /ask)
+# A question whose content words no passage holds this share of is never answered: the
+# model weighs support, but a subject the reports never name is not quoted for
+# (docs/measurements.md).
+MIN_SUPPORT = 0.18
 COMPARISON_K = 3  # passages searched per report of a comparison
 # A comparison answers for at most this many reports: a table a reader can take in, and
-# one search each (an archive of 2,159 reports took 5.3 s to compare them all). Of more, it
-# takes those whose passages come first among the question's `SCOPE_K` best.
+# one search each (comparing a whole archive took seconds: docs/measurements.md). Of more,
+# it takes those whose passages come first among the question's `SCOPE_K` best.
 MAX_COMPARED = 10
 SCOPE_K = 50
-# /search orders its first RERANK_K passages by RERANK_WEIGHT × the reader's best unit
-# probability + 1 / rank: chosen on out-of-fold dev probabilities (weights 0, 0.5, 1, 2, 4
-# and the reader alone: hit@1 on non-comparison questions 0.798, 0.798, 0.815, 0.824, 0.824
-# and 0.798).
+# /search orders its first RERANK_K passages by RERANK_WEIGHT × the model's best unit
+# probability + 1 / rank: the weight with the best hit@1 on out-of-fold dev probabilities
+# (docs/measurements.md).
 RERANK_K = 5
 RERANK_WEIGHT = 2.0
 # Lemmas that carry no subject: every report is about a municipality, its executive board
@@ -58,7 +59,7 @@ GENERIC_TERMS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Answer:
     """The chosen units (in answer order) and whether they are good enough to show."""
 
@@ -95,7 +96,7 @@ class Answerer:
     def __init__(
         self,
         searcher: Searcher,
-        model: ReaderModel | None = None,
+        model: AnswerModel | None = None,
         max_units: int = 2,
         keep_ratio: float = 0.5,
         threshold: float | None = None,
@@ -122,23 +123,21 @@ class Answerer:
         question: str,
         hits: Sequence[Hit],
         qvec: np.ndarray,
-        query: QueryInfo | None = None,
+        info: QueryInfo | None = None,
         like: Context | None = None,
     ) -> Context:
-        """What the reader's features need of the question and its passages. `query` is
-        what the searcher understood of the question, if the caller has it; `like` is the
-        context of the same question over other passages (a comparison's per-report
-        search), whose question-level parts are taken as they are."""
+        """What the features need of the question and its passages. `info` is the
+        searcher's analysis of the question, if the caller has it; `like` is the context of
+        the same question over other passages (a comparison's per-report search), whose
+        question-level parts are taken as they are."""
         if like is None:
-            query = query or self.searcher.understand(question)
-            english = is_english(question)
+            info = info or self.searcher.understand(question)
             fixed = self.searcher.correct(question)
             question = fixed.query if fixed else question  # typos would hide the subject words
             content = self.content_words(question)
             weights = {t: self.idf(t) for t in sorted(set(self.searcher.query_terms(question)))}
-            info = analyse(question, len(query.municipalities))
         else:
-            english, content, weights, info = like.english, like.content, like.weights, like.info
+            content, weights, info = like.content, like.weights, like.info
         index = self.searcher.index
         rows = [index.by_id[h.chunk.id] for h in hits if h.chunk.id in index.by_id]
         cosines = dict(
@@ -152,19 +151,18 @@ class Answerer:
             weights=weights,
             content=content,
             info=info,
-            support=1.0 if english else self._support(content, hits),
-            english=english,
+            support=1.0 if info.english else self._support(content, hits),
             top_score=max((h.score for h in hits), default=0.0),
             cosines=cosines,
         )
 
     def scored_units(
         self, question: str, hits: Sequence[Hit], qvec: np.ndarray, ctx: Context | None = None
-    ) -> list[tuple[float, Unit, list[float]]]:
-        """Every unit of `hits` with the reader's probability and features, best first."""
+    ) -> list[ScoredUnit]:
+        """Every unit of `hits` with the model's probability and its features, best first."""
         ctx = ctx or self.context(question, hits, qvec)
         found: list[Unit] = []
-        rows: list[list[float]] = []
+        rows: list[dict[str, float]] = []
         for h in hits:
             of_hit = units(h)
             last = max(len(of_hit) - 1, 1)
@@ -172,21 +170,26 @@ class Answerer:
                 found.append(u)
                 rows.append(features(u, ctx, self.searcher, i / last))
         probs = self.model.probability(rows)
-        scored = [(float(p), u, r) for p, u, r in zip(probs, found, rows, strict=True)]
-        scored.sort(key=lambda t: (-t[0], t[1].hit.rank, t[1].start))
+        scored = [ScoredUnit(float(p), u, r) for p, u, r in zip(probs, found, rows, strict=True)]
+        scored.sort(key=lambda s: (-s.probability, s.unit.hit.rank, s.unit.start))
         return scored
 
     def rerank(
-        self, query: str, hits: list[Hit], query_vector: np.ndarray | None = None
+        self,
+        query: str,
+        hits: list[Hit],
+        query_vector: np.ndarray | None = None,
+        info: QueryInfo | None = None,
     ) -> list[Hit]:
         """Hybrid search results with the first `RERANK_K` ordered by how likely a
         sentence, row or cell of each passage answers the query, weighed with its rank. A
         comparison keeps one passage per report first (see `Searcher.search`), chosen by
-        `_rerank_per_report`."""
+        `_rerank_per_report`. `info` is the searcher's analysis of the query, if the caller
+        has it."""
         top = hits[:RERANK_K]
         if len(top) < 2 or not self.searcher.query_terms(query):
             return hits
-        info = self.searcher.understand(query)
+        info = info or self.searcher.understand(query)
         qvec = self.searcher.embed(query) if query_vector is None else query_vector
         ctx = self.context(query, top, qvec, info)
         if ctx.info.comparison:
@@ -197,8 +200,8 @@ class Answerer:
     def _by_reader(self, query: str, hits: list[Hit], qvec: np.ndarray, ctx: Context) -> list[Hit]:
         """`hits` ordered by RERANK_WEIGHT × their best unit's probability + 1 / rank."""
         best: dict[str, float] = {}
-        for p, unit, _ in self.scored_units(query, hits, qvec, ctx):
-            best.setdefault(unit.hit.chunk.id, p)  # scored best first
+        for s in self.scored_units(query, hits, qvec, ctx):
+            best.setdefault(s.unit.hit.chunk.id, s.probability)  # scored best first
         return sorted(
             hits, key=lambda h: (-(RERANK_WEIGHT * best.get(h.chunk.id, 0.0) + 1 / h.rank), h.rank)
         )
@@ -223,7 +226,7 @@ class Answerer:
             if len(group) > 1:
                 report_ctx = self.context(query, group, qvec, like=ctx)
                 scored = self.scored_units(query, group, qvec, report_ctx)
-                best = scored[0][1].hit.chunk.id  # best first; ties keep the search's order
+                best = scored[0].unit.hit.chunk.id  # best first; ties keep the search's order
                 h = next(g for g in group if g.chunk.id == best)
             first[doc] = h
         chosen = {h.chunk.id for h in first.values()}
@@ -236,51 +239,74 @@ class Answerer:
         hits: Sequence[Hit],
         query_vector: np.ndarray | None = None,
         filters: SearchFilters | None = None,
+        info: QueryInfo | None = None,
     ) -> Answer:
         """The best units of `hits` for `question`, or an abstention; per report for a
-        comparison. `query_vector` is the question's embedding if the caller has it."""
-        info = self.searcher.understand(question)
+        comparison. `query_vector` is the question's embedding and `info` the searcher's
+        analysis of it, if the caller has them."""
+        info = info or self.searcher.understand(question)
         if info.elsewhere and not info.municipalities:
-            return Answer(False, [], 0.0, elsewhere_message(info.elsewhere, self.indexed()))
+            message = elsewhere_message(info.elsewhere, self.indexed())
+            return Answer(answered=False, units=[], confidence=0.0, message=message)
         if not hits or not self.searcher.query_terms(question):
-            return Answer(False, [], 0.0, NO_ANSWER)
+            return Answer(answered=False, units=[], confidence=0.0, message=NO_ANSWER)
         qvec = self.searcher.embed(question) if query_vector is None else query_vector
-        ctx = self.context(question, hits, qvec, query=info)
-        if ctx.info.comparison:
-            return self._compare(question, qvec, ctx, info, filters)
+        ctx = self.context(question, hits, qvec, info)
+        if info.comparison:
+            return self._compare(question, qvec, ctx, filters)
         scored = self.scored_units(question, hits, qvec, ctx)
         if not scored:
-            return Answer(False, [], 0.0, NO_ANSWER, ctx.support, ctx.info.answer_type)
-        best_p, _, best_row = scored[0]
-        chosen = [self._table_grain(scored[0][1], scored, ctx)]
-        for p, u, _ in scored[1:]:
-            if len(chosen) >= self.max_units or p < self.keep_ratio * best_p:
-                break
-            if not any(_overlaps(u, c) or _same_text(u, c) for c in chosen):
-                chosen.append(u)
-        confidence = self.model.answerable(best_row, best_p)
-        # The question's subject must occur in a passage: the reader weighs support, but a
+            return self._abstain(ctx)
+        best = scored[0]
+        confidence = self.model.answerable(best.features, best.probability)
+        # The question's subject must occur in a passage: the model weighs support, but a
         # question none of whose content words the reports use is never answered.
         answered = confidence >= self.threshold and ctx.support >= MIN_SUPPORT
         return Answer(
-            answered,
-            chosen,
-            confidence,
-            None if answered else NO_ANSWER,
-            ctx.support,
-            ctx.info.answer_type,
-            unit_probability=best_p,
+            answered=answered,
+            units=self._choose(scored, ctx),
+            confidence=confidence,
+            message=None if answered else NO_ANSWER,
+            support=ctx.support,
+            answer_type=info.answer_type,
+            unit_probability=best.probability,
         )
 
-    def _table_grain(
-        self, best: Unit, scored: list[tuple[float, Unit, list[float]]], ctx: Context
-    ) -> Unit:
+    def _choose(self, scored: list[ScoredUnit], ctx: Context) -> list[Unit]:
+        """The best unit, at the grain the question names, and the next ones (up to
+        `max_units`) at least `keep_ratio` as likely that quote other text."""
+        best = scored[0]
+        chosen = [self._table_grain(best.unit, scored, ctx)]
+        for s in scored[1:]:
+            if len(chosen) >= self.max_units or s.probability < self.keep_ratio * best.probability:
+                break
+            if not any(_overlaps(s.unit, c) or _same_text(s.unit, c) for c in chosen):
+                chosen.append(s.unit)
+        return chosen
+
+    def _abstain(
+        self, ctx: Context, confidence: float = 0.0, rows: list[ComparisonRow] | None = None
+    ) -> Answer:
+        """No answer: the reports' passages (and a comparison's rows) are shown instead."""
+        return Answer(
+            answered=False,
+            units=[],
+            confidence=confidence,
+            message=NO_ANSWER,
+            support=ctx.support,
+            answer_type=ctx.info.answer_type,
+            comparison=rows or [],
+        )
+
+    def _table_grain(self, best: Unit, scored: list[ScoredUnit], ctx: Context) -> Unit:
         """The cell the question names, or the whole row when it names no column: a
         question naming a year gets that year's cell; one naming none gets every column."""
         if best.kind not in ("row", "cell"):
             return best
         same_row = [
-            u for _, u, _ in scored if u.hit.chunk.id == best.hit.chunk.id and u.start == best.start
+            s.unit
+            for s in scored
+            if s.unit.hit.chunk.id == best.hit.chunk.id and s.unit.start == best.start
         ]
         named = [u for u in same_row if u.kind == "cell" and self._names_column(u, ctx)]
         if len(named) == 1:
@@ -292,51 +318,46 @@ class Answerer:
     def _names_column(self, cell: Unit, ctx: Context) -> bool:
         """Whether the question names this cell's column: its year, or a word of its header
         ("prognos", "budget") that the question has."""
-        if ctx.info.years:
-            return any(y in cell.column for y in ctx.info.years)
+        if ctx.years:
+            return any(y in cell.column for y in ctx.years)
         header_terms = set().union(*(t for _, _, t in self.searcher.spans(cell.column)), set())
         return bool(header_terms & set(ctx.weights))
 
     def _compare(
-        self,
-        question: str,
-        qvec: np.ndarray,
-        ctx: Context,
-        info: QueryInfo,
-        filters: SearchFilters | None,
+        self, question: str, qvec: np.ndarray, ctx: Context, filters: SearchFilters | None
     ) -> Answer:
         """One best unit per report of `comparison_scope`, shown where the report gate finds
         that the report states the fact."""
         docs = self.searcher.index.documents
-        scope = self.comparison_scope(question, qvec, info, filters)
-        named = len(info.municipalities) >= 2
+        scope = self.comparison_scope(question, qvec, ctx.info, filters)
+        named = len(ctx.info.municipalities) >= 2
         rows: list[ComparisonRow] = []
         for doc_id in scope:
             scored = self.report_units(question, doc_id, qvec, ctx)
-            p = self.model.states(scored[0][2], scored[0][0]) if scored else 0.0
+            best = scored[0] if scored else None
+            p = self.model.states(best.features, best.probability) if best else 0.0
             # Of every report ("Vilken kommun …"), one none of whose best passages uses any of
             # the question's content words is never quoted, however the gate reads it: the
             # gate learns from reports that speak of the subject. A report the question
             # names is asked for, in whatever words it uses.
-            speaks = named or scored[0][2][_SUPPORT] > 0
+            speaks = named or (best is not None and best.features["support"] > 0)
             ok = p >= self.model.report_threshold and speaks
-            rows.append(ComparisonRow(doc_id, scored[0][1] if ok else None, p))
+            rows.append(ComparisonRow(doc_id, best.unit if ok and best else None, p))
         answered_rows = [r for r in rows if r.unit is not None]
         confidence = max((r.confidence for r in answered_rows), default=0.0)
         units_ = [r.unit for r in answered_rows if r.unit is not None]
         if not units_:
-            return Answer(False, [], confidence, NO_ANSWER, ctx.support, ctx.info.answer_type, rows)
+            return self._abstain(ctx, confidence, rows)
         names = {d: place(docs[d]) for d in scope}
         return Answer(
-            True,
-            units_,
-            confidence,
-            None,
-            ctx.support,
-            ctx.info.answer_type,
-            rows,
-            verdict(question, rows, names),
-            missing(rows, names),
+            answered=True,
+            units=units_,
+            confidence=confidence,
+            support=ctx.support,
+            answer_type=ctx.info.answer_type,
+            comparison=rows,
+            verdict=verdict(question, rows, names),
+            missing=missing(rows, names),
         )
 
     def comparison_scope(
@@ -356,17 +377,18 @@ class Answerer:
         if len(scope) <= MAX_COMPARED:
             return scope
         allowed = set(scope)
-        hits, _ = self.searcher.search(question, SCOPE_K, filters, query_vector=qvec)
+        hits, _ = self.searcher.search(question, SCOPE_K, filters, query_vector=qvec, info=info)
         found = dict.fromkeys(h.chunk.doc_id for h in hits if h.chunk.doc_id in allowed)
         return sorted(list(found)[:MAX_COMPARED])
 
     def report_units(
         self, question: str, doc_id: str, qvec: np.ndarray, ctx: Context
-    ) -> list[tuple[float, Unit, list[float]]]:
+    ) -> list[ScoredUnit]:
         """A comparison's units in one report: of its `COMPARISON_K` best passages for the
         question, scored like `scored_units`, best first."""
+        only = SearchFilters(document_id=(doc_id,))
         hits, _ = self.searcher.search(
-            question, COMPARISON_K, SearchFilters(document_id=(doc_id,)), query_vector=qvec
+            question, COMPARISON_K, only, query_vector=qvec, info=ctx.info
         )
         if not hits:
             return []
@@ -413,13 +435,13 @@ def _overlaps(a: Unit, b: Unit) -> bool:
     return a.hit.chunk.id == b.hit.chunk.id and a.start < b.end and b.start < a.end
 
 
-_MODEL: ReaderModel | None = None
+_MODEL: AnswerModel | None = None
 
 
-def _packaged_model() -> ReaderModel:
+def _packaged_model() -> AnswerModel:
     global _MODEL
     if _MODEL is None:
-        _MODEL = ReaderModel.load()
+        _MODEL = AnswerModel.load()
     return _MODEL
 
 

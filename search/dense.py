@@ -1,24 +1,20 @@
 """Dense top-n among the allowed rows, whatever kind of FAISS index the build wrote.
 
-Exact (flat) indexes take the selection as a FAISS id selector, so filtered results are
-exactly brute force on the allowed rows. Approximate indexes (IVF, HNSW) search
-unfiltered queries approximately; a selection of at most `EXACT_ROWS` rows is scored
-exactly (an approximate index restricted to few rows finds too few of them). IVF scans
-every list that holds an allowed row, on the vectors it keeps in memory anyway: at 150k,
-4.3 ms for a report range of 20k rows in 648 lists, against 51 ms to read those rows from
-the vectors file (and mapping the file instead had paged most of it into the server over a
-few hundred searches). HNSW scores them in the flat index that holds its vectors, with
-the selection as a FAISS selector (3.7 ms for a 20k range at 150k). A larger selection is
-searched approximately with its selector. A filter is correlated with the IVF lists (a
-municipality's passages sit in lists of their own), so the lists nearest the query may
-hold none of the allowed rows: IVF probes the `IVF_NPROBE` nearest lists among those that
-hold allowed rows. HNSW widens its candidate list by the filter's selectivity. A selection
-that leaves out only a few rows (the rows of a report deleted from the base segment) is
-searched unfiltered for that many more candidates, then the left-out rows are dropped.
+Exact (flat) indexes take the selection as a FAISS id selector: filtered results are
+brute force on the allowed rows. Approximate indexes (IVF, HNSW) search unfiltered queries
+approximately, and score a selection of at most `EXACT_ROWS` rows exactly (restricted to
+few rows they find too few): IVF on the vectors of the lists that hold the rows, which it
+keeps in memory anyway, HNSW in the flat index that holds its vectors. A larger selection
+is searched approximately with its selector; as a filter is correlated with the IVF lists
+(a municipality's passages sit in lists of their own), IVF probes the `IVF_NPROBE` nearest
+of the lists that hold allowed rows, and HNSW widens its candidates by the filter's
+selectivity. A selection that leaves out only a few rows (a report deleted from the base
+segment) is searched unfiltered for that many more candidates, then those rows are dropped.
+Timings behind these choices: docs/measurements.md.
 
 FAISS holds the base segment's rows `[0, base_rows)`; rows added by updates since
-(`indexer.store.segment`) are few and scored exactly on their vectors, and the two top lists are
-merged by score: the inner products of both sides are the same numbers.
+(`indexer.store.segment`) are few and scored exactly on their vectors, and the two top
+lists are merged by score: the inner products of both sides are the same numbers.
 """
 
 from __future__ import annotations
@@ -34,10 +30,10 @@ from search.lexical import top_n
 if TYPE_CHECKING:
     from search.scope import Selection
 
-EXACT_ROWS = 20_000  # ≈ 3 ms of exact inner products on this machine
+EXACT_ROWS = 20_000  # a few milliseconds of exact inner products (docs/measurements.md)
 # An approximate search for up to this many extra rows (and at most 5 % of the base) rather
-# than a filtered one, when a selection leaves out few rows of the base (at 150k with two
-# deleted reports, 194 rows: FAISS took p50 5.9 ms on IVF's filtered path, 0.7 ms so).
+# than a filtered one, when a selection leaves out few rows of the base: IVF's filtered path
+# is several times slower (docs/measurements.md).
 OVERFETCH_ROWS = 2_000
 HNSW_EF = 64
 _MAX_WIDEN = 16  # how much a filter may widen an approximate search

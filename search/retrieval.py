@@ -21,8 +21,7 @@ from indexer.models import Hit
 from rapportsok.limits import MAX_K
 from search.dense import DenseSearch
 from search.lexical import lexical_top
-from search.query import QueryInfo, QueryReader, is_english
-from search.question import analyse
+from search.query import QueryInfo, QueryParser, is_english
 from search.scope import FILTER_FIELDS, Scope, SearchFilters, Selection
 from search.typos import Correction, TypoCorrector
 
@@ -110,7 +109,7 @@ class Searcher:
                 self._year_docs.setdefault(d.year, set()).add(d.id)
         self._vocab: dict[str, int] = dict(index.bm25.vocab_dict)
         self.typos = TypoCorrector(self._vocab, self.spans)
-        self.query_reader = QueryReader(
+        self.parser = QueryParser(
             d.municipality for d in index.documents.values() if d.municipality
         )
 
@@ -134,8 +133,10 @@ class Searcher:
         return self.row_scope.allowed(filters)
 
     def understand(self, query: str) -> QueryInfo:
-        """Municipalities (of indexed reports) and years that the query names."""
-        return self.query_reader.understand(query)
+        """The question analysis of `query` (`search.query`): what it names, and what it
+        asks read from its typo-corrected form, as the answer reads its words."""
+        fixed = self.correct(query)
+        return self.parser.parse(query, fixed.query if fixed else None)
 
     # ---- search --------------------------------------------------------------------------
 
@@ -177,10 +178,12 @@ class Searcher:
         filters: SearchFilters | None = None,
         mode: Mode = "hybrid",
         query_vector: np.ndarray | None = None,
+        info: QueryInfo | None = None,
     ) -> tuple[list[Hit], Timings]:
         """The `k` best passages for `query` among the reports that pass `filters`.
 
-        `query_vector` is the query's embedding when the caller already has it (/ask).
+        `query_vector` is the query's embedding and `info` its analysis (`understand`) when
+        the caller already has them (/ask hands both on to the answer).
         """
         if not 1 <= k <= MAX_K:
             raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
@@ -188,7 +191,7 @@ class Searcher:
         with timings.measure("total"):
             filters = filters or SearchFilters()
             self.check_filters(filters)
-            info = self.understand(query)
+            info = self.understand(query) if info is None else info
             selection, boosted = self.scope(filters, info)
             size = self.row_scope.rows_total if selection is None else selection.size
             if size == 0:
@@ -211,7 +214,7 @@ class Searcher:
                 scores = self._combine(mode, dense, lexical, qvec)
                 scores = self._boost(scores, boosted, info.years)
                 ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-                if analyse(query, len(info.municipalities)).comparison:
+                if info.comparison:
                     ranked = self._each_report_first(ranked)
                 ranked = ranked[:k]
                 hits = [

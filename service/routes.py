@@ -87,10 +87,11 @@ def search(body: SearchRequest, searcher: SearcherDep, answerer: AnswererDep) ->
     """Passages that match the query, best first (hybrid, dense or lexical)."""
     t0 = time.perf_counter()
     filters = _filters(searcher, body.filters)
-    hits, timings = searcher.search(body.query, body.k, filters, body.mode)
+    info = searcher.understand(body.query)  # read once, for the search and the reranking
+    hits, timings = searcher.search(body.query, body.k, filters, body.mode, info=info)
     t_rerank = time.perf_counter()
     if body.mode == "hybrid":
-        hits = answerer.rerank(body.query, hits)
+        hits = answerer.rerank(body.query, hits, info=info)
     # The reader's reordering of the first passages comes after the search's own total.
     steps = timings.as_dict() | {"rerank_ms": round((time.perf_counter() - t_rerank) * 1000, 3)}
     fixed = searcher.correct(body.query)
@@ -109,8 +110,9 @@ def ask(body: AskRequest, searcher: SearcherDep, answerer: AnswererDep) -> AskRe
     t0 = time.perf_counter()
     filters = _filters(searcher, body.filters)
     qvec = searcher.embed(body.question)
-    hits, _ = searcher.search(body.question, body.k, filters, "hybrid", query_vector=qvec)
-    result = answerer.answer(body.question, hits, qvec, filters)
+    info = searcher.understand(body.question)  # read once, for the search and the answer
+    hits, _ = searcher.search(body.question, body.k, filters, "hybrid", qvec, info)
+    result = answerer.answer(body.question, hits, qvec, filters, info)
     docs = searcher.index.documents
     units = result.units if result.answered else []
     citations = [

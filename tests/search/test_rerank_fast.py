@@ -6,15 +6,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from search.answer import RERANK_K, Answerer
-from search.reader import FEATURES, ReaderModel
+from search.answer_features import FEATURES
+from search.answer_scoring import AnswerModel
 
 
-def _coverage_reader() -> ReaderModel:
+def _coverage_reader() -> AnswerModel:
     """P(unit answers) driven by the share of the query's content words it holds alone."""
-    data = ReaderModel.untrained().data | {"coef": [0.0] * len(FEATURES)}
+    data = AnswerModel.untrained().data | {"coef": [0.0] * len(FEATURES)}
     data["coef"][FEATURES.index("content_coverage")] = 20.0
     data["intercept"] = -10.0
-    return ReaderModel(data)
+    return AnswerModel(data)
 
 
 def test_the_passage_whose_sentence_holds_the_query_words_moves_up(tiny_searcher) -> None:

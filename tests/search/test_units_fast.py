@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from indexer.models import Chunk, Hit
-from search.question import analyse, holds_type
+from search.answer_features import holds_type
+from search.query import QueryInfo, QueryParser
 from search.units import answer_texts, units
 
 
@@ -90,6 +91,11 @@ def test_a_later_row_group_takes_the_header_from_the_chunk() -> None:
     )
 
 
+def analyse(question: str, municipalities: tuple[str, ...] = ()) -> QueryInfo:
+    """The question analysis of `question` over an index of these municipalities' reports."""
+    return QueryParser(municipalities).parse(question)
+
+
 def test_answer_types_from_the_question_words() -> None:
     assert analyse("Hur många anställda har Ale?").answer_type == "amount"
     assert analyse("Hur hög var sjukfrånvaron 2021?").answer_type == "percentage"
@@ -98,14 +104,26 @@ def test_answer_types_from_the_question_words() -> None:
     assert analyse("Varför blev det ett underskott?").answer_type == "reason"
     assert analyse("How much did the library cost?").answer_type == "amount"
     assert analyse("Vilken kommun hade högst sjukfrånvaro?").comparison
-    assert not analyse("Hur hög var sjukfrånvaron i Ale?", municipalities_named=1).comparison
+    assert not analyse("Hur hög var sjukfrånvaron i Ale?", ("Ale",)).comparison
     # Municipalities in the plural ask about every report in scope.
     assert analyse("Hur går det ekonomiskt i de fyra kommunerna?").comparison
     assert analyse("Hur går kommunernas arbete med solceller?").comparison
     assert analyse("Vilken prognos lämnar kommunstyrelserna?").comparison
-    assert not analyse("Vad gör Ale med grannkommunerna?", municipalities_named=1).comparison
+    assert not analyse("Vad gör Ale med grannkommunerna?", ("Ale",)).comparison
     assert not analyse("Vem är ordförande i kommunstyrelsen?").comparison
-    assert analyse("Hur var det 2019 och 2021?").years == ("2019", "2021")
+    assert analyse("Hur var det 2021, 2019 och 2021?").years == (2019, 2021)
+
+
+def test_what_a_question_asks_is_read_from_its_corrected_words() -> None:
+    # "sjukfronvaro" hides a share question; the municipality and year are read as typed.
+    typed = "Hur hög var sjukfronvaron i Timrå 2021?"
+    info = QueryParser(["Timrå"]).parse(typed, corrected="Hur hög var sjukfrånvaro i Timrå 2021?")
+    assert (info.answer_type, info.municipalities, info.years) == (
+        "percentage",
+        ("Timrå",),
+        (2021,),
+    )
+    assert QueryParser(["Timrå"]).parse(typed).answer_type == "amount"
 
 
 def test_a_unit_holds_the_expected_type() -> None:
