@@ -1,14 +1,13 @@
 """The Swedish word lists, decoded once per install rather than once per process.
 
 Every process that analyses text (the server, `rapportsok index`, each report reader child,
-the eval) needs simplemma's Swedish dictionary and the hunspell lexicon. simplemma ships
-its dictionary front-coded and lzma-compressed and decodes it in pure Python (0.72 s); the
-lexicon is parsed from the .dic and .aff files (0.52 s). What comes out depends only on
-those files and on the code that reads them, so the first process writes it with
-`marshal` to `<sys.prefix>/var/cache/rapportsok/` and later ones read it back (0.28 s and
-0.11 s). Each file records what it was made from (the sources' size and modification
-time, the reading code's hash, the Python version, whose `marshal` format it is); on any
-difference, or if the folder cannot be written, the lists are decoded as before.
+the eval) needs simplemma's Swedish dictionary and the hunspell lexicon, and decoding them
+costs most of a process's start. What comes out depends only on those files and on the code
+that reads them, so the first process writes it with `marshal` to
+`<sys.prefix>/var/cache/rapportsok/` and later ones read it back. Each file records what it
+was made from (the sources' size and modification time, the reading code's hash, the
+Python version, whose `marshal` format it is); on any difference, or if the folder cannot be
+written, the lists are decoded as before.
 """
 
 from __future__ import annotations

