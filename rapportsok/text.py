@@ -168,15 +168,10 @@ SOFT_HYPHEN = "\u00ad"
 DANGLING_WORDS = frozenset(
     "och att för i av med samt till på om som eller men den det de en ett".split()
 )
-# A bullet or a numbered item opening a line: "▪ Text", "• Text", "- Text", "– Text",
-# "* Text", "1) Text", "2. Text". One rule for the PDF reader, the sections, the chunker and
-# the answer units. A numbered line is an item, never a numbered heading, in every context:
-# the line alone cannot tell "2. Bakgrund" from "2. Kännbar samhällsstörning" (an item of a
-# risk scale), and a list taken for headings cuts the list into one-line sections under false
-# paths, while a heading read as an item keeps its words in the passage. The PDF reader,
-# which sees the fonts, already refused numbered lines as headings. Numbered headings keep
-# their other shapes: "2.1 Bakgrund" and a family ("Mål 2. …", HEADING_FAMILY). One or two
-# digits: a wrapped line that starts "2021. Därefter …" goes on a sentence.
+# A bullet or a numbered item opening a line: "▪ Text", "• Text", "– Text", "2) Text", "2. Text".
+# A numbered line is an item, never a heading, to every reader: alone, "2. Bakgrund" reads
+# like "2. Kännbar samhällsstörning" (an item of a scale), and a list read as headings becomes
+# one-line sections. "2.1 Bakgrund" and "Mål 2. …" stay headings; "2021. Därefter" is no item.
 LIST_ITEM = re.compile(r"^\s*(?:[-•*–▪●◦]|\d{1,2}[.)])\s+")
 # A Markdown heading line, "## Rubrik" (group 1 the marks, group 2 the title, which may be
 # empty; closing marks "## Rubrik ##" dropped). The marks start the line: an indented "#" is

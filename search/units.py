@@ -34,6 +34,10 @@ UnitKind = Literal["sentence", "item", "row", "cell"]
 # "Label: value", the value in a few words: a fact line, not a heading.
 _LABELLED = re.compile(r"^[^:]{3,60}:\s+\S+(?:\s+\S+){0,5}$")
 _MIN_SENTENCE_WORDS = 4  # shorter prose is a heading, a label or a signature line
+# A one-line paragraph of at most this many words that does not end like a statement is a
+# heading line, never a unit. Not the sections' heading rule, and need not be: the units see
+# only lines the sections kept as text, so this decides only which lone lines answer nothing;
+# a line ending ":", ")", a quote or "%" states a fact ("Sjukfrånvaro 5,2 %").
 _MAX_HEADING_WORDS = 12
 _SENTENCE_ENDS = (".", "!", "?", ":", ";", ")", '"', "”", "%")
 

@@ -114,7 +114,7 @@ def _looks_like_heading(text: str) -> bool:
     if (":" in title and not numbered) or re.search(r",\s*\w+\s+\d{4}$", title):
         return False
     if LIST_ITEM.match(text) or CAPTION.match(text):
-        return False
+        return False  # "2. Bakgrund" too: a numbered line is an item (see LIST_ITEM)
     return not re.search(r"\d{1,3}(\s\d{3})+|\d+,\d+\s*%", title)
 
 
