@@ -286,12 +286,12 @@ def answer_hits(q: Question, answer: str, quotes: Sequence[str]) -> bool:
 def is_bad_quote(quote: str) -> bool:
     """A quote that cannot be an answer: its (last) line is a table's header row, a photo
     credit or caption, or a Markdown heading."""
-    from rapportsok.text import CAPTION, cell_texts, is_header_row, is_table_line
+    from rapportsok.text import CAPTION, MD_HEADING, cell_texts, is_header_row, is_table_line
 
     line = quote.strip().split("\n")[-1]
     if is_table_line(line):
         return is_header_row(cell_texts(line))
-    return bool(CAPTION.match(line)) or line.lstrip().startswith("#")
+    return bool(CAPTION.match(line) or MD_HEADING.match(line))
 
 
 @dataclass(frozen=True)

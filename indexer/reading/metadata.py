@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from indexer.models import Document, Source
+from rapportsok.text import MD_HEADING
 
 CATALOGUE_NAME = "catalogue.toml"
 _REPORT_TYPES = {
@@ -31,8 +33,9 @@ _REPORT_TYPES = {
     "budget 20": "Budget",  # "Budget 2024", not "Driftbudget" or "budgetavvikelse"
 }
 _FRONT_CHARS = 1500  # a text report's title page: its first lines
-_MD_TITLE = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
-_MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+# The report's own year: this century only, narrower than rapportsok.text.YEAR, as a front
+# page also cites 19xx laws and decisions ("kommunallagen (1991:900)") that date no report.
+_REPORT_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _DOMINANT_MENTIONS = 5  # a municipality named this often, and
 _DOMINANT_SHARE = 0.8  # this share of all "X kommun" mentions, is the report's
 _MONTHS = "januari februari mars april maj juni juli augusti september oktober november december"
@@ -86,12 +89,20 @@ def _municipality(front: str, text: str) -> str | None:
     return name
 
 
+def _md_headings(text: str) -> Iterator[tuple[int, str]]:
+    """(level, title) of each Markdown heading with a title, in text order."""
+    for line in text.split("\n"):
+        m = MD_HEADING.match(line)
+        if m and m.group(2):
+            yield len(m.group(1)), m.group(2)
+
+
 def front_matter(source: Source) -> str:
     """The report's title page (a PDF's first page, a text's first lines) and its headings."""
     text = source.text
     end = source.page_starts[1] if len(source.page_starts) > 1 else _FRONT_CHARS
     headings = [text[s:e] for s, e, _ in source.headings]
-    headings += [m.group(1) for m in _MD_HEADING.finditer(text)]
+    headings += [title for _, title in _md_headings(text)]
     return text[:end] + "\n" + "\n".join(headings)
 
 
@@ -99,10 +110,10 @@ def title_of(source: Source) -> str | None:
     """The document's own title: a Markdown `# Title` near the top, else a PDF's first
     top-level heading on its first page; markup stripped."""
     text = source.text
-    m = _MD_TITLE.search(text[: _FRONT_CHARS * 2])
-    if m:
-        raw = m.group(1)
-    else:
+    raw = next(
+        (title for level, title in _md_headings(text[: _FRONT_CHARS * 2]) if level == 1), None
+    )
+    if raw is None:
         first_page_end = source.page_starts[1] if len(source.page_starts) > 1 else len(text)
         top = [(s, e) for s, e, level in source.headings if level == 1 and s < first_page_end]
         if not top:
@@ -124,7 +135,7 @@ def infer_metadata(path: Path, source: Source) -> dict[str, Any]:
         if key in stem.replace("-", " ") or key in front.lower():
             out["report_type"] = value
             break
-    year = re.search(r"(?<!\d)(20\d\d)(?!\d)", stem) or re.search(r"(?<!\d)(20\d\d)(?!\d)", front)
+    year = _REPORT_YEAR.search(stem) or _REPORT_YEAR.search(front)
     if year:
         out["year"] = int(year.group(1))
     if municipality := _municipality(front, source.text):
