@@ -253,16 +253,16 @@ def _organisation(text: str, bodies: bool) -> tuple[str, str | None] | None:
     national body's."""
     text = _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
     found: list[tuple[int, str, str | None]] = []
-    for m in _MUNICIPAL.finditer(text):
-        if (name := municipality_named(m.group(1))) is not None:
-            found.append((m.start(), "", name))
+    for mention in _MUNICIPAL.finditer(text):
+        if (name := municipality_named(mention.group(1))) is not None:
+            found.append((mention.start(), "", name))
             break
-    if m := _REGION.search(text):
-        found.append((m.start(), f"Region {m.group(1)}", None))
+    if region := _REGION.search(text):
+        found.append((region.start(), f"Region {region.group(1)}", None))
     if bodies:
         for pattern, body in _BODIES:
-            if m := pattern.search(text):
-                found.append((m.start(), body, None))
+            if named := pattern.search(text):
+                found.append((named.start(), body, None))
     if not found:
         return None
     _, organisation, municipality = min(found, key=lambda f: f[0])
