@@ -93,7 +93,8 @@ def _info(args: argparse.Namespace) -> int:
     per_doc = np.bincount(of_row[of_row >= 0], minlength=len(idx.chunks.doc_ids)).tolist()
     counts = dict(zip(idx.chunks.doc_ids, per_doc, strict=True))
     for doc in sorted(idx.documents.values(), key=lambda d: d.id):
-        print(f"\n  {doc.id:<50} {counts.get(doc.id, 0):>4} passages, {doc.pages or '-'} pages")
+        pages = f", {doc.pages} pages" if doc.pages else ""
+        print(f"\n  {doc.id:<50} {counts.get(doc.id, 0):>4} passages{pages}")
         for name in _FIELDS:
             value = getattr(doc, name)
             # Where each value came from; "unknown" for a field no source gave.

@@ -348,11 +348,11 @@ def read_metadata(path: Path, source: Source) -> tuple[dict[str, Any], dict[str,
             break
     if "organisation" not in found.values:
         found.put("municipality", _file_municipality(stem, source.text), "file name")
-        found.put("municipality", _municipality(front_matter(source), source.text), "text")
-        if (name := found.values.get("municipality")) is not None:
-            found.put("organisation", _spelling(name, source.text), found.sources["municipality"])
-    elif (name := found.values.get("municipality")) is not None:
-        found.values["organisation"] = _spelling(name, source.text)
+        dominant = _municipality(front_matter(source), source.text)
+        found.put("municipality", dominant and municipality_named(dominant), "text")
+    if (name := found.values.get("municipality")) is not None:
+        # The organisation as the text spells it, from where the municipality came.
+        found.put("organisation", _spelling(name, source.text), found.sources["municipality"])
 
     for text, where in (
         (cover, "cover"),
