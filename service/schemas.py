@@ -139,7 +139,8 @@ class DocumentInfo(BaseModel):
     sources: dict[str, str] = Field(
         default_factory=dict,
         description="Per field, where its value came from: cover, front, properties, "
-        "file name, text or catalogue. A field without a value is unknown.",
+        "file name, text or catalogue ('report kind and year' for a title made of them). "
+        "A field without a value is unknown.",
     )
     file_url: str = Field(description="Where the original report file is served.")
 
