@@ -170,15 +170,16 @@ def scan_page(pdf_path: Path, page_no: int, out: Path, dpi: int = 200) -> Path:
     return out
 
 
-def print_corpus(corpus: Path, out: Path) -> list[Path]:
-    """Every .txt report of `corpus` printed to `out` in one column, with the catalogue
-    (its entries renamed to the .pdf files), ready for `rapportsok index out`."""
+def print_corpus(corpus: Path, out: Path, layout: Layout = "one-column") -> list[Path]:
+    """Every .txt report of `corpus` printed to `out` in `layout`, with the catalogue (its
+    entries renamed to the .pdf files), ready for `rapportsok index out`. The tests print
+    each layout once per session (the `printed_corpus*` fixtures of `tests/conftest.py`)."""
     out.mkdir(parents=True, exist_ok=True)
     pdfs = []
     for txt in sorted(corpus.glob("*.txt")):
         place = txt.stem.split("-")[0].title()
         pdfs.append(
-            render_report(txt, out / f"{txt.stem}.pdf", f"{place} kommun – Rapport", "one-column")
+            render_report(txt, out / f"{txt.stem}.pdf", f"{place} kommun – Rapport", layout)
         )
     catalogue = corpus / "catalogue.toml"
     if catalogue.exists():
