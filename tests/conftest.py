@@ -4,7 +4,11 @@ fixtures live in `helpers.py`)."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -66,20 +70,30 @@ def loaded_index(corpus_index: Path):
     return load_index(corpus_index)
 
 
-def _print(tmp_path_factory: pytest.TempPathFactory, layout: Layout) -> Path:
+@pytest.fixture(scope="session")
+def workers() -> Iterator[ProcessPoolExecutor]:
+    """Worker processes for fixtures whose work splits by report (printing the corpus to PDF,
+    reading it back): on two cores, half the wait. Fresh interpreters, not forks: a fork
+    would inherit the session's threads (the model's, FAISS's) and whatever locks they hold."""
+    processes = min(4, os.cpu_count() or 1)
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
+def _print(tmp_path_factory: pytest.TempPathFactory, layout: Layout, pool: Executor) -> Path:
     out = tmp_path_factory.mktemp("printed") / layout
-    print_corpus(CORPUS, out, layout)
+    print_corpus(CORPUS, out, layout, pool)
     return out
 
 
 @pytest.fixture(scope="session")
-def printed_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def printed_corpus(tmp_path_factory: pytest.TempPathFactory, workers: Executor) -> Path:
     """corpus/ printed to PDF in one column (`tests/corpus_pdfs.py`) with its catalogue,
     once per session and read-only: the PDF parity tests read it, `pdf_searcher` indexes it."""
-    return _print(tmp_path_factory, "one-column")
+    return _print(tmp_path_factory, "one-column", workers)
 
 
 @pytest.fixture(scope="session")
-def printed_corpus_two_columns(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def printed_corpus_two_columns(tmp_path_factory: pytest.TempPathFactory, workers: Executor) -> Path:
     """corpus/ printed to PDF in two columns (tables over both), once per session, read-only."""
-    return _print(tmp_path_factory, "two-column")
+    return _print(tmp_path_factory, "two-column", workers)

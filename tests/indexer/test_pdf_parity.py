@@ -5,6 +5,7 @@ passage, no sentence cut where the printer broke a line, and a scanned page read
 from __future__ import annotations
 
 import re
+from concurrent.futures import Executor
 from pathlib import Path
 
 import pytest
@@ -27,21 +28,26 @@ def _name(path: Path) -> str:
     return path.stem.split("-")[0]
 
 
-def _read_all(folder: Path) -> dict[str, tuple[Path, Source]]:
-    """Each printed report of `folder` (running header, "Sida N" footer) and what it reads as."""
-    return {_name(pdf): (pdf, read_pdf(pdf)) for pdf in sorted(folder.glob("*.pdf"))}
+def _read_all(folder: Path, pool: Executor) -> dict[str, tuple[Path, Source]]:
+    """Each printed report of `folder` (running header, "Sida N" footer) and what it reads as,
+    read by `pool`'s processes side by side, the longest first."""
+    pdfs = sorted(folder.glob("*.pdf"), key=lambda pdf: -pdf.stat().st_size)
+    sources = pool.map(read_pdf, pdfs)
+    return {_name(pdf): (pdf, source) for pdf, source in zip(pdfs, sources, strict=True)}
 
 
 @pytest.fixture(scope="module")
-def printed(printed_corpus: Path) -> dict[str, tuple[Path, Source]]:
+def printed(printed_corpus: Path, workers: Executor) -> dict[str, tuple[Path, Source]]:
     """Each report printed in one column and read back."""
-    return _read_all(printed_corpus)
+    return _read_all(printed_corpus, workers)
 
 
 @pytest.fixture(scope="module")
-def two_columns(printed_corpus_two_columns: Path) -> dict[str, tuple[Path, Source]]:
+def two_columns(
+    printed_corpus_two_columns: Path, workers: Executor
+) -> dict[str, tuple[Path, Source]]:
     """Each report printed in two columns (tables over both) and read back."""
-    return _read_all(printed_corpus_two_columns)
+    return _read_all(printed_corpus_two_columns, workers)
 
 
 def _chunks(pdf: Path, source: Source) -> list[Chunk]:
