@@ -118,7 +118,9 @@ class Dataset:
     questions: list[QAQuestion] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
 
-    def select(self, source: SourceName | None = None, part: Part | None = None) -> list[QAQuestion]:
+    def select(
+        self, source: SourceName | None = None, part: Part | None = None
+    ) -> list[QAQuestion]:
         """The questions of one source and/or part."""
         return [
             q
@@ -325,8 +327,14 @@ def rapportsok_dev(path: Path = QUESTIONS) -> tuple[list[QAQuestion], str]:
             labels = tuple(int(bool(evidence) and _quotes(u.quote(), evidence)) for u in us)
             out.append(
                 QAQuestion(
-                    "rapportsok", "train", row["id"], row["question"], chunk.doc_id,
-                    bool(evidence), texts, labels,
+                    "rapportsok",
+                    "train",
+                    row["id"],
+                    row["question"],
+                    chunk.doc_id,
+                    bool(evidence),
+                    texts,
+                    labels,
                 )
             )
     return out, hashlib.sha256(raw).hexdigest()

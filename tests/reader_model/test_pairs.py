@@ -67,9 +67,7 @@ def test_heldout_parts_share_no_document_with_training(dataset: Dataset) -> None
         train = {q.doc for q in dataset.select(source, "train")}  # type: ignore[arg-type]
         held = {q.doc for q in dataset.select(source, "heldout")}  # type: ignore[arg-type]
         assert held and not train & held
-    assert heldout_title("squad-sv", "Normans") == (
-        dataset.select("squad-sv")[0].part == "heldout"
-    )
+    assert heldout_title("squad-sv", "Normans") == (dataset.select("squad-sv")[0].part == "heldout")
 
 
 def test_files_are_recorded_with_their_sha256(dataset: Dataset) -> None:
