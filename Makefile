@@ -57,7 +57,7 @@ index: install
 run: index
 	exec $(BIN)/rapportsok run
 
-PACKAGES := rapportsok indexer search service ui eval
+PACKAGES := rapportsok indexer search service ui eval reader_model
 
 lint: install-test
 	$(BIN)/ruff check $(PACKAGES) tests
