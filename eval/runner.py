@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, runtime_ch
 from eval.metrics import (
     Question,
     contains_evidence,
-    fold_cells,
-    fold_whitespace,
     hit_at_k,
     mrr_at_k,
     ndcg_at_k,
 )
+from rapportsok.text import fold_cells, fold_whitespace
 
 if TYPE_CHECKING:
     from search.answer import Answerer

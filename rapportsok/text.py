@@ -246,3 +246,15 @@ def is_heading_text(text: str) -> bool:
     if last in DANGLING_WORDS or stripped.endswith((",", "-")):
         return False  # the first printed line of a wrapped heading or sentence
     return not (stripped.endswith(".") and ends_sentence(stripped))
+
+
+def fold_whitespace(text: str) -> str:
+    """Collapse every run of whitespace (tabs, newlines, NBSP) to one space and strip."""
+    return " ".join(text.split())
+
+
+def fold_cells(text: str) -> str:
+    """`fold_whitespace` with table cell separators folded too: a row is the same row
+    whether a converter wrote it "| a | b |" or a PDF's table "a<TAB>b" (the evidence
+    strings quote the .txt reports, whose tables are partly Markdown)."""
+    return fold_whitespace(text.replace("|", " "))

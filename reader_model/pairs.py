@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from indexer.models import Chunk, Hit, Source
-from rapportsok.text import is_heading_text
+from rapportsok.text import fold_cells, is_heading_text
 from search.units import Unit, units
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -281,11 +281,6 @@ def norquad(reader: _Reader) -> list[QAQuestion]:
 _WORD = re.compile(r"\w{4,}")
 
 
-def _fold(text: str) -> str:
-    # eval's evidence match (eval.metrics.fold_cells): cell bars and whitespace folded
-    return " ".join(text.replace("|", " ").split())
-
-
 @lru_cache(maxsize=1)
 def _corpus_chunks() -> tuple[Chunk, ...]:
     from indexer.reading.chunker import chunk_document
@@ -311,12 +306,12 @@ def rapportsok_dev(path: Path = QUESTIONS) -> tuple[list[QAQuestion], str]:
         row = json.loads(line)
         if row["split"] != "dev":
             continue
-        evidence = [_fold(e) for e in row["evidence"] if e.strip()]
+        evidence = [fold_cells(e) for e in row["evidence"] if e.strip()]
         if evidence:
             paras = [
                 c
                 for c in chunks
-                if c.doc_id in row["doc_ids"] and any(e in _fold(c.text) for e in evidence)
+                if c.doc_id in row["doc_ids"] and any(e in fold_cells(c.text) for e in evidence)
             ]
         else:
             words = set(_WORD.findall(row["question"].lower()))
@@ -342,7 +337,7 @@ def rapportsok_dev(path: Path = QUESTIONS) -> tuple[list[QAQuestion], str]:
 
 def _quotes(quote: str, evidence: list[str]) -> bool:
     # eval.runner.quotes_evidence: the quote holds an evidence string or is part of one
-    q = _fold(quote)
+    q = fold_cells(quote)
     return bool(q) and any(e in q or q in e for e in evidence)
 
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from corpus_pdfs import printable, scan_page
 
-from eval.metrics import fold_whitespace, load_questions
+from eval.metrics import load_questions
 from indexer.models import Chunk, Source
 from indexer.reading.chunker import chunk_document
 from indexer.reading.metadata import build_document
 from indexer.reading.pdf import read_pdf
 from indexer.reading.sections import find_blocks, outline
 from rapportsok.errors import UnreadableReport
-from rapportsok.text import CAPTION, STATUS_WORDS, ends_sentence
+from rapportsok.text import CAPTION, STATUS_WORDS, ends_sentence, fold_whitespace
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 REPORTS = sorted(CORPUS.glob("*.txt"))
