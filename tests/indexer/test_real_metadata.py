@@ -14,20 +14,18 @@ from indexer.reading.sources import read_report
 from rapportsok.errors import UnreadableReport
 
 
-def _real_reports() -> Path | None:
-    """`shared/real-reports` beside the checkout or beside a folder above it (a worktree)."""
+def _real_reports() -> Path:
+    """`shared/real-reports` beside the checkout or beside a folder above it (a worktree);
+    it is there in every checkout and in CI, so its absence fails loudly."""
     for folder in Path(__file__).resolve().parents[2:5]:
         candidate = folder.parent / "shared" / "real-reports"
         if (candidate / "SOURCES.md").is_file():
             return candidate
-    return None
+    raise FileNotFoundError("../shared/real-reports is missing beside the checkout")
 
 
 REAL = _real_reports()
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(REAL is None, reason="../shared/real-reports is not here"),
-]
+pytestmark = pytest.mark.slow
 
 # file: (organisation, municipality, organ, kind, year), as SOURCES.md gives them. Its kind
 # "Revisionsrapport summary" is a Granskningsrapport in the vocabulary, and Samsynsguiden
@@ -165,13 +163,11 @@ def _source(path: Path) -> Source:
 
 
 def test_sources_md_lists_the_twelve() -> None:
-    assert REAL is not None
     assert sorted(p.name for p in REAL.glob("*.pdf")) == sorted(EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_metadata_of_a_real_report(name: str) -> None:
-    assert REAL is not None
     path = REAL / name
     doc = build_document(path, _source(path), "0" * 64, {})
     organisation, municipality, organ, kind, year = EXPECTED[name]
