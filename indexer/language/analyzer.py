@@ -414,6 +414,11 @@ class SwedishAnalyzer:
         term_set = self._token_term_set
         return [(m.start(), m.end(), term_set(m.group().lower())) for m in _TOKEN.finditer(text)]
 
+    def is_word(self, word: str) -> bool:
+        """Whether `word` (lower case) is a Swedish word: one simplemma or the word list
+        knows, or a compound of the word list's words ("revisionskontoret")."""
+        return self._lexicon.known(word) or self._lexicon.split(word) is not None
+
     @property
     def _lexicon(self) -> _Lexicon:
         if self._loaded is None:

@@ -25,6 +25,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from indexer.models import Source
 from indexer.reading.ocr import ocr_words, tesseract_problem
+from indexer.reading.pdf_clean import counting_joins, drop_figure_labels, horizontal, trim_box
 from indexer.reading.pdf_columns import layout, line_text
 from indexer.reading.pdf_layout import assemble
 from indexer.reading.pdf_page import Line, Page, Stats, Table, font_size
@@ -39,8 +40,10 @@ WORD_GAP_RATIO = 0.15
 # A page with fewer visible characters than this has no real text layer: scanned pages
 # often carry a page number or a stamp as text over the image.
 MIN_TEXT_CHARS = 20
-# ... and images cover at least this share of it.
+# ... and images cover at least this share of it, or its glyphs are drawn as outlines:
+# at least this many vector paths ("Microsoft: Print To PDF" draws every glyph so).
 SCANNED_IMAGE_SHARE = 0.5
+OUTLINE_PATHS = 200
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demibold|demi", re.IGNORECASE)
 
@@ -58,9 +61,10 @@ def read_pdf(path: Path) -> Source:
     try:
         with pdfplumber.open(path) as pdf:
             pages = []
+            ocr = tesseract_problem() is None
             for page in pdf.pages:
-                read = _read_page(page, stats)
-                if read.scanned and tesseract_problem() is None:
+                read = _read_page(page, stats, ocr)
+                if read.scanned and ocr:
                     t0 = time.perf_counter()
                     read = _ocr_page(page, stats)
                     ocr_seconds += time.perf_counter() - t0
@@ -97,16 +101,18 @@ def read_pdf(path: Path) -> Source:
             f"{len(pages)} page(s)"
         )
 
-    source = assemble(pages, stats)
+    with counting_joins() as joined:
+        source = assemble(pages, stats)
     seconds = time.perf_counter() - started
     ocr_note = f", {len(source.ocr_pages)} OCR'd in {ocr_seconds:.1f} s" if ocr_seconds else ""
     log.info(
-        "read %s: %d pages in %.2f s (%.0f pages/s%s)",
+        "read %s: %d pages in %.2f s (%.0f pages/s%s), %d words joined at line ends",
         path.name,
         len(pages),
         seconds,
         len(pages) / max(seconds, 1e-9),
         ocr_note,
+        len(joined),
     )
     return Source(
         source.text, source.page_starts, source.headings, source.ocr_pages, ocr_seconds, "pdf"
@@ -141,28 +147,36 @@ def _explain(path: Path, exc: BaseException) -> UnreadableReport:
     return UnreadableReport(f"{path.name}: corrupt or unsupported PDF ({detail})")
 
 
-def _read_page(page: Any, stats: Stats) -> Page:
-    """Text lines outside tables, and the tables rendered, of one pdfplumber page."""
+def _read_page(page: Any, stats: Stats, ocr: bool) -> Page:
+    """Text lines outside tables, and the tables rendered, of one pdfplumber page; a page
+    without usable text (a scan, glyphs drawn as outlines, or with `ocr` a text layer of
+    mostly unmapped glyphs) comes back empty and `scanned`, for OCR."""
     result = Page(height=float(page.height))
-    x0, top, x1, bottom = page.bbox
+    x0, top, x1, bottom = trim_box(page) or page.bbox
     chars = []
     visible = 0
+    unmapped = 0
     for char in page.chars:
         text = char["text"]
         if text.startswith("(cid:"):
-            stats.cid_chars += 1
+            unmapped += 1
             continue
         cx = (char["x0"] + char["x1"]) / 2
         cy = (char["top"] + char["bottom"]) / 2
-        if x0 <= cx <= x1 and top <= cy <= bottom:  # text outside the page is not shown
+        # Text outside the page (or cut off at its trim box) is not shown; text up the
+        # margin or turned (a photo credit, a signature reference) is no running text.
+        if x0 <= cx <= x1 and top <= cy <= bottom and horizontal(char):
             # Spaces stay: extract_words splits words on them (gaps alone can be < 3 pt).
             chars.append(char)
             visible += not text.isspace()
-    if visible < MIN_TEXT_CHARS and _covered_by_image(page):
-        # A scanned page: its few characters are a stamp or a page number over the image.
+    garbage = ocr and unmapped >= MIN_TEXT_CHARS and unmapped > visible
+    if garbage or (visible < MIN_TEXT_CHARS and (_covered_by_image(page) or _outlines(page))):
+        # A scanned page (its few characters are a stamp or a page number over the image),
+        # glyphs drawn as paths, or a text layer that cannot be decoded: read its image.
         stats.empty_pages.append(page.page_number - 1)
         result.scanned = True
         return result
+    stats.cid_chars += unmapped
     stats.chars += visible
 
     words = extract_words(chars, x_tolerance_ratio=WORD_GAP_RATIO, extra_attrs=["size", "fontname"])
@@ -171,6 +185,7 @@ def _read_page(page: Any, stats: Stats) -> Page:
     boxes = [box for box, text in rendered if text is not None]
     if boxes:
         words = [w for w in words if not _inside_any(w, boxes)]
+    words = drop_figure_labels(words)
     # Every ruled box over the gutter cuts the columns, also one that is no table (a header
     # row alone, a frame): its words stay text.
     order = layout(words, frames=[box for box, _ in rendered])
@@ -191,10 +206,15 @@ def _covered_by_image(page: Any) -> bool:
     return covered >= SCANNED_IMAGE_SHARE * area
 
 
+def _outlines(page: Any) -> bool:
+    """Whether the page's text is drawn as vector outlines: many paths and no text."""
+    return len(page.curves) >= OUTLINE_PATHS
+
+
 def _ocr_page(page: Any, stats: Stats) -> Page:
     """A scanned page read from its image: its words in the same reading order."""
     result = Page(height=float(page.height), ocr=True, scanned=True)
-    words = ocr_words(page)
+    words = drop_figure_labels(ocr_words(page))
     stats.chars += sum(len(w["text"]) for w in words)
     _add_lines(result, layout(words), stats, count_sizes=False)
     return result
