@@ -14,11 +14,13 @@ import re
 import statistics
 import time
 import unicodedata
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdftypes import resolve1
 from pdfminer.psexceptions import PSEOF
 from pdfplumber.utils import extract_words
 from pdfplumber.utils.exceptions import PdfminerException
@@ -44,6 +46,9 @@ MIN_TEXT_CHARS = 20
 # at least this many vector paths ("Microsoft: Print To PDF" draws every glyph so).
 SCANNED_IMAGE_SHARE = 0.5
 OUTLINE_PATHS = 200
+# A page whose content has no text operator at all and is this large (bytes) is drawn:
+# read by OCR without laying out its paths first (about 3 s a page of glyph outlines).
+OUTLINE_BYTES = 100_000
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demibold|demi", re.IGNORECASE)
 
@@ -58,6 +63,7 @@ def read_pdf(path: Path) -> Source:
     started = time.perf_counter()
     stats = Stats()
     ocr_seconds = 0.0
+    ocr_sizes: Counter[float] = Counter()  # the OCR'd lines' estimated sizes
     try:
         with pdfplumber.open(path) as pdf:
             pages = []
@@ -66,7 +72,7 @@ def read_pdf(path: Path) -> Source:
                 read = _read_page(page, stats, ocr)
                 if read.scanned and ocr:
                     t0 = time.perf_counter()
-                    read = _ocr_page(page, stats)
+                    read = _ocr_page(page, stats, ocr_sizes)
                     ocr_seconds += time.perf_counter() - t0
                 pages.append(read)
                 page.close()  # drops the parsed layout; pdfplumber caches it per page
@@ -101,6 +107,8 @@ def read_pdf(path: Path) -> Source:
             f"{len(pages)} page(s)"
         )
 
+    if not stats.sizes:  # every page OCR'd: the body size is the estimates' median
+        stats.sizes.update(ocr_sizes)
     with counting_joins() as joined:
         source = assemble(pages, stats)
     seconds = time.perf_counter() - started
@@ -152,6 +160,10 @@ def _read_page(page: Any, stats: Stats, ocr: bool) -> Page:
     without usable text (a scan, glyphs drawn as outlines, or with `ocr` a text layer of
     mostly unmapped glyphs) comes back empty and `scanned`, for OCR."""
     result = Page(height=float(page.height))
+    if ocr and _drawn_without_text(page):
+        stats.empty_pages.append(page.page_number - 1)
+        result.scanned = True
+        return result
     x0, top, x1, bottom = trim_box(page) or page.bbox
     chars = []
     visible = 0
@@ -192,7 +204,7 @@ def _read_page(page: Any, stats: Stats, ocr: bool) -> Page:
     for (bx0, btop, bx1, _), text in rendered:
         if text is not None:
             result.tables.append(Table(key=order.key_of(bx0, btop, bx1), text=text))
-    _add_lines(result, order, stats)
+    _add_lines(result, order, stats.sizes)
     return result
 
 
@@ -206,29 +218,46 @@ def _covered_by_image(page: Any) -> bool:
     return covered >= SCANNED_IMAGE_SHARE * area
 
 
+def _drawn_without_text(page: Any) -> bool:
+    """Whether the page is drawn (a large content stream) without a single text operator
+    ("BT") and without forms (which may hold text): its text, if any, is in outlines or
+    images. Read from the content stream, before pdfminer lays out its paths."""
+    try:
+        resources = resolve1(page.page_obj.resources) or {}
+        for xobject in (resolve1(resources.get("XObject")) or {}).values():
+            subtype = getattr(resolve1(xobject), "get", lambda _: None)("Subtype")
+            if getattr(subtype, "name", None) != "Image":
+                return False
+        data = b"".join(resolve1(stream).get_data() for stream in page.page_obj.contents)
+    except Exception:  # a damaged stream: the page is read the usual way and fails there
+        return False
+    return len(data) >= OUTLINE_BYTES and b"BT" not in data
+
+
 def _outlines(page: Any) -> bool:
     """Whether the page's text is drawn as vector outlines: many paths and no text."""
     return len(page.curves) >= OUTLINE_PATHS
 
 
-def _ocr_page(page: Any, stats: Stats) -> Page:
+def _ocr_page(page: Any, stats: Stats, sizes: Counter[float]) -> Page:
     """A scanned page read from its image: its words in the same reading order."""
     result = Page(height=float(page.height), ocr=True, scanned=True)
     words = drop_figure_labels(ocr_words(page))
     stats.chars += sum(len(w["text"]) for w in words)
-    _add_lines(result, layout(words), stats, count_sizes=False)
+    _add_lines(result, layout(words), sizes)
     return result
 
 
-def _add_lines(result: Page, order: Any, stats: Stats, count_sizes: bool = True) -> None:
+def _add_lines(result: Page, order: Any, sizes: Counter[float]) -> None:
+    """The layout's rows as the page's lines; their characters' sizes counted in `sizes`
+    (OCR'd sizes are estimates: the body size comes from real text where there is some)."""
     for row in order.rows:
         line_words = row.words
         # NFC: "a" + combining ring becomes "å", so Swedish words match the query.
         text = unicodedata.normalize("NFC", line_text(line_words))
-        sizes = [w["size"] for w in line_words for _ in w["text"]]
-        size = float(statistics.median(sizes))
-        if count_sizes:  # OCR'd sizes are estimates: the body size comes from real text
-            stats.sizes[font_size(size)] += len(sizes)
+        char_sizes = [w["size"] for w in line_words for _ in w["text"]]
+        size = float(statistics.median(char_sizes))
+        sizes[font_size(size)] += len(char_sizes)
         result.lines.append(
             Line(
                 text=text,
