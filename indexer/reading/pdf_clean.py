@@ -22,12 +22,12 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pdfplumber.utils import cluster_objects
 
 from rapportsok.errors import MissingDictionaryError
-from rapportsok.text import join_printed_lines
+from rapportsok.text import SOFT_HYPHEN, join_printed_lines
 
 if TYPE_CHECKING:
     from indexer.language.analyzer import SwedishAnalyzer
@@ -52,7 +52,10 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _LAST_LETTERS = re.compile(r"[^\W\d_]+$")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
-_JOINED: ContextVar[list[str] | None] = ContextVar("joined", default=None)
+# A web address or e-mail address: its hyphens are its own.
+_ADDRESS = re.compile(r"(?:/|@|www\.)\S*$")
+
+_JOINED: ContextVar[list[Joined] | None] = ContextVar("joined", default=None)
 
 
 def horizontal(char: dict[str, Any]) -> bool:
@@ -157,12 +160,21 @@ def has_word(text: str) -> bool:
 # --- words hyphenated at a line end -----------------------------------------------------
 
 
+class Joined(NamedTuple):
+    """A word joined over a line end, and how: "soft" (a soft hyphen, U+00AD, dropped),
+    "printed" (`join_printed_lines` took the hyphen off a lower-case word) or "lexicon"
+    (the lexicon knows the joined word)."""
+
+    word: str
+    how: Literal["soft", "printed", "lexicon"]
+
+
 @contextmanager
-def counting_joins() -> Iterator[list[str]]:
+def counting_joins() -> Iterator[list[Joined]]:
     """Collect the words joined over a line-end hyphen while the block runs (also those
     of a `counting_joins` inside it)."""
     outer = _JOINED.get()
-    joined: list[str] = []
+    joined: list[Joined] = []
     token = _JOINED.set(joined)
     try:
         yield joined
@@ -175,16 +187,23 @@ def counting_joins() -> Iterator[list[str]]:
 def join_lines(first: str, second: str, count: bool = True) -> str:
     """Two printed lines of one paragraph as one line of text: `join_printed_lines`, and a
     word it leaves hyphenated ("Be-" + "slutet") joined when the lexicon knows the joined
-    word. `count`: record the words joined (not while trying out a heading's lines)."""
+    word; a web address broken at its hyphen keeps it. `count`: record the words joined
+    (not while a heading's lines are tried out)."""
     joined = join_printed_lines(first, second)
-    if not first.endswith(_HYPHENS) or joined == f"{first} {second}":
-        if count and first.endswith("\u00ad"):
-            _record(first[:-1], second)
+    if first.endswith(SOFT_HYPHEN):
+        if count:
+            _record(first[:-1], second, "soft")
         return joined
+    if not first.endswith(_HYPHENS) or joined == f"{first} {second}":
+        return joined
+    if _ADDRESS.search(first):
+        return first + second
     if joined == first + second and _joins(first[:-1], second):
-        joined = first[:-1] + second
+        if count:
+            _record(first[:-1], second, "lexicon")
+        return first[:-1] + second
     if count and joined == first[:-1] + second:
-        _record(first[:-1], second)
+        _record(first[:-1], second, "printed")
     return joined
 
 
@@ -193,10 +212,11 @@ def join_kept_line(block: str, line: str) -> str:
     at the line end that the lexicon knows joined ("be-" + "hov ..." → "behov ...")."""
     if (
         block.endswith(_HYPHENS)
+        and not _ADDRESS.search(block)
         and join_printed_lines(block, line) != f"{block} {line}"
         and _joins(block[:-1], line)
     ):
-        _record(block[:-1], line)
+        _record(block[:-1], line, "lexicon")
         return block[:-1] + line
     return f"{block}\n{line}"
 
@@ -224,13 +244,13 @@ def _joins(first: str, second: str) -> bool:
     return analyzer.is_word((start + end).lower())
 
 
-def _record(first: str, second: str) -> None:
+def _record(first: str, second: str, how: Literal["soft", "printed", "lexicon"]) -> None:
     joined = _JOINED.get()
     if joined is None:
         return
     head = _LAST_LETTERS.search(first)
     tail = _LETTERS.match(second)
-    joined.append((head.group() if head else "") + (tail.group() if tail else ""))
+    joined.append(Joined((head.group() if head else "") + (tail.group() if tail else ""), how))
 
 
 @functools.cache
