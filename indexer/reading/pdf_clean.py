@@ -10,9 +10,11 @@ numbers (a stack of integers in the margin, rising by one each line).
 After: a word hyphenated at a printed line's end is joined when the Swedish lexicon knows
 the joined word ("Be-" + "slutet" → "Beslutet", "revisions-" + "kontoret" on lines of
 their own → "revisionskontoret"), while real hyphens stay: "bygg- och miljönämnden",
-"2021-2023", "IT-enheten", "e-post", "Göteborgs-regionen" (no one word in the lexicon).
-`rapportsok.text.join_printed_lines` keeps its rules of the printed line; the lexicon is
-asked only where they keep a hyphen.
+"2021-2023", "IT-enheten", "e-post", "Göteborgs-" + "regionen" on lines of their own (no
+one word in the lexicon). `rapportsok.text.join_printed_lines` keeps its rules of the
+printed line (a hyphen after two lower-case letters is soft when the line ran out of room:
+"Kommunlednings-" + "kontoret", also "Göteborgs-" + "regionen"); the lexicon is asked
+only where they keep a hyphen.
 """
 
 from __future__ import annotations
@@ -124,10 +126,9 @@ def _even_runs(stack: list[Word]) -> Iterator[list[Word]]:
 def _goes_on(run: list[Word], word: Word) -> bool:
     step = _value(run[1]) - _value(run[0])
     gap = run[1]["top"] - run[0]["top"]
-    return (
-        abs(_value(word) - _value(run[-1]) - step) < 1e-9
-        and abs(word["top"] - run[-1]["top"] - gap) <= max(AXIS_SPACING, AXIS_SPACING_SHARE * gap)
-    )
+    return abs(_value(word) - _value(run[-1]) - step) < 1e-9 and abs(
+        word["top"] - run[-1]["top"] - gap
+    ) <= max(AXIS_SPACING, AXIS_SPACING_SHARE * gap)
 
 
 def _is_axis(run: list[Word]) -> bool:
@@ -241,7 +242,9 @@ def _joins(first: str, second: str) -> bool:
         return False
     if len(start) == 1 and analyzer.is_word(end):
         return False  # "e-" + "post": a letter and a word
-    return analyzer.is_word((start + end).lower())
+    # A capitalised first part may be a name ("Göteborgs-" + "regionen"): the joined word
+    # must be known as it is, not only as a compound of the word list's parts.
+    return analyzer.is_word((start + end).lower(), compounds=start[0].islower())
 
 
 def _record(first: str, second: str, how: Literal["soft", "printed", "lexicon"]) -> None:
