@@ -95,15 +95,16 @@ def test_words_hyphenated_at_line_ends_are_joined(real: dict[str, Read]) -> None
     revision = real["goteborg-revisionsberattelse-2024.pdf"]
     assert [w for w, how in revision.joined if how == "lexicon"] == [
         "Anledningen",
-        "Revisionsredogörelserna",
         "Beslutet",
         "Enligt",
         "Enligt",
         "behov",
-        "Personalomkostnadspålägget",
     ]
+    # "Re-" + "visionsredogörelserna": known only as a compound, and a capitalised first
+    # part may be a name's; it stays as printed.
+    assert "Re-visionsredogörelserna" in "\n".join(revision.texts)
     report = real["goteborg-stadsrevisionen-arsredogorelse-2024.pdf"]
-    assert Counter(how for _, how in report.joined) == {"printed": 298, "lexicon": 62}
+    assert Counter(how for _, how in report.joined) == {"printed": 298, "lexicon": 60}
     text = "\n".join(report.texts)
     assert "Sammantaget" in text and "Sam-\nmantaget" not in text
     assert "dessvärre" in text and "dessvär-" not in text
