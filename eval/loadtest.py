@@ -257,6 +257,20 @@ def own_server(index: Path, corpus: Path, api_key: str) -> Iterator[tuple[str, i
             stop(proc)
 
 
+@contextmanager
+def temporary_server(index: str | None, corpus: str | None) -> Iterator[tuple[str, str, int]]:
+    """`own_server` over `--index` and `--corpus` (default: the settings' folders) with a
+    fresh API key; yields its URL, the key and its process id."""
+    from rapportsok.settings import get_settings
+
+    settings = get_settings()
+    key = secrets.token_urlsafe(24)
+    with own_server(
+        Path(index or settings.index_dir), Path(corpus or settings.corpus_dir), key
+    ) as (url, pid):
+        yield url, key, pid
+
+
 def run_loadtest(
     url: str | None = None,
     index: str | None = None,
@@ -278,10 +292,7 @@ def run_loadtest(
     else:
         payload = (SAMPLE_NAME, SAMPLE_REPORT.encode("utf-8"))
     if url is None:
-        key = secrets.token_urlsafe(24)
-        with own_server(
-            Path(index or settings.index_dir), Path(corpus or settings.corpus_dir), key
-        ) as (own, _):
+        with temporary_server(index, corpus) as (own, key, _):
             print(f"server {own} over a temporary copy of the index and corpus")
             report = run_load(own, clients=clients, seconds=seconds, upload=payload, api_key=key)
     else:

@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from rapportsok.text import fold_cells, fold_whitespace
+
 QuestionType = Literal[
     "fact", "table", "paraphrase", "section", "keyword", "comparison", "unanswerable", "english"
 ]
@@ -66,18 +68,6 @@ def ndcg_at_k(relevance: Sequence[bool], k: int, n_relevant: int | None = None) 
     dcg = sum(1.0 / math.log2(rank + 1) for rank, r in enumerate(top, start=1) if r)
     ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(n, k) + 1))
     return dcg / ideal
-
-
-def fold_whitespace(text: str) -> str:
-    """Collapse every run of whitespace (tabs, newlines, NBSP) to one space and strip."""
-    return " ".join(text.split())
-
-
-def fold_cells(text: str) -> str:
-    """`fold_whitespace` with table cell separators folded too: a row is the same row
-    whether a converter wrote it "| a | b |" or a PDF's table "a<TAB>b" (the evidence
-    strings quote the .txt reports, whose tables are partly Markdown)."""
-    return fold_whitespace(text.replace("|", " "))
 
 
 def contains_evidence(text: str, evidence: Sequence[str]) -> bool:

@@ -10,7 +10,6 @@ writes at most 2× the idle p95, peak RSS at most idle RSS + 1 GB.
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 import zlib
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from eval.loadtest import SAMPLE_REPORT, LoadReport, own_server, run_load
+from eval.loadtest import SAMPLE_REPORT, LoadReport, run_load, temporary_server
 from eval.servers import LOOPBACK, percentile
 
 MB = 1024 * 1024
@@ -179,20 +178,16 @@ def run_mixed_command(
     api_key: str | None,
 ) -> int:
     """`rapportsok loadtest --mixed` (see `eval.mixed`): idle, then with writes running."""
-    from rapportsok.settings import get_settings
-
-    settings = get_settings()
-    api_key = api_key or settings.api_key
     if url is None:
-        key = secrets.token_urlsafe(24)
-        with own_server(
-            Path(index or settings.index_dir), Path(corpus or settings.corpus_dir), key
-        ) as (own, pid):
+        with temporary_server(index, corpus) as (own, key, pid):
             print(f"server {own} (pid {pid}) over a temporary copy of the index and corpus")
             report = run_mixed(own, key, clients=clients, seconds=seconds, pid=pid)
     else:
         if urlparse(url).hostname not in LOOPBACK:
             raise ValueError(f"the load test only runs against this machine, got {url}")
+        from rapportsok.settings import get_settings
+
+        api_key = api_key or get_settings().api_key
         if not api_key:
             raise ValueError("--mixed writes: it needs the server's API key (--api-key)")
         print(f"server {url} (its memory is not sampled)")

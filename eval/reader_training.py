@@ -22,8 +22,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from eval.metrics import Question, contains_evidence, fold_whitespace
+from eval.metrics import Question, contains_evidence
 from eval.runner import quotes_evidence
+from rapportsok.text import fold_whitespace
 
 if TYPE_CHECKING:
     from search.answer import Answerer

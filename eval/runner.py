@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, runtime_ch
 from eval.metrics import (
     Question,
     contains_evidence,
-    fold_cells,
-    fold_whitespace,
     hit_at_k,
     mrr_at_k,
     ndcg_at_k,
 )
+from rapportsok.text import fold_cells, fold_whitespace
 
 if TYPE_CHECKING:
     from search.answer import Answerer
@@ -286,12 +285,12 @@ def answer_hits(q: Question, answer: str, quotes: Sequence[str]) -> bool:
 def is_bad_quote(quote: str) -> bool:
     """A quote that cannot be an answer: its (last) line is a table's header row, a photo
     credit or caption, or a Markdown heading."""
-    from rapportsok.text import CAPTION, cell_texts, is_header_row, is_table_line
+    from rapportsok.text import CAPTION, MD_HEADING, cell_texts, is_header_row, is_table_line
 
     line = quote.strip().split("\n")[-1]
     if is_table_line(line):
         return is_header_row(cell_texts(line))
-    return bool(CAPTION.match(line)) or line.lstrip().startswith("#")
+    return bool(CAPTION.match(line) or MD_HEADING.match(line))
 
 
 @dataclass(frozen=True)

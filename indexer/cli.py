@@ -92,11 +92,20 @@ def _info(args: argparse.Namespace) -> int:
     of_row = np.asarray(idx.chunks.doc_of_row)
     per_doc = np.bincount(of_row[of_row >= 0], minlength=len(idx.chunks.doc_ids)).tolist()
     counts = dict(zip(idx.chunks.doc_ids, per_doc, strict=True))
-    print()
     for doc in sorted(idx.documents.values(), key=lambda d: d.id):
-        where = ", ".join(str(x) for x in (doc.municipality, doc.report_type, doc.year) if x)
-        print(f"  {doc.id:<50} {counts.get(doc.id, 0):>4} passages  {where}")
+        pages = f", {doc.pages} pages" if doc.pages else ""
+        print(f"\n  {doc.id:<50} {counts.get(doc.id, 0):>4} passages{pages}")
+        for name in _FIELDS:
+            value = getattr(doc, name)
+            # Where each value came from; "unknown" for a field no source gave.
+            where = doc.sources.get(name, "") if value is not None else ""
+            shown = "unknown" if value is None else str(value)
+            print(f"    {name:<13} {shown}" + (f"   ({where})" if where else ""))
     return 0
+
+
+# The fields `info` lists per report, as Document names them.
+_FIELDS = ("title", "organisation", "municipality", "organ", "report_type", "year", "period")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

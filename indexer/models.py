@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 BlockKind = Literal["text", "table"]
@@ -22,6 +22,9 @@ class Source:
     `ocr_seconds` the time that took (the build's summary reports both). `markup` says what
     the text was read from: a `.txt` report ("text", chunked as it always was: a trained
     reader depends on those passages), a `.md` file or a PDF.
+    `cover` holds a PDF's title page as printed: the (text, font size pt, top pt) of each
+    line of its first page with text, running headers included; `properties` its document
+    properties (Title, Author, Subject, Keywords) where set. Both feed the report metadata.
     """
 
     text: str
@@ -30,6 +33,8 @@ class Source:
     ocr_pages: tuple[int, ...] = ()
     ocr_seconds: float = 0.0
     markup: Markup = "text"
+    cover: tuple[tuple[str, float, float], ...] = ()
+    properties: dict[str, str] = field(default_factory=dict, hash=False)
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number that contains `offset`, or None for a text report."""
@@ -46,7 +51,14 @@ class Source:
 
 @dataclass(frozen=True)
 class Document:
-    """Metadata of one report. `id` is derived from the file name and is stable."""
+    """Metadata of one report. `id` is derived from the file name and is stable.
+
+    `organisation` is the body that published it ("Göteborgs Stad", "Sveriges riksbank"),
+    `municipality` its municipality when it has one, `organ` the nämnd, styrelse or
+    förvaltning that wrote it. `sources` says per field where its value came from ("cover",
+    "front", "properties", "file name", "text", "catalogue"); a field no source gave is
+    None, never a default.
+    """
 
     id: str
     path: str
@@ -58,13 +70,19 @@ class Document:
     year: int | None = None
     period: str | None = None
     pages: int | None = None
+    organisation: str | None = None
+    sources: dict[str, str] = field(default_factory=dict, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})  # type: ignore[arg-type]
+        """From `to_dict`'s form; manifests written before `organisation` and `sources`
+        existed read as None and no sources."""
+        fields = {k: data.get(k) for k in cls.__dataclass_fields__}
+        fields["sources"] = dict(data.get("sources") or {})
+        return cls(**fields)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

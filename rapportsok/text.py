@@ -1,5 +1,5 @@
 """The rules of report text, in one place: what a table line, a table rule, a header row, a
-figure, a photo credit, a year and a sentence end are.
+figure, a photo credit, a year, a sentence end, a list item and a Markdown heading are.
 
 The indexer (sections, chunker), the search core (the answer reader) and the UI (drawing
 tables) all use these, so the UI draws a table exactly as the indexer split it and a quote
@@ -22,6 +22,8 @@ PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 PIPE_RULE = re.compile(r"^\s*\|?[\s:|-]*-{2,}[\s:|-]*$")
 # "Foto: Anna Svensson": photo credits and captions (never body text or an answer).
 CAPTION = re.compile(r"^\s*(foto|bild|illustration)\s*:", re.IGNORECASE)
+# The whole line of a caption, wherever it stands in a text (for taking captions out of it).
+CAPTION_LINE = re.compile(CAPTION.pattern + r".*$", re.IGNORECASE | re.MULTILINE)
 # A year of the reports' era, not part of a longer number ("2021", not "120215").
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # A cell that is only a figure: "5,2 %", "-1 234", "(12,5)", "+300".
@@ -163,11 +165,18 @@ def sentence_breaks(text: str, start: int = 0, end: int | None = None) -> Iterat
 _HYPHEN_KEEP_NEXT = frozenset("och eller samt respektive resp. som till men".split())
 SOFT_HYPHEN = "\u00ad"
 # A line ending in one of these goes on on the next line: it is no heading by itself.
-_DANGLING = frozenset(
+DANGLING_WORDS = frozenset(
     "och att för i av med samt till på om som eller men den det de en ett".split()
 )
-# A bullet or a numbered item opening a line: "• Text", "- Text", "1) Text", "2. Text".
+# A bullet or a numbered item opening a line: "▪ Text", "• Text", "– Text", "2) Text", "2. Text".
+# A numbered line is an item, never a heading, to every reader: alone, "2. Bakgrund" reads
+# like "2. Kännbar samhällsstörning" (an item of a scale), and a list read as headings becomes
+# one-line sections. "2.1 Bakgrund" and "Mål 2. …" stay headings; "2021. Därefter" is no item.
 LIST_ITEM = re.compile(r"^\s*(?:[-•*–▪●◦]|\d{1,2}[.)])\s+")
+# A Markdown heading line, "## Rubrik" (group 1 the marks, group 2 the title, which may be
+# empty; closing marks "## Rubrik ##" dropped). The marks start the line: an indented "#" is
+# text, as the sections read it. Match one line at a time: `\s` would cross line ends.
+MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 # Numbered or prefixed heading families: "Mål 3. …", "Inriktningsmål 2: …", "Uppdrag: …".
 HEADING_FAMILY = re.compile(
     r"^(Mål|Målbild|Inriktningsmål|Uppdrag|Processområde|Bilaga|Kapitel|Avsnitt)\b[\s\d.:–-]",
@@ -234,6 +243,18 @@ def is_heading_text(text: str) -> bool:
     last = stripped.split()[-1].lower()
     if stripped.lower().rstrip(".") in STATUS_WORDS or last in STATUS_WORDS:
         return False
-    if last in _DANGLING or stripped.endswith((",", "-")):
+    if last in DANGLING_WORDS or stripped.endswith((",", "-")):
         return False  # the first printed line of a wrapped heading or sentence
     return not (stripped.endswith(".") and ends_sentence(stripped))
+
+
+def fold_whitespace(text: str) -> str:
+    """Collapse every run of whitespace (tabs, newlines, NBSP) to one space and strip."""
+    return " ".join(text.split())
+
+
+def fold_cells(text: str) -> str:
+    """`fold_whitespace` with table cell separators folded too: a row is the same row
+    whether a converter wrote it "| a | b |" or a PDF's table "a<TAB>b" (the evidence
+    strings quote the .txt reports, whose tables are partly Markdown)."""
+    return fold_whitespace(text.replace("|", " "))

@@ -125,13 +125,15 @@ _PARTY = re.compile(
 @dataclass(frozen=True, kw_only=True)
 class QueryInfo:
     """What a question names and asks. `elsewhere` are Swedish municipalities it names that
-    no indexed report is from; `outcome`: it asks what happened ("blev", "fick", "hade"),
-    not what is planned; `party`: it asks a party's or a politician's view, which reports
-    rarely give."""
+    no indexed report is from; `organisations` the indexed organisations without a
+    municipality that it names ("Riksbankens prognos" → Sveriges riksbank); `outcome`: it
+    asks what happened ("blev", "fick", "hade"), not what is planned; `party`: it asks a
+    party's or a politician's view, which reports rarely give."""
 
     municipalities: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
     elsewhere: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
     english: bool = False
     answer_type: AnswerType = "other"
     comparison: bool = False
@@ -139,10 +141,14 @@ class QueryInfo:
     party: bool = False
 
 
-class QueryParser:
-    """Parses questions against the municipalities of one index."""
+# Words of an organisation's name that name no one organisation in particular.
+_GENERIC_ORG_WORDS = {"sveriges", "kommun", "kommuner", "region", "regioner", "stad", "och"}
 
-    def __init__(self, municipalities: Iterable[str]) -> None:
+
+class QueryParser:
+    """Parses questions against the municipalities (and other organisations) of one index."""
+
+    def __init__(self, municipalities: Iterable[str], organisations: Iterable[str] = ()) -> None:
         names = sorted(set(municipalities))
         # "Timrå", "Timrås", "Timras", "Krokom's", "Eskilstunas kommun": the name, maybe a
         # genitive -s, matched on the folded text so missing diacritics still match.
@@ -151,6 +157,19 @@ class QueryParser:
             for name in names
         }
         self._folded = {fold(n) for n in names}
+        # "Sveriges riksbank" is named by "Riksbanken", "riksbankens": a distinctive word of
+        # its name, maybe with a definite or genitive ending.
+        self._organisations = {
+            name: re.compile(
+                "|".join(rf"(?<!\w){re.escape(w)}(?:en|ens|s|ns)?(?!\w)" for w in words)
+            )
+            for name in sorted(set(organisations))
+            if (
+                words := [
+                    w for w in fold(name).split() if len(w) >= 5 and w not in _GENERIC_ORG_WORDS
+                ]
+            )
+        }
 
     def parse(self, query: str, corrected: str | None = None) -> QueryInfo:
         """What `query` names, as typed, and what it asks, read from `corrected` (the query
@@ -162,6 +181,7 @@ class QueryParser:
             municipalities=named,
             years=tuple(sorted({int(y) for y in YEAR.findall(query)})),
             elsewhere=tuple(n for n in named_municipalities(query) if fold(n) not in self._folded),
+            organisations=tuple(n for n, p in self._organisations.items() if p.search(folded)),
             english=is_english(query),
             answer_type=next((t for t, pattern in _TYPES if pattern.search(asked)), "other"),
             comparison=_compares(asked, len(named)),

@@ -11,7 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -110,7 +110,12 @@ class Searcher:
         self._vocab: dict[str, int] = dict(index.bm25.vocab_dict)
         self.typos = TypoCorrector(self._vocab, self.spans)
         self.parser = QueryParser(
-            d.municipality for d in index.documents.values() if d.municipality
+            (d.municipality for d in index.documents.values() if d.municipality),
+            (
+                d.organisation
+                for d in index.documents.values()
+                if d.organisation and not d.municipality
+            ),
         )
 
     def warm_up(self) -> None:
@@ -134,9 +139,14 @@ class Searcher:
 
     def understand(self, query: str) -> QueryInfo:
         """The question analysis of `query` (`search.query`): what it names, and what it
-        asks read from its typo-corrected form, as the answer reads its words."""
+        asks read from its typo-corrected form, as the answer reads its words. A
+        municipality no report is known to be from is no reason to answer nothing while
+        some report's municipality is unknown: it may be that one's."""
         fixed = self.correct(query)
-        return self.parser.parse(query, fixed.query if fixed else None)
+        info = self.parser.parse(query, fixed.query if fixed else None)
+        if info.elsewhere and self.row_scope.unplaced:
+            info = replace(info, elsewhere=())
+        return info
 
     # ---- search --------------------------------------------------------------------------
 
@@ -236,18 +246,26 @@ class Searcher:
         return first + rest
 
     def scope(self, filters: SearchFilters, info: QueryInfo) -> tuple[Selection | None, set[str]]:
-        """The rows to search (None: all of them), and the reports to boost: the filters'
-        reports, narrowed to the municipalities the query names (unless the user chose the
-        reports)."""
+        """The rows to search (None: all of them), and the reports to boost (see
+        `scope_reports`)."""
+        allowed, boosted = self.scope_reports(filters, info)
+        return self.row_scope.selection(allowed), boosted
+
+    def scope_reports(self, filters: SearchFilters, info: QueryInfo) -> tuple[set[str], set[str]]:
+        """The reports to search and those to rank first: the filters' reports, narrowed to
+        the municipalities and organisations the query names (unless the user chose the
+        reports) when every report's municipality is known, else all of them with the
+        named ones ranked first (`Scope.narrow`)."""
         allowed = self.allowed_docs(filters)
         boosted: set[str] = set()
-        if info.municipalities and not filters.names_reports and self.fusion.municipality != "off":
-            named = self.row_scope.of_municipalities(info.municipalities)
-            if self.fusion.municipality == "restrict" and allowed & named:
-                allowed &= named
+        places = info.municipalities or info.organisations
+        if places and not filters.names_reports and self.fusion.municipality != "off":
+            named = self.row_scope.of_places(info.municipalities, info.organisations)
+            if self.fusion.municipality == "restrict":
+                allowed, boosted = self.row_scope.narrow(allowed, named)
             else:
                 boosted = named
-        return self.row_scope.selection(allowed), boosted
+        return allowed, boosted
 
     def _combine(
         self,

@@ -128,6 +128,7 @@ class Scope:
             for value, ids in by_value.items():
                 folded.setdefault(fold(str(value)), set()).update(ids)
             self._folded[name] = folded
+        self._unplaced: set[str] | None = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[frozenset[str], Selection | None] = OrderedDict()
         self._cache_size = cache_size
@@ -159,6 +160,39 @@ class Scope:
         returns them)."""
         names = set(municipalities)
         return {d.id for d in self.documents.values() if d.municipality in names}
+
+    def of_places(self, municipalities: Iterable[str], organisations: Iterable[str]) -> set[str]:
+        """Ids of the reports of these municipalities or organisations (exact names)."""
+        names = set(organisations)
+        return self.of_municipalities(municipalities) | {
+            d.id for d in self.documents.values() if d.organisation in names
+        }
+
+    @property
+    def unplaced(self) -> set[str]:
+        """Ids of the reports whose municipality is unknown: neither a municipality nor an
+        organisation (one without a municipality, such as Sveriges riksbank, places its
+        reports in none) was read or catalogued."""
+        if self._unplaced is None:
+            self._unplaced = {
+                d.id for d in self.documents.values() if not d.municipality and not d.organisation
+            }
+        return self._unplaced
+
+    def narrow(self, allowed: set[str], named: set[str]) -> tuple[set[str], set[str]]:
+        """(reports to search, reports to rank first) for a question that names the
+        places of the `named` reports, among the `allowed` ones.
+
+        Other reports are left out only when every allowed report's municipality is known;
+        otherwise nothing is dropped and the named reports rank first (boosted): a report
+        whose metadata is unknown is never silently out of scope.
+        """
+        named = named & allowed
+        if not named:
+            return allowed, set()
+        if allowed & self.unplaced:
+            return allowed, named
+        return named, set()
 
     def doc_index(self, rows: np.ndarray) -> np.ndarray:
         """Per row, the index of its report in `doc_ids`."""

@@ -17,6 +17,8 @@ from typing import Literal
 from indexer.models import Chunk, Hit
 from rapportsok.text import (
     CAPTION,
+    LIST_ITEM,
+    MD_HEADING,
     cell_texts,
     is_figure,
     is_header_row,
@@ -29,11 +31,13 @@ from rapportsok.text import (
 )
 
 UnitKind = Literal["sentence", "item", "row", "cell"]
-_LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
-_MD_HEADING = re.compile(r"^\s*#{1,6}\s")
 # "Label: value", the value in a few words: a fact line, not a heading.
 _LABELLED = re.compile(r"^[^:]{3,60}:\s+\S+(?:\s+\S+){0,5}$")
 _MIN_SENTENCE_WORDS = 4  # shorter prose is a heading, a label or a signature line
+# A one-line paragraph of at most this many words that does not end like a statement is a
+# heading line, never a unit. Not the sections' heading rule, and need not be: the units see
+# only lines the sections kept as text, so this decides only which lone lines answer nothing;
+# a line ending ":", ")", a quote or "%" states a fact ("Sjukfrånvaro 5,2 %").
 _MAX_HEADING_WORDS = 12
 _SENTENCE_ENDS = (".", "!", "?", ":", ";", ")", '"', "”", "%")
 
@@ -163,10 +167,10 @@ def _split(hit: Hit) -> list[Unit]:
         if in_table:
             in_table = False
             header = None  # a header belongs to its own table only
-        if not stripped or CAPTION.match(line) or _MD_HEADING.match(line):
+        if not stripped or CAPTION.match(line) or MD_HEADING.match(line):
             flush()
             continue
-        if _LIST_ITEM.match(line):
+        if LIST_ITEM.match(line):
             flush()
         para.append((s, e))
     flush()
@@ -175,7 +179,7 @@ def _split(hit: Hit) -> list[Unit]:
 
 def _sentences(hit: Hit, start: int, end: int) -> list[Unit]:
     text = hit.chunk.text
-    kind: UnitKind = "item" if _LIST_ITEM.match(text[start:end]) else "sentence"
+    kind: UnitKind = "item" if LIST_ITEM.match(text[start:end]) else "sentence"
     line = text[start:end].strip()
     if kind == "sentence" and "\n" not in line and _is_heading_line(line):
         return []

@@ -29,11 +29,13 @@ def document_info(doc: Document) -> DocumentInfo:
     return DocumentInfo(
         id=doc.id,
         title=doc.title,
+        organisation=doc.organisation,
         municipality=doc.municipality,
         organ=doc.organ,
         report_type=doc.report_type,
         year=doc.year,
         period=doc.period,
+        sources=dict(doc.sources),
         file_url=file_url(doc.id),
     )
 

@@ -23,6 +23,7 @@ from service.schemas import (
     ErrorResponse,
     Health,
     PassageContext,
+    SearchedReports,
     SearchRequest,
     SearchResponse,
     UploadPolicy,
@@ -144,6 +145,8 @@ def ask(body: AskRequest, searcher: SearcherDep, answerer: AnswererDep) -> AskRe
             convert.comparison_entry(r, docs[r.doc_id], marker) for r in result.comparison
         ]
     fixed = searcher.correct(body.question)
+    searched, first = searcher.scope_reports(filters, info)
+    every = len(searched) == len(searcher.doc_ids)
     return AskResponse(
         question=body.question,
         corrected_query=fixed.query if fixed else None,
@@ -157,6 +160,11 @@ def ask(body: AskRequest, searcher: SearcherDep, answerer: AnswererDep) -> AskRe
         uncertain=answer is not None and result.unit_probability < answerer.model.uncertain,
         answer_type=result.answer_type,
         comparison=comparison,
+        searched=SearchedReports(
+            all=every,
+            documents=[] if every else sorted(searched),
+            ranked_first=sorted(first),
+        ),
     )
 
 

@@ -128,11 +128,20 @@ class DocumentInfo(BaseModel):
 
     id: str
     title: str
+    organisation: str | None = Field(
+        None, description="Who published it: a kommun, stad, region, myndighet or bolag."
+    )
     municipality: str | None = None
     organ: str | None = None
     report_type: str | None = None
     year: int | None = None
     period: str | None = None
+    sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per field, where its value came from: cover, front, properties, "
+        "file name, text or catalogue ('report kind and year' for a title made of them). "
+        "A field without a value is unknown.",
+    )
     file_url: str = Field(description="Where the original report file is served.")
 
 
@@ -196,6 +205,21 @@ class ComparisonEntry(BaseModel):
     confidence: float
 
 
+class SearchedReports(BaseModel):
+    """The reports an answer was looked for in."""
+
+    all: bool = Field(description="Every report of the index was searched.")
+    documents: list[str] = Field(
+        default_factory=list, description="Ids of the reports searched, when not all were."
+    )
+    ranked_first: list[str] = Field(
+        default_factory=list,
+        description="Ids of the reports ranked first because the question names their "
+        "municipality or organisation (the others were searched too: some report's "
+        "municipality is unknown).",
+    )
+
+
 class AskResponse(BaseModel):
     question: str
     corrected_query: str | None = Field(
@@ -222,6 +246,9 @@ class AskResponse(BaseModel):
     )
     comparison: list[ComparisonEntry] | None = Field(
         None, description="For a comparison question: one row per report in scope."
+    )
+    searched: SearchedReports | None = Field(
+        None, description="Which reports the answer was searched in."
     )
 
 

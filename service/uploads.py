@@ -21,7 +21,15 @@ from indexer.reading.sources import SUPPORTED_SUFFIXES, decode_text
 from rapportsok.errors import BadFile, BadMetadata, Duplicate, NameTaken, TooLarge, UnreadableReport
 from rapportsok.settings import MB
 
-METADATA_FIELDS = ("title", "municipality", "organ", "report_type", "year", "period")
+METADATA_FIELDS = (
+    "title",
+    "organisation",
+    "municipality",
+    "organ",
+    "report_type",
+    "year",
+    "period",
+)
 # File systems limit a name to 255 bytes, not characters: "漢" is 3 bytes in UTF-8, "å" 2.
 # The stem is cut to whole characters within this many bytes, leaving room for the suffix
 # and for the `.removing-` prefix a deletion gives the file (see `service/journal.py`).

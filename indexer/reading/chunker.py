@@ -9,6 +9,7 @@ from typing import Any
 from indexer.models import Chunk, Document, Source, text_hash
 from indexer.reading.sections import Section, sections
 from rapportsok.text import (
+    CAPTION_LINE,
     LIST_ITEM,
     TAG,
     cell_texts,
@@ -18,8 +19,15 @@ from rapportsok.text import (
     strip_span,
 )
 
-_CAPTION_LINE = re.compile(r"^\s*(foto|bild|illustration)\s*:.*$", re.IGNORECASE | re.MULTILINE)
+# A word hyphenated at a line end ("kommun-\nstyrelsen"), joined in the indexed text only
+# (citations keep the verbatim text). Broader than rapportsok.text.join_printed_lines, which
+# joins printed PDF lines before this runs and keeps "IT-" + "enheten": what is left are the
+# line ends of .txt reports, whose indexed words stay as they were (see Source).
 _HYPHEN_BREAK = re.compile(r"(\w)-\s*\n\s*(?=[a-zåäö])")
+# A paragraph ending in one of these goes on after a page break. Narrower than
+# rapportsok.text.DANGLING_WORDS (no "men", pronouns or articles): it decides where passages
+# end, and the passages of .txt reports stay as they were cut (a trained reader depends on
+# them; see Source).
 _CONTINUES = ("och", "att", "för", "i", "av", "med", "samt", "till", "på", "om", "som", "eller")
 
 
@@ -40,7 +48,7 @@ class ChunkerConfig:
 def clean_text(text: str) -> str:
     """Text for the encoder and the lexical index: no markup, dot leaders, photo credits or
     hyphenation across line breaks, whitespace folded. Citations keep the verbatim text."""
-    text = _CAPTION_LINE.sub(" ", text)
+    text = CAPTION_LINE.sub(" ", text)
     text = _HYPHEN_BREAK.sub(r"\1", text)
     text = TAG.sub("", text).replace("&nbsp;", " ").replace("&amp;", "&")
     text = re.sub(r"\*{1,3}|\.{3,}|\|", " ", text)

@@ -66,6 +66,7 @@ def read_pdf(path: Path) -> Source:
     ocr_sizes: Counter[float] = Counter()  # the OCR'd lines' estimated sizes
     try:
         with pdfplumber.open(path) as pdf:
+            properties = pdf_properties(pdf.metadata)
             pages = []
             ocr = tesseract_problem() is None
             for page in pdf.pages:
@@ -122,9 +123,30 @@ def read_pdf(path: Path) -> Source:
         ocr_note,
         len(joined),
     )
+    cover = next((p.lines for p in pages if p.lines), [])
     return Source(
-        source.text, source.page_starts, source.headings, source.ocr_pages, ocr_seconds, "pdf"
+        source.text,
+        source.page_starts,
+        source.headings,
+        source.ocr_pages,
+        ocr_seconds,
+        "pdf",
+        cover=tuple((ln.text, ln.size, ln.top) for ln in cover),
+        properties=properties,
     )
+
+
+def pdf_properties(info: dict[str, Any]) -> dict[str, str]:
+    """A PDF's document properties that say what it is (Title, Author, Subject, Keywords),
+    as text, where set."""
+    out = {}
+    for key in ("Title", "Author", "Subject", "Keywords"):
+        value = info.get(key)
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        if isinstance(value, str) and value.strip():
+            out[key] = " ".join(value.split())
+    return out
 
 
 def _check_header(path: Path) -> None:

@@ -14,7 +14,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 from indexer.models import Source
-from rapportsok.text import CAPTION, HEADING_FAMILY, TAG, is_rule_line, is_table_line
+from rapportsok.text import (
+    CAPTION,
+    DANGLING_WORDS,
+    HEADING_FAMILY,
+    LIST_ITEM,
+    MD_HEADING,
+    STATUS_WORDS,
+    TAG,
+    is_rule_line,
+    is_table_line,
+)
 
 BlockType = Literal["heading", "text", "table", "skip"]
 
@@ -41,12 +51,13 @@ class Section:
     heading_no: int  # headings seen before the block: a new number starts a new section
 
 
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _DOT_LEADER = re.compile(r"\.{3,}\s*(\|\s*)?\t?\s*\d+\s*\|?\s*$")
 _TOC_TITLE = re.compile(r"^(innehållsförteckning|innehåll)$", re.IGNORECASE)
-_LIST_ITEM = re.compile(r"^\s*([-•*–]|\d+\))\s+")
-_FAMILY = HEADING_FAMILY
 _FAMILY_PREFIX = re.compile(r"^\w+\s*\d*\s*[.:–-]?\s*")
+# Prose in a numbered heading's title ("Mål 3. Vi ska öka tryggheten. Det gör vi …"): any
+# stop followed by more text, or a final one. Stricter than a sentence end (`sentence_breaks`
+# lets "t.ex. och" and "A. Svensson" go on): a heading's title holds no full stop at all.
+_PROSE_IN_TITLE = re.compile(r"[.!?]\s+\S|[.!?]$")
 # Section names that are top level in Swedish municipal reports whatever their layout.
 _TOP_LEVEL = re.compile(
     r"^(Sammanfattning|Ekonomi|Ekonomisk (uppföljning|översikt)|Måluppfyllelse"
@@ -58,12 +69,6 @@ _TITLE_LINE = re.compile(
     r"(delårsrapport|årsredovisning|årsrapport|verksamhetsberättelse)\s.*\d{4}|^kommunstyrelsen$"
     r"|^[A-ZÅÄÖ ]+ KOMMUN$",
     re.IGNORECASE,
-)
-_STATUS_WORDS = frozenset(
-    "ja nej delvis pågår klar klart bra bättre sämre oförändrad försenat ej påbörjad".split()
-)
-_CONTINUES = frozenset(
-    "och att för i av med samt till på om som eller men den det de en ett".split()
 )
 _MAX_HEADING_CHARS = 120
 _MAX_NUMBERED_HEADING_CHARS = 220
@@ -91,7 +96,7 @@ def _looks_like_heading(text: str) -> bool:
         return False
     if "@" in title or "www." in title:
         return False
-    numbered = bool(_FAMILY.match(title))
+    numbered = bool(HEADING_FAMILY.match(title))
     limit = _MAX_NUMBERED_HEADING_CHARS if numbered else _MAX_HEADING_CHARS
     if len(title) > limit or (not numbered and len(title.split()) > _MAX_HEADING_WORDS):
         return False
@@ -100,16 +105,16 @@ def _looks_like_heading(text: str) -> bool:
     if title[-1] in ".,;!?" and not numbered:
         return False
     words = title.lower().split()
-    if text.rstrip().endswith((":", "-")) or words[-1] in _STATUS_WORDS:
+    if text.rstrip().endswith((":", "-")) or words[-1] in STATUS_WORDS:
         return False
-    if words[-1] in _CONTINUES:
+    if words[-1] in DANGLING_WORDS:
         return False
-    if numbered and re.search(r"[.!?]\s+\S|[.!?]$", _FAMILY_PREFIX.sub("", title, count=1)):
+    if numbered and _PROSE_IN_TITLE.search(_FAMILY_PREFIX.sub("", title, count=1)):
         return False
     if (":" in title and not numbered) or re.search(r",\s*\w+\s+\d{4}$", title):
         return False
-    if _LIST_ITEM.match(text) or CAPTION.match(text):
-        return False
+    if LIST_ITEM.match(text) or CAPTION.match(text):
+        return False  # "2. Bakgrund" too: a numbered line is an item (see LIST_ITEM)
     return not re.search(r"\d{1,3}(\s\d{3})+|\d+,\d+\s*%", title)
 
 
@@ -175,7 +180,7 @@ def _toc(runs: list[list[_Line]]) -> tuple[set[int], list[str]]:
 
 
 def _strip_md(text: str) -> str:
-    m = _MD_HEADING.match(text)
+    m = MD_HEADING.match(text)
     return m.group(2) if m else text
 
 
@@ -186,7 +191,7 @@ def find_blocks(source: Source) -> list[Block]:
     runs = _paragraphs(lines)
     toc_runs, toc_entries = _toc(runs)
     toc_norm = {_norm(e) for e in toc_entries}
-    markdown = any(_MD_HEADING.match(ln.text) for ln in lines) or bool(source.headings)
+    markdown = any(MD_HEADING.match(ln.text) for ln in lines) or bool(source.headings)
     pdf_headings = {(s, e): lvl for s, e, lvl in source.headings}
 
     raw: list[Block] = []
@@ -223,7 +228,7 @@ def _run_blocks(
 
     for line in run:
         stripped = line.text.strip()
-        md = _MD_HEADING.match(line.text)
+        md = MD_HEADING.match(line.text)
         if (line.start, line.end) in pdf_headings:
             level = pdf_headings[(line.start, line.end)]
             out.append(Block("heading", line.start, line.end, level, clean_heading(stripped)))
@@ -270,7 +275,7 @@ def _status_answers(blocks: list[Block], text: str) -> list[Block]:
     for i in range(len(out) - 1):
         nxt = out[i + 1]
         answer = text[nxt.start : nxt.end].strip().lower()
-        if out[i].type == "heading" and nxt.type == "text" and answer in _STATUS_WORDS:
+        if out[i].type == "heading" and nxt.type == "text" and answer in STATUS_WORDS:
             out[i] = Block("text", out[i].start, out[i].end)
     return out
 
@@ -340,7 +345,7 @@ def _drop_title_page(blocks: list[Block], text: str, plain: bool) -> list[Block]
 
 
 def _family(title: str) -> str | None:
-    m = _FAMILY.match(title)
+    m = HEADING_FAMILY.match(title)
     return m.group(1) if m else None
 
 

@@ -8,12 +8,11 @@ import pytest
 
 from eval.metrics import (
     contains_evidence,
-    fold_cells,
-    fold_whitespace,
     hit_at_k,
     mrr_at_k,
     ndcg_at_k,
 )
+from rapportsok.text import fold_cells, fold_whitespace
 
 F, T = False, True
 L3, L5 = math.log2(3), math.log2(5)

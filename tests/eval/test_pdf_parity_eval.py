@@ -9,17 +9,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from corpus_pdfs import print_corpus
 
 from eval.metrics import load_questions
 from eval.runner import evaluate_ask, evaluate_retrieval
 
-CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 TOLERANCE = 0.03
 
 
 @pytest.fixture(scope="module")
-def pdf_searcher(tmp_path_factory: pytest.TempPathFactory, corpus_index: Path, encoder):
+def pdf_searcher(
+    tmp_path_factory: pytest.TempPathFactory, printed_corpus: Path, corpus_index: Path, encoder
+):
     """A searcher over the index of the printed reports, with the catalogue's metadata.
     Built over a copy of the .txt index, so that passages whose text came out the same are
     not embedded again (the same model and text give the same vector)."""
@@ -28,11 +28,9 @@ def pdf_searcher(tmp_path_factory: pytest.TempPathFactory, corpus_index: Path, e
     from indexer.store.index import load_index
     from search.retrieval import Searcher
 
-    pdfs = tmp_path_factory.mktemp("printed")
-    print_corpus(CORPUS, pdfs)
     out = tmp_path_factory.mktemp("printed-index") / "index"
     shutil.copytree(corpus_index, out)  # follows the version symlink: a plain folder
-    report = build_index(pdfs, out, encoder)
+    report = build_index(printed_corpus, out, encoder)
     assert report.documents == 4 and not report.skipped and report.reused > 0
     return Searcher(load_index(out), encoder, get_analyzer())
 

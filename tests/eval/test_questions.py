@@ -9,7 +9,8 @@ from typing import get_args
 
 import pytest
 
-from eval.metrics import Question, QuestionType, fold_whitespace, load_questions
+from eval.metrics import Question, QuestionType, load_questions
+from rapportsok.text import fold_whitespace
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 QUESTIONS = load_questions()

@@ -205,6 +205,7 @@ def test_approximate_faiss_index_is_selectable(small_corpus: Path, tmp_path: Pat
     assert "HNSW" in type(idx.faiss_index).__name__
 
 
+@pytest.mark.slow  # loads torch and the sentence-transformers model
 def test_index_with_a_sentence_transformers_model(small_corpus: Path, tmp_path: Path) -> None:
     """`--model st:PATH` indexes with the packaged all-MiniLM-L6-v2, offline; the manifest
     records it and loading with the default encoder is refused."""

@@ -34,6 +34,7 @@ def test_help_lists_subcommands_without_loading_heavy_libraries() -> None:
     assert "HEAVY []" in out
 
 
+@pytest.mark.slow  # the real model, in a subprocess
 def test_index_then_info(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()

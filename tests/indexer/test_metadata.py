@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.models import Source
-from indexer.reading.metadata import infer_metadata
+from indexer.models import Document, Source
+from indexer.reading.metadata import build_document, infer_metadata, read_metadata
 from indexer.reading.sources import read_report
 
 BODY = "Texten fortsätter här med annat innehåll. " * 60
@@ -61,3 +61,113 @@ def test_markdown_images_and_escapes_never_reach_the_text(tmp_path: Path) -> Non
         encoding="utf-8",
     )
     assert read_report(path).text == "# Rapport\n\n\n\nFyll i ___ och *markera*.\n"
+
+
+def _cover(*lines: tuple[str, float]) -> tuple[tuple[str, float, float], ...]:
+    """A PDF's first page: lines of (text, font size), each below the one before."""
+    out, top = [], 100.0
+    for text, size in lines:
+        out.append((text, size, top))
+        top += size * 1.2
+    return tuple(out)
+
+
+def test_the_cover_title_is_its_largest_print_and_names_kind_and_year() -> None:
+    source = Source(
+        "Kommunfullmäktige\n\nHandling 2025 nr 68\n\n" + BODY,
+        page_starts=(0, 500),
+        cover=_cover(
+            ("Kommunfullmäktige", 11.0),
+            ("Handling 2025 nr 68", 13.6),
+            ("Revisionsberättelse avseende Göteborgs", 18.0),
+            ("Stads verksamheter under 2024", 18.0),
+            ("Till Göteborgs kommunfullmäktige", 11.0),
+            ("Revisorsgruppen har till Göteborgs kommunfullmäktige överlämnat", 11.0),
+        ),
+        markup="pdf",
+    )
+    doc = build_document(Path("handling-68.pdf"), source, "0" * 64, {})
+    assert doc.title == "Revisionsberättelse avseende Göteborgs Stads verksamheter under 2024"
+    assert (doc.report_type, doc.year) == ("Revisionsberättelse", 2024)  # not the 2025 handling
+    assert (doc.organisation, doc.municipality) == ("Göteborgs Stad", "Göteborg")
+    assert doc.organ == "Revisorsgruppen"  # not the kommunfullmäktige it is addressed to
+    assert doc.sources == {
+        "title": "cover",
+        "organisation": "cover",
+        "municipality": "cover",
+        "organ": "cover",
+        "report_type": "cover",
+        "year": "cover",
+    }
+
+
+def test_a_letter_spaced_cover_and_the_pdf_properties_name_the_organisation() -> None:
+    source = Source(
+        "Penningpolitisk rapport\n\nJuli 2014\n\n" + BODY,
+        page_starts=(0, 400),
+        cover=_cover(
+            ("Penningpolitisk", 40.0),
+            ("rapport", 40.0),
+            ("", 40.0),
+            ("Juli 2014", 40.0),
+            ("S V E R I G E S R I K S B A N K", 24.0),
+        ),
+        properties={"Author": "Sveriges riksbank"},
+        markup="pdf",
+    )
+    meta, sources = read_metadata(Path("rap_ppr_140703_sve.pdf"), source)
+    assert meta["title"] == "Penningpolitisk rapport Juli 2014"
+    assert meta["report_type"] == "Penningpolitisk rapport"
+    assert meta["organisation"] == "Sveriges riksbank" and sources["organisation"] == "cover"
+    assert "municipality" not in meta and "organ" not in meta  # unknown, never a default
+
+
+def test_the_file_name_names_the_municipality_only_when_the_text_does_too() -> None:
+    body = BODY + "Helsingborgs stad ansvarar för bygglov. " + BODY
+    meta, sources = read_metadata(Path("helsingborg-samsynsguiden-2023.pdf"), Source(body))
+    assert (meta["municipality"], meta["organisation"]) == ("Helsingborg", "Helsingborgs stad")
+    assert sources["municipality"] == sources["organisation"] == "file name"
+    assert meta["report_type"] == "Vägledning" and sources["report_type"] == "file name"
+    assert (meta["year"], sources["year"]) == (2023, "file name")
+    # "mark" is a municipality too, but this text never names it
+    assert "municipality" not in read_metadata(Path("plan-for-mark-2024.txt"), Source(BODY))[0]
+
+
+def test_the_organ_is_the_writer_not_the_addressee() -> None:
+    cover = _cover(
+        ("Risk- och sårbarhetsanalys", 22.0),
+        ("2023–2026", 22.0),
+        ("Rapporterad till kommunstyrelsen 2024-01-15", 12.0),
+        ("Sammanställd av Räddningstjänsten", 12.0),
+    )
+    meta = infer_metadata(Path("rsa.pdf"), Source(BODY, cover=cover, markup="pdf"))
+    assert meta["organ"] == "Räddningstjänsten"
+    assert meta["report_type"] == "Risk- och sårbarhetsanalys" and meta["year"] == 2023
+    author = {"Author": "Kultur- och fritidsnämnden", "Title": "2025 Årsbokslut"}
+    meta = infer_metadata(Path("x.pdf"), Source(BODY, properties=author, markup="pdf"))
+    assert (meta["organ"], meta["report_type"]) == ("Kultur- och fritidsnämnden", "Årsbokslut")
+    assert meta["period"] == "januari–december"
+
+
+def test_generic_kinds_count_only_in_a_title() -> None:
+    text = "Verksamheten\n\nEnligt stadsmiljöprogram och översiktsplan gäller följande.\n" + BODY
+    assert "report_type" not in infer_metadata(Path("rapport.txt"), Source(text))
+    plan = Source("# Energiplan för Lunds kommun\n\n" + BODY, markup="markdown")
+    assert infer_metadata(Path("energi.md"), plan)["report_type"] == "Plan"
+
+
+def test_the_catalogue_overrides_with_its_own_source() -> None:
+    source = Source("Delårsrapport augusti 2021\n\nTimrå kommun\n\n" + BODY)
+    catalogue = {"r.txt": {"municipality": "Köping", "year": 2019}}
+    doc = build_document(Path("r.txt"), source, "0" * 64, catalogue)
+    assert (doc.municipality, doc.year, doc.report_type) == ("Köping", 2019, "Delårsrapport")
+    assert doc.organisation == "Köpings kommun"  # the catalogue's municipality's
+    assert doc.sources["municipality"] == doc.sources["organisation"] == "catalogue"
+    assert doc.sources["report_type"] == "front"
+
+
+def test_documents_of_older_manifests_read_without_organisation_and_sources() -> None:
+    old = {"id": "a", "path": "a.txt", "sha256": "", "title": "A", "municipality": "Ale"}
+    doc = Document.from_dict(old)
+    assert (doc.organisation, doc.sources) == (None, {})
+    assert Document.from_dict(doc.to_dict()) == doc

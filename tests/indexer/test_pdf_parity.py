@@ -5,19 +5,20 @@ passage, no sentence cut where the printer broke a line, and a scanned page read
 from __future__ import annotations
 
 import re
+from concurrent.futures import Executor
 from pathlib import Path
 
 import pytest
-from corpus_pdfs import Layout, printable, render_report, scan_page
+from corpus_pdfs import printable, scan_page
 
-from eval.metrics import fold_whitespace, load_questions
+from eval.metrics import load_questions
 from indexer.models import Chunk, Source
 from indexer.reading.chunker import chunk_document
 from indexer.reading.metadata import build_document
 from indexer.reading.pdf import read_pdf
 from indexer.reading.sections import find_blocks, outline
 from rapportsok.errors import UnreadableReport
-from rapportsok.text import CAPTION, STATUS_WORDS, ends_sentence
+from rapportsok.text import CAPTION, STATUS_WORDS, ends_sentence, fold_whitespace
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 REPORTS = sorted(CORPUS.glob("*.txt"))
@@ -27,26 +28,26 @@ def _name(path: Path) -> str:
     return path.stem.split("-")[0]
 
 
-def _print_all(folder: Path, layout: Layout) -> dict[str, tuple[Path, Source]]:
-    """Each report printed in `layout` (running header, "Sida N" footer) and read back."""
-    out = {}
-    for txt in REPORTS:
-        title = f"{_name(txt).title()} kommun – Rapport"
-        pdf = render_report(txt, folder / f"{txt.stem}.pdf", title, layout)
-        out[_name(txt)] = (pdf, read_pdf(pdf))
-    return out
+def _read_all(folder: Path, pool: Executor) -> dict[str, tuple[Path, Source]]:
+    """Each printed report of `folder` (running header, "Sida N" footer) and what it reads as,
+    read by `pool`'s processes side by side, the longest first."""
+    pdfs = sorted(folder.glob("*.pdf"), key=lambda pdf: -pdf.stat().st_size)
+    sources = pool.map(read_pdf, pdfs)
+    return {_name(pdf): (pdf, source) for pdf, source in zip(pdfs, sources, strict=True)}
 
 
 @pytest.fixture(scope="module")
-def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Source]]:
+def printed(printed_corpus: Path, workers: Executor) -> dict[str, tuple[Path, Source]]:
     """Each report printed in one column and read back."""
-    return _print_all(tmp_path_factory.mktemp("printed"), "one-column")
+    return _read_all(printed_corpus, workers)
 
 
 @pytest.fixture(scope="module")
-def two_columns(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Source]]:
+def two_columns(
+    printed_corpus_two_columns: Path, workers: Executor
+) -> dict[str, tuple[Path, Source]]:
     """Each report printed in two columns (tables over both) and read back."""
-    return _print_all(tmp_path_factory.mktemp("two-columns"), "two-column")
+    return _read_all(printed_corpus_two_columns, workers)
 
 
 def _chunks(pdf: Path, source: Source) -> list[Chunk]:
@@ -158,6 +159,7 @@ def test_soft_hyphens_at_line_ends_are_removed(printed: dict) -> None:
     assert "kommunstyrelsens kommunledningskontor" in source.text
 
 
+@pytest.mark.slow  # Tesseract reads a whole page: seconds
 def test_a_scanned_page_is_read_by_ocr_and_marked(printed: dict, tmp_path: Path) -> None:
     pdf, text_layer = printed["koping"]
     scanned = read_pdf(scan_page(pdf, 2, tmp_path / "skannad.pdf"))

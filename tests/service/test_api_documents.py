@@ -23,6 +23,9 @@ def test_documents(api, loaded_index):
     timra = docs[DOC]
     assert timra["municipality"] == "Timrå" and timra["year"] == 2021
     assert timra["report_type"] == "Delårsrapport"
+    # read from the report's front; the catalogue's fields say so
+    assert timra["organisation"] == "Timrå kommun" and timra["sources"]["organisation"] == "front"
+    assert timra["sources"]["municipality"] == "catalogue"
     assert timra["chunk_count"] == sum(c.doc_id == DOC for c in loaded_index.chunks)
     first_section = next(c.section for c in loaded_index.chunks if c.doc_id == DOC and c.section)
     assert timra["outline"][0] == list(first_section)

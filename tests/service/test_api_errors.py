@@ -74,6 +74,7 @@ def test_unknown_ids_404(api, path):
     assert "nope" in r.json()["detail"]
 
 
+@pytest.mark.slow  # a real server
 def test_no_index_503(tmp_path):
     from helpers import LiveServer
 

@@ -56,6 +56,7 @@ def test_a_taken_port_stops_the_start_and_says_which(capsys: pytest.CaptureFixtu
     assert port_free("127.0.0.1", port)
 
 
+@pytest.mark.slow  # a real Streamlit server
 def test_sigterm_stops_the_streamlit_child(tmp_path: Path) -> None:
     port = free_port()
     env = {
