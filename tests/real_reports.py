@@ -10,14 +10,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def real_reports() -> Path | None:
+def real_reports() -> Path:
     """The folder of the real reports next to this checkout (`../shared/real-reports`; a
-    worktree under `../wt/NAME` looks one level further up), or None."""
+    worktree under `../wt/NAME` looks one level further up). It is there in every checkout
+    and in CI, so its absence fails loudly."""
     for base in (ROOT.parent, ROOT.parent.parent):
         folder = base / "shared" / "real-reports"
-        if folder.is_dir():
+        if (folder / "SOURCES.md").is_file():
             return folder
-    return None
+    raise FileNotFoundError("../shared/real-reports is missing beside the checkout")
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,14 @@
 """The twelve real reports (`../shared/real-reports/`) read as clean text: no margin marks,
 turned text or chart ticks as lines of single characters, words hyphenated at line ends
 joined while real hyphens stay, the report drawn in glyph outlines read by OCR, and no
-passage without a word. All twelve are read once, by two processes (about 40 s)."""
+passage without a word. All twelve are read once, by the session's worker processes (about
+40 s on two idle cores, the outline report's OCR included)."""
 
 from __future__ import annotations
 
-import multiprocessing
 import re
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 
 import pytest
 from real_reports import Read, read_report, real_reports
@@ -22,18 +22,16 @@ OUTLINES = "goteborg-stadsrevisionen-rapportsammandrag-2023.pdf"
 
 
 @pytest.fixture(scope="session")
-def real() -> dict[str, Read]:
-    """Every real report read and chunked as a build does."""
-    if FOLDER is None:
-        pytest.skip("../shared/real-reports is not next to this checkout")
-    if tesseract_problem() is not None:
-        pytest.skip(f"the outline report needs OCR: {tesseract_problem()}")
+def real(workers: Executor) -> dict[str, Read]:
+    """Every real report read and chunked as a build does, by the session's workers."""
+    # The outline report is read by OCR: without Tesseract it is skipped, which these
+    # tests would take for a reading fault.
+    assert tesseract_problem() is None, tesseract_problem()
     paths = sorted(FOLDER.glob("*.pdf"))
     # The longest first, so that the two processes end together.
     paths.sort(key=lambda p: (p.name != OUTLINES, -p.stat().st_size))
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        reads = pool.map(read_report, [str(p) for p in paths])
-        return {p.name: r for p, r in zip(paths, reads, strict=True)}
+    reads = workers.map(read_report, [str(p) for p in paths])
+    return {p.name: r for p, r in zip(paths, reads, strict=True)}
 
 
 def test_all_twelve_reports_are_read(real: dict[str, Read]) -> None:
