@@ -414,6 +414,13 @@ class SwedishAnalyzer:
         term_set = self._token_term_set
         return [(m.start(), m.end(), term_set(m.group().lower())) for m in _TOKEN.finditer(text)]
 
+    def is_word(self, word: str, compounds: bool = True) -> bool:
+        """Whether `word` (lower case) is a Swedish word: one simplemma or the word list
+        knows, or (with `compounds`) a compound of the word list's words
+        ("revisionskontoret")."""
+        lexicon = self._lexicon
+        return lexicon.known(word) or (compounds and lexicon.split(word) is not None)
+
     @property
     def _lexicon(self) -> _Lexicon:
         if self._loaded is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import os
 import shutil
 import subprocess
 import unicodedata
@@ -20,13 +21,16 @@ from rapportsok.errors import UnreadableReport
 
 DPI = 300
 LANGUAGE = "swe"
-# Seconds one page may take before Tesseract is stopped (a 300 dpi A4 page takes 1-3 s).
+# Seconds one page may take before Tesseract is stopped (a 300 dpi A4 page takes 1-4 s).
 PAGE_TIMEOUT = 120
 # Tesseract's line box is about this many times the font size (ascender to descender).
 LINE_HEIGHT_PER_SIZE = 1.2
 # Words Tesseract is less sure of than this (0-100) are noise: specks, photo texture.
 MIN_CONFIDENCE = 30.0
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-swe"
+# One thread: Tesseract's OpenMP threads wait for each other spinning, and on two busy cores
+# a page took 18 s with them and 4 s without (the same words).
+THREADS = "1"
 
 
 @functools.cache
@@ -62,6 +66,7 @@ def ocr_words(page: Any) -> list[dict[str, Any]]:
             capture_output=True,
             timeout=PAGE_TIMEOUT,
             check=False,
+            env={**os.environ, "OMP_THREAD_LIMIT": THREADS},
         )
     except subprocess.TimeoutExpired as exc:
         raise UnreadableReport(

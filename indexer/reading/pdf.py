@@ -14,17 +14,20 @@ import re
 import statistics
 import time
 import unicodedata
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdftypes import resolve1
 from pdfminer.psexceptions import PSEOF
 from pdfplumber.utils import extract_words
 from pdfplumber.utils.exceptions import PdfminerException
 
 from indexer.models import Source
 from indexer.reading.ocr import ocr_words, tesseract_problem
+from indexer.reading.pdf_clean import counting_joins, drop_figure_labels, horizontal, trim_box
 from indexer.reading.pdf_columns import layout, line_text
 from indexer.reading.pdf_layout import assemble
 from indexer.reading.pdf_page import Line, Page, Stats, Table, font_size
@@ -39,8 +42,13 @@ WORD_GAP_RATIO = 0.15
 # A page with fewer visible characters than this has no real text layer: scanned pages
 # often carry a page number or a stamp as text over the image.
 MIN_TEXT_CHARS = 20
-# ... and images cover at least this share of it.
+# ... and images cover at least this share of it, or its glyphs are drawn as outlines:
+# at least this many vector paths ("Microsoft: Print To PDF" draws every glyph so).
 SCANNED_IMAGE_SHARE = 0.5
+OUTLINE_PATHS = 200
+# A page whose content has no text operator at all and is this large (bytes) is drawn:
+# read by OCR without laying out its paths first (about 3 s a page of glyph outlines).
+OUTLINE_BYTES = 100_000
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demibold|demi", re.IGNORECASE)
 
@@ -55,15 +63,17 @@ def read_pdf(path: Path) -> Source:
     started = time.perf_counter()
     stats = Stats()
     ocr_seconds = 0.0
+    ocr_sizes: Counter[float] = Counter()  # the OCR'd lines' estimated sizes
     try:
         with pdfplumber.open(path) as pdf:
             properties = pdf_properties(pdf.metadata)
             pages = []
+            ocr = tesseract_problem() is None
             for page in pdf.pages:
-                read = _read_page(page, stats)
-                if read.scanned and tesseract_problem() is None:
+                read = _read_page(page, stats, ocr)
+                if read.scanned and ocr:
                     t0 = time.perf_counter()
-                    read = _ocr_page(page, stats)
+                    read = _ocr_page(page, stats, ocr_sizes)
                     ocr_seconds += time.perf_counter() - t0
                 pages.append(read)
                 page.close()  # drops the parsed layout; pdfplumber caches it per page
@@ -98,16 +108,20 @@ def read_pdf(path: Path) -> Source:
             f"{len(pages)} page(s)"
         )
 
-    source = assemble(pages, stats)
+    if not stats.sizes:  # every page OCR'd: the body size is the estimates' median
+        stats.sizes.update(ocr_sizes)
+    with counting_joins() as joined:
+        source = assemble(pages, stats)
     seconds = time.perf_counter() - started
     ocr_note = f", {len(source.ocr_pages)} OCR'd in {ocr_seconds:.1f} s" if ocr_seconds else ""
     log.info(
-        "read %s: %d pages in %.2f s (%.0f pages/s%s)",
+        "read %s: %d pages in %.2f s (%.0f pages/s%s), %d words joined at line ends",
         path.name,
         len(pages),
         seconds,
         len(pages) / max(seconds, 1e-9),
         ocr_note,
+        len(joined),
     )
     cover = next((p.lines for p in pages if p.lines), [])
     return Source(
@@ -163,28 +177,40 @@ def _explain(path: Path, exc: BaseException) -> UnreadableReport:
     return UnreadableReport(f"{path.name}: corrupt or unsupported PDF ({detail})")
 
 
-def _read_page(page: Any, stats: Stats) -> Page:
-    """Text lines outside tables, and the tables rendered, of one pdfplumber page."""
+def _read_page(page: Any, stats: Stats, ocr: bool) -> Page:
+    """Text lines outside tables, and the tables rendered, of one pdfplumber page; a page
+    without usable text (a scan, glyphs drawn as outlines, or with `ocr` a text layer of
+    mostly unmapped glyphs) comes back empty and `scanned`, for OCR."""
     result = Page(height=float(page.height))
-    x0, top, x1, bottom = page.bbox
-    chars = []
-    visible = 0
-    for char in page.chars:
-        text = char["text"]
-        if text.startswith("(cid:"):
-            stats.cid_chars += 1
-            continue
-        cx = (char["x0"] + char["x1"]) / 2
-        cy = (char["top"] + char["bottom"]) / 2
-        if x0 <= cx <= x1 and top <= cy <= bottom:  # text outside the page is not shown
-            # Spaces stay: extract_words splits words on them (gaps alone can be < 3 pt).
-            chars.append(char)
-            visible += not text.isspace()
-    if visible < MIN_TEXT_CHARS and _covered_by_image(page):
-        # A scanned page: its few characters are a stamp or a page number over the image.
+    if ocr and _drawn_without_text(page):
         stats.empty_pages.append(page.page_number - 1)
         result.scanned = True
         return result
+    x0, top, x1, bottom = trim_box(page) or page.bbox
+    chars = []
+    visible = 0
+    unmapped = 0
+    for char in page.chars:
+        text = char["text"]
+        if text.startswith("(cid:"):
+            unmapped += 1
+            continue
+        cx = (char["x0"] + char["x1"]) / 2
+        cy = (char["top"] + char["bottom"]) / 2
+        # Text outside the page (or cut off at its trim box) is not shown; text up the
+        # margin or turned (a photo credit, a signature reference) is no running text.
+        if x0 <= cx <= x1 and top <= cy <= bottom and horizontal(char):
+            # Spaces stay: extract_words splits words on them (gaps alone can be < 3 pt).
+            chars.append(char)
+            visible += not text.isspace()
+    garbage = ocr and unmapped >= MIN_TEXT_CHARS and unmapped > visible
+    if garbage or (visible < MIN_TEXT_CHARS and (_covered_by_image(page) or _outlines(page))):
+        # A scanned page (its few characters are a stamp or a page number over the image),
+        # glyphs drawn as paths, or a text layer that cannot be decoded: read its image.
+        stats.empty_pages.append(page.page_number - 1)
+        result.scanned = True
+        return result
+    stats.cid_chars += unmapped
     stats.chars += visible
 
     words = extract_words(chars, x_tolerance_ratio=WORD_GAP_RATIO, extra_attrs=["size", "fontname"])
@@ -193,13 +219,14 @@ def _read_page(page: Any, stats: Stats) -> Page:
     boxes = [box for box, text in rendered if text is not None]
     if boxes:
         words = [w for w in words if not _inside_any(w, boxes)]
+    words = drop_figure_labels(words)
     # Every ruled box over the gutter cuts the columns, also one that is no table (a header
     # row alone, a frame): its words stay text.
     order = layout(words, frames=[box for box, _ in rendered])
     for (bx0, btop, bx1, _), text in rendered:
         if text is not None:
             result.tables.append(Table(key=order.key_of(bx0, btop, bx1), text=text))
-    _add_lines(result, order, stats)
+    _add_lines(result, order, stats.sizes)
     return result
 
 
@@ -213,24 +240,46 @@ def _covered_by_image(page: Any) -> bool:
     return covered >= SCANNED_IMAGE_SHARE * area
 
 
-def _ocr_page(page: Any, stats: Stats) -> Page:
+def _drawn_without_text(page: Any) -> bool:
+    """Whether the page is drawn (a large content stream) without a single text operator
+    ("BT") and without forms (which may hold text): its text, if any, is in outlines or
+    images. Read from the content stream, before pdfminer lays out its paths."""
+    try:
+        resources = resolve1(page.page_obj.resources) or {}
+        for xobject in (resolve1(resources.get("XObject")) or {}).values():
+            subtype = getattr(resolve1(xobject), "get", lambda _: None)("Subtype")
+            if getattr(subtype, "name", None) != "Image":
+                return False
+        data = b"".join(resolve1(stream).get_data() for stream in page.page_obj.contents)
+    except Exception:  # a damaged stream: the page is read the usual way and fails there
+        return False
+    return len(data) >= OUTLINE_BYTES and b"BT" not in data
+
+
+def _outlines(page: Any) -> bool:
+    """Whether the page's text is drawn as vector outlines: many paths and no text."""
+    return len(page.curves) >= OUTLINE_PATHS
+
+
+def _ocr_page(page: Any, stats: Stats, sizes: Counter[float]) -> Page:
     """A scanned page read from its image: its words in the same reading order."""
     result = Page(height=float(page.height), ocr=True, scanned=True)
-    words = ocr_words(page)
+    words = drop_figure_labels(ocr_words(page))
     stats.chars += sum(len(w["text"]) for w in words)
-    _add_lines(result, layout(words), stats, count_sizes=False)
+    _add_lines(result, layout(words), sizes)
     return result
 
 
-def _add_lines(result: Page, order: Any, stats: Stats, count_sizes: bool = True) -> None:
+def _add_lines(result: Page, order: Any, sizes: Counter[float]) -> None:
+    """The layout's rows as the page's lines; their characters' sizes counted in `sizes`
+    (OCR'd sizes are estimates: the body size comes from real text where there is some)."""
     for row in order.rows:
         line_words = row.words
         # NFC: "a" + combining ring becomes "å", so Swedish words match the query.
         text = unicodedata.normalize("NFC", line_text(line_words))
-        sizes = [w["size"] for w in line_words for _ in w["text"]]
-        size = float(statistics.median(sizes))
-        if count_sizes:  # OCR'd sizes are estimates: the body size comes from real text
-            stats.sizes[font_size(size)] += len(sizes)
+        char_sizes = [w["size"] for w in line_words for _ in w["text"]]
+        size = float(statistics.median(char_sizes))
+        sizes[font_size(size)] += len(char_sizes)
         result.lines.append(
             Line(
                 text=text,

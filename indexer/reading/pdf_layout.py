@@ -2,10 +2,11 @@
 running headers and footers, and paragraphs.
 
 A paragraph's printed lines are joined into one line of text (soft hyphens at line ends
-removed, `rapportsok.text.join_printed_lines`), so a sentence is never cut where the
-printer broke the line. A line ends its paragraph when the next line's first word would
-have fitted on it and it ends a sentence, or when the vertical gap is a paragraph's; a
-short line that does not end a sentence keeps its line break, and so does a list item.
+removed, words hyphenated there joined: `indexer.reading.pdf_clean.join_lines`), so a
+sentence is never cut where the printer broke the line. A line ends its paragraph when the
+next line's first word would have fitted on it and it ends a sentence, or when the vertical
+gap is a paragraph's; a short line that does not end a sentence keeps its line break, and
+so does a list item.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections import Counter
 from typing import NamedTuple
 
 from indexer.models import Source
+from indexer.reading.pdf_clean import join_kept_line, join_lines
 from indexer.reading.pdf_page import Line, Page, Stats, Table, font_size
 from indexer.reading.pdf_running import running_lines
 from indexer.reading.pdf_tables import continuation
@@ -23,7 +25,6 @@ from rapportsok.text import (
     LIST_ITEM,
     ends_sentence,
     is_heading_text,
-    join_printed_lines,
 )
 
 # Two font sizes this close are one size: sizes are rounded to half a point
@@ -169,7 +170,7 @@ class _TextBuilder:
         printed lines joined (a soft hyphen dropped), the page starting inside it."""
         self._take_back_page_break()
         before = self._parts[-1]
-        joined = join_printed_lines(before, text)
+        joined = join_lines(before, text)
         self._parts[-1] = joined[: len(joined) - len(text)]
         self._offset += len(self._parts[-1]) - len(before)
         self.page_starts[-1] = self._offset
@@ -322,9 +323,9 @@ class _Paragraphs:
                 body_until = heading
             joint = None if previous is None else self._joint(previous, item, right)
             if joint == " ":
-                blocks[-1] = (join_printed_lines(blocks[-1][0], item.text), None)
+                blocks[-1] = (join_lines(blocks[-1][0], item.text), None)
             elif joint == "\n":
-                blocks[-1] = (f"{blocks[-1][0]}\n{item.text}", None)
+                blocks[-1] = (join_kept_line(blocks[-1][0], item.text), None)
             else:
                 blocks.append((item.text, None))
             previous, i = item, i + 1
@@ -371,7 +372,7 @@ class _Paragraphs:
                 continue
             text = run[0].text
             for line in run[1:n]:
-                text = join_printed_lines(text, line.text)
+                text = join_lines(text, line.text, count=False)
             level = self.levels.of(first, text)
             if level is not None:
                 return text, level, i + n

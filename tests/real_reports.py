@@ -1,0 +1,52 @@
+"""The twelve real reports of `../shared/real-reports/` (public PDFs nobody here wrote, see
+its SOURCES.md), read in place for tests of reading; never copied into the project and
+never the subject of eval questions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def real_reports() -> Path:
+    """The folder of the real reports next to this checkout (`../shared/real-reports`; a
+    worktree under `../wt/NAME` looks one level further up). It is there in every checkout
+    and in CI, so its absence fails loudly."""
+    for base in (ROOT.parent, ROOT.parent.parent):
+        folder = base / "shared" / "real-reports"
+        if (folder / "SOURCES.md").is_file():
+            return folder
+    raise FileNotFoundError("../shared/real-reports is missing beside the checkout")
+
+
+@dataclass(frozen=True)
+class Read:
+    """One report as the indexer reads it: its passages' texts, the pages OCR'd, the words
+    joined over a line-end hyphen (word, how) and the seconds it took."""
+
+    texts: list[str]
+    ocr_pages: int
+    joined: list[tuple[str, str]]
+    seconds: float
+
+
+def read_report(path: str) -> Read:
+    """Read and chunk one report as a build does (`indexer.worker.parse_report`); run in a
+    child process, so this module is importable by name."""
+    import time
+
+    from indexer.reading.chunker import ChunkerConfig
+    from indexer.reading.pdf_clean import counting_joins
+    from indexer.worker import parse_report
+
+    started = time.perf_counter()
+    with counting_joins() as joined:
+        _, chunks, (ocr_pages, _) = parse_report(Path(path), "0" * 64, {}, ChunkerConfig())
+    return Read(
+        texts=[c.text for c in chunks],
+        ocr_pages=ocr_pages,
+        joined=[(j.word, j.how) for j in joined],
+        seconds=time.perf_counter() - started,
+    )
