@@ -145,6 +145,10 @@ _KIND_RES = tuple((re.compile(p, re.MULTILINE), kind, generic) for p, kind, gene
 # page also cites 19xx laws and decisions ("kommunallagen (1991:900)", "SFS 2010:1") that
 # date no report.
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?![\d:])")
+# A deadline's year dates no report: "yttrandet senast den 21 juni 2024" on a missive
+# written "den 19 september 2023". "senast" up to 30 characters (a line break included)
+# before the year marks it.
+_DEADLINE = re.compile(r"\bsenast(?!\w)[\s\S]{0,30}$", re.IGNORECASE)
 _PERIOD_KINDS = {"Delårsrapport", "Tertialrapport", "Månadsrapport"}
 _WHOLE_YEAR_KINDS = {"Årsredovisning", "Årsbokslut"}
 # Public bodies that are no municipality, named on a cover or in a PDF's properties.
@@ -199,6 +203,14 @@ class _Found:
         if value is not None and value != "" and name not in self.values:
             self.values[name] = value
             self.sources[name] = source
+
+
+def _report_year(text: str) -> int | None:
+    """The first year of this century in `text` that is no deadline's."""
+    for m in _YEAR.finditer(text):
+        if not _DEADLINE.search(text, 0, m.start()):
+            return int(m.group(1))
+    return None
 
 
 def cover_title(source: Source) -> str | None:
@@ -338,13 +350,10 @@ def read_metadata(path: Path, source: Source) -> tuple[dict[str, Any], dict[str,
     found.put("report_type", _kind(readable_stem, titles=True), "file name")
 
     for text, where in ((title, title_source), (cover, "cover")):
-        if m := _YEAR.search(text):
-            found.put("year", int(m.group(1)), where)
-    if m := _YEAR.search(stem):
-        found.put("year", int(m.group(1)), "file name")
+        found.put("year", _report_year(text), where)
+    found.put("year", _report_year(stem), "file name")
     for text, where in ((prop_title, "properties"), (front, "front")):
-        if m := _YEAR.search(text):
-            found.put("year", int(m.group(1)), where)
+        found.put("year", _report_year(text), where)
 
     # Organisation and municipality: the first source that names one decides both.
     for text, where, bodies in (

@@ -171,3 +171,16 @@ def test_documents_of_older_manifests_read_without_organisation_and_sources() ->
     doc = Document.from_dict(old)
     assert (doc.organisation, doc.sources) == (None, {})
     assert Document.from_dict(doc.to_dict()) == doc
+
+
+def test_a_deadline_on_the_cover_does_not_date_the_report() -> None:
+    # A missive asks for answers "senast den 21 juni 2024" and is dated 19 september 2023.
+    cover = (
+        ("Missiv till granskningen", 19.2, 100.0),
+        ("Skicka yttrandet till stadsrevisionen senast den 21", 8.4, 580.0),
+        ("juni 2024", 8.4, 600.0),
+        ("Göteborg den 19 september 2023", 8.4, 620.0),
+    )
+    source = Source("Missiv till granskningen\n\n" + BODY, cover=cover, markup="pdf")
+    meta = infer_metadata(Path("missiv.pdf"), source)
+    assert meta["year"] == 2023
