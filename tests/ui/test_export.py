@@ -75,7 +75,7 @@ def test_comparison_is_a_table_with_a_row_per_report() -> None:
     assert (
         "| Kommun | Rapport | Svar | Källa |\n|---|---|---|---|\n"
         "| Timrå kommun | Delårsrapport 2021 | 6,4 % | [1] |\n"
-        "| Köping kommun | Delårsrapport 2019 | Ger ingen uppgift |  |\n"
+        "| Köpings kommun | Delårsrapport 2019 | Ger ingen uppgift |  |\n"
     ) in md
 
 
