@@ -196,11 +196,14 @@ def supervise(children: list[Child]) -> int:
 
 def _copy(stream: object, tail: deque[str]) -> None:
     """Pass a child's output on to ours line by line, keeping the last lines."""
-    out = sys.stdout.buffer
+    out = getattr(sys.stdout, "buffer", None)
     for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
         try:
-            out.write(raw)
-            out.flush()
+            if out is not None:
+                out.write(raw)
+                out.flush()
+            else:
+                print(raw.decode("utf-8", "replace"), end="", flush=True)
         except (OSError, ValueError):  # our stdout closed: keep reading the tail
             pass
         tail.append(raw.decode("utf-8", "replace").rstrip())
