@@ -200,6 +200,16 @@ def show_answer(resp: AskResponse, asked: datetime, share: str) -> None:
         feedback_form(resp)
 
 
+def card_quotes(citations: list[Citation]) -> dict[str, str]:
+    """Per cited passage, all its quotes ([1] and [2] alike) for "Visa i rapporten" to
+    mark: one per line, as a quote is found again line by line."""
+    quotes: dict[str, list[str]] = {}
+    for c in citations:
+        if c.quote not in quotes.setdefault(c.passage_id, []):
+            quotes[c.passage_id].append(c.quote)
+    return {pid: "\n".join(qs) for pid, qs in quotes.items()}
+
+
 def ask_view(resp: AskResponse, asked: datetime, share: str) -> None:
     """The whole answer page: corrected query, answer, then the passages."""
     corrected = getattr(resp, "corrected_query", None)  # added to /ask by the typo work
@@ -214,14 +224,10 @@ def ask_view(resp: AskResponse, asked: datetime, share: str) -> None:
     else:
         st.subheader("Källor")
     markers: dict[str, list[int]] = {}
-    quotes: dict[str, list[str]] = {}
     for c in resp.citations:
         markers.setdefault(c.passage_id, []).append(c.n)
-        quotes.setdefault(c.passage_id, []).append(c.quote)
+    quotes = card_quotes(resp.citations)
     cited = sorted((p for p in resp.passages if p.id in markers), key=lambda p: markers[p.id][0])
     rest = [p for p in resp.passages if p.id not in markers]
     for p in cited + rest:
-        # Every quote of the card is marked in "Visa i rapporten" ([1] and [2] alike): a
-        # quote is found again line by line, so the quotes are given as one per line.
-        quote = "\n".join(quotes[p.id]) if p.id in quotes else None
-        passage_card(p, markers.get(p.id, []), quote)
+        passage_card(p, markers.get(p.id, []), quotes.get(p.id))

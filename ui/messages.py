@@ -53,9 +53,7 @@ def swedish_error(status: int, detail: str) -> str:
     if status == 413:
         # Only a question or search is sent from these pages (filters are chosen from the
         # reports' own values), so a body too large is a question too long.
-        return (
-            "Frågan är för lång för sökservern. Korta den till några meningar och försök igen."
-        )
+        return "Frågan är för lång för sökservern. Korta den till några meningar och försök igen."
     if status in (401, 403):
         return (
             "Sökservern kräver en läsnyckel som den här sidan inte har. Hör av dig till den "

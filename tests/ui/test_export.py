@@ -149,3 +149,14 @@ def test_links_are_the_uis_own_and_real_hyperlinks_in_word() -> None:
         (link, link),
         (f"{public}/?fraga=x", f"{public}/?fraga=x"),
     ]
+
+
+def test_a_card_cited_twice_marks_both_quotes() -> None:
+    from ui.answer import card_quotes
+
+    second = CITE.model_copy(update={"n": 2, "quote": "Andra meningen."})
+    other = CITE.model_copy(update={"n": 3, "passage_id": "timra#13", "quote": "Tredje."})
+    assert card_quotes([CITE, second, other]) == {
+        "timra#12": f"{ROW}\nAndra meningen.",
+        "timra#13": "Tredje.",
+    }
