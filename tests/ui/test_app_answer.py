@@ -106,6 +106,8 @@ def test_comparison_answer_is_a_table_per_report(
     at = _app(monkeypatch, api_url, fraga=HIGHEST)
     assert not at.exception
     [table] = _markdown(at, 'class="rs-table rs-comparison"')
+    # In a box that scrolls sideways: on a phone the last column is swiped to, not cut.
+    assert '<div class="rs-scroll"><table class="rs-table rs-comparison">' in table
     assert "<th>Kommun</th><th>Rapport</th><th>Svar</th><th>Källa</th>" in table
     assert table.count("<tr>") == 5  # the header row and one row per report
     assert (
@@ -184,6 +186,14 @@ def test_uncertain_answer_and_abstention_look_different() -> None:
         "frågan. Läs citatet i rapporten innan du använder det."
     )
     assert _markdown(at, "rs-answer-box rs-uncertain")
+    # The confidence in words, the number on hover (0.41: below every band's floor).
+    [meter] = _markdown(at, 'class="rs-confidence')
+    assert "Säkerhet: <strong>låg</strong>" in meter and "41 %" in meter
+    # 👍/👎 under the answer and under the abstention alike.
+    assert len(at.feedback) == 2
+    assert [c.value for c in at.caption][-1] == (
+        "Stämmer det att rapporterna inte svarar på frågan?"
+    )
     [warning] = at.warning
     assert warning.value == (
         "**Inget svar i rapporterna.** Rapporterna verkar inte besvara frågan."
