@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     ui_port: int = 8501
+    # The UI's address as readers reach it ("https://rapporter.kommun.se"): links in the
+    # Word export and the copied answer start with it. Unset: the address the page was
+    # opened at.
+    public_url: str | None = None
     api_key: str | None = None
     read_key: str | None = None
     max_upload_mb: int = 50

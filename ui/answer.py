@@ -16,8 +16,8 @@ import streamlit as st
 
 from rapportsok.settings import get_settings
 from service.schemas import AskResponse, Citation
-from ui import export, feedback, render
-from ui.api import api_url, client, index_version
+from ui import confidence, export, feedback, render
+from ui.api import api_url, index_version
 from ui.cards import passage_card
 
 UNCERTAIN = "Osäkert svar – kontrollera källan"
@@ -54,13 +54,26 @@ def comparison_table(resp: AskResponse) -> str:
             f"<td>{answer}</td><td>{cite}</td></tr>"
         )
     return (
-        f'<table class="rs-table rs-comparison"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        # In a box of its own that scrolls sideways: a phone shows the table's start and
+        # the reader swipes to the sources instead of the last column being cut off.
+        f'<div class="rs-scroll"><table class="rs-table rs-comparison"><thead><tr>{head}'
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
+def public_url() -> str:
+    """The UI's own address as readers reach it: RAPPORTSOK_PUBLIC_URL, else the address
+    this page was opened at (never the API's, which readers outside the server cannot
+    reach)."""
+    configured = get_settings().public_url
+    if configured:
+        return configured
+    page = st.context.url
+    return export.page_base(page) if isinstance(page, str) else ""  # none in AppTest
+
+
 def _file_link(c: Citation) -> str:
-    return client().file_url(c.document, c.page)
+    return export.report_link(public_url(), c)
 
 
 def copy_button(markdown: str) -> None:
@@ -101,9 +114,14 @@ def export_buttons(resp: AskResponse, asked: datetime, share: str) -> None:
 
 
 def feedback_form(resp: AskResponse) -> None:
-    """👍/👎 and an optional comment, stored in the data folder's feedback database."""
-    key = f"omdome-{abs(hash((resp.question, resp.answer)))}"
-    st.caption("Var svaret till hjälp?")
+    """👍/👎 and an optional comment, stored in the data folder's feedback database; on an
+    abstention too (a wrong "Inget svar" is the commonest failure to report)."""
+    key = f"omdome-{abs(hash((resp.question, resp.answer, resp.answered)))}"
+    st.caption(
+        "Var svaret till hjälp?"
+        if resp.answered
+        else "Stämmer det att rapporterna inte svarar på frågan?"
+    )
     rating = st.feedback("thumbs", key=key)
     if rating is None:
         return
@@ -114,7 +132,9 @@ def feedback_form(resp: AskResponse) -> None:
         comment = st.text_area(
             "Kommentar (valfri)",
             key=f"{key}-kommentar",
-            placeholder="Vad var fel eller saknades? Vilket svar hade du väntat dig?",
+            placeholder="Vad var fel eller saknades? Vilket svar hade du väntat dig?"
+            if resp.answered
+            else "Var står svaret? Vilken rapport, vilket avsnitt?",
             max_chars=2000,
         )
         sent = st.form_submit_button("Skicka omdöme")
@@ -152,13 +172,15 @@ def show_answer(resp: AskResponse, asked: datetime, share: str) -> None:
             + (resp.message or "Rapporterna verkar inte besvara frågan."),
             icon="🔎",
         )
+        feedback_form(resp)
         return
     style = "rs-answer-box rs-uncertain" if resp.uncertain else "rs-answer-box"
     with st.container(border=True):
         st.subheader(UNCERTAIN if resp.uncertain else "Svar")
+        st.markdown(confidence.confidence_html(resp.confidence), unsafe_allow_html=True)
         if resp.uncertain:
-            # Uncertain is about the quote, not about whether the reports answer (the
-            # confidence, which is high enough to answer): no percentage to contradict it.
+            # Uncertain is the reader's verdict on the quote (its probability below the
+            # model's `uncertain`), not on whether the reports answer (the confidence above).
             st.caption(
                 "Rapporterna verkar säga detta, men läsaren är inte säker på att citatet "
                 "svarar på frågan. Läs citatet i rapporten innan du använder det."
@@ -178,6 +200,16 @@ def show_answer(resp: AskResponse, asked: datetime, share: str) -> None:
         feedback_form(resp)
 
 
+def card_quotes(citations: list[Citation]) -> dict[str, str]:
+    """Per cited passage, all its quotes ([1] and [2] alike) for "Visa i rapporten" to
+    mark: one per line, as a quote is found again line by line."""
+    quotes: dict[str, list[str]] = {}
+    for c in citations:
+        if c.quote not in quotes.setdefault(c.passage_id, []):
+            quotes[c.passage_id].append(c.quote)
+    return {pid: "\n".join(qs) for pid, qs in quotes.items()}
+
+
 def ask_view(resp: AskResponse, asked: datetime, share: str) -> None:
     """The whole answer page: corrected query, answer, then the passages."""
     corrected = getattr(resp, "corrected_query", None)  # added to /ask by the typo work
@@ -192,10 +224,9 @@ def ask_view(resp: AskResponse, asked: datetime, share: str) -> None:
     else:
         st.subheader("Källor")
     markers: dict[str, list[int]] = {}
-    quotes: dict[str, str] = {}
     for c in resp.citations:
         markers.setdefault(c.passage_id, []).append(c.n)
-        quotes.setdefault(c.passage_id, c.quote)
+    quotes = card_quotes(resp.citations)
     cited = sorted((p for p in resp.passages if p.id in markers), key=lambda p: markers[p.id][0])
     rest = [p for p in resp.passages if p.id not in markers]
     for p in cited + rest:

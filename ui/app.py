@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from service.schemas import MAX_K, MAX_QUERY_CHARS, AskResponse, DocumentSummary, Filters
-from ui import history, render
-from ui.answer import ask_view
+from ui import confidence, history, render
+from ui.answer import ask_view, public_url
 from ui.api import api_url, call_api, client, load_documents, show_api_error, stop_unavailable
 from ui.cards import download_original, passage_card
 from ui.client import ApiError, ApiUnavailable
@@ -31,7 +31,7 @@ EXAMPLES = [
 ASK_K, SEARCH_K, SEARCH_MORE = 5, 10, 10  # passages asked for; "Visa fler" adds SEARCH_MORE
 
 st.set_page_config(page_title="Rapportsök", page_icon="📑", layout="wide")
-st.markdown(render.CSS, unsafe_allow_html=True)
+st.markdown(render.CSS + f"<style>{confidence.CSS}</style>", unsafe_allow_html=True)
 
 url = api_url()
 no_index: ApiError | None = None  # the API runs without an index: only uploads work
@@ -63,6 +63,7 @@ def apply(state: PageState) -> None:
     st.session_state["ar"] = [y for y in state.years if y in years]
     st.session_state["typ"] = [t for t in state.report_types if t in report_types]
     st.session_state["antal"] = SEARCH_K
+    st.session_state["rapport"] = state.report
 
 
 def current() -> PageState:
@@ -75,15 +76,15 @@ def current() -> PageState:
         municipalities=tuple(st.session_state.get("kommun", [])) if asking else (),
         years=tuple(st.session_state.get("ar", [])) if asking else (),
         report_types=tuple(st.session_state.get("typ", [])) if asking else (),
+        report=str(st.session_state.get("rapport", "")) if view == "Rapporter" else "",
     )
 
 
 def share_link(state: PageState) -> str:
-    """The address that reproduces `state` on this server."""
-    page = st.context.url
-    base = page.split("?", 1)[0] if isinstance(page, str) else ""  # none in AppTest
+    """The address that reproduces `state`, at the UI's public address."""
+    base = public_url()
     query = urlencode(state.params(), doseq=True)
-    return f"{base}?{query}" if query else base
+    return f"{base}/?{query}" if query and base else base
 
 
 def publish(state: PageState) -> None:
@@ -122,8 +123,19 @@ def go(state: PageState) -> None:
 
 # --- Navigation (in the page, so phones reach it without opening the sidebar) --------------
 
+
+def _new_view() -> None:
+    st.session_state["rapport"] = ""  # a report opened by a link is left with its view
+
+
 view = st.radio(
-    "Visa", VIEWS, key="view", horizontal=True, label_visibility="collapsed", width="stretch"
+    "Visa",
+    VIEWS,
+    key="view",
+    horizontal=True,
+    label_visibility="collapsed",
+    width="stretch",
+    on_change=_new_view,
 )
 asking_views = view in ("Fråga", "Sök")
 if asking_views:
@@ -166,20 +178,24 @@ def question_form(asking: bool) -> str:
             else "Till exempel: sjukfrånvaro kommunledningskontoret",
         )
         st.form_submit_button("Fråga" if asking else "Sök", type="primary", on_click=submit)
+    submitted = str(st.session_state.get("submitted", "")).strip()
     if asking:
+        # Once a question is asked the examples fold away, so the answer stands directly
+        # under the question (on a phone the four buttons fill the first screen).
         with st.container(key="exempel"):
-            st.caption("Exempel:")
-            cols = st.columns(2)
-            for i, example in enumerate(EXAMPLES):
-                cols[i % 2].button(
-                    example,
-                    key=f"exempel-{i}",
-                    on_click=set_query,
-                    args=(example,),
-                    width="stretch",
-                    wrap=True,
-                )
-    return str(st.session_state.get("submitted", "")).strip()
+            label = "Fler exempel på frågor" if submitted else "Exempel på frågor"
+            with st.expander(label, expanded=not submitted):
+                cols = st.columns(2)
+                for i, example in enumerate(EXAMPLES):
+                    cols[i % 2].button(
+                        example,
+                        key=f"exempel-{i}",
+                        on_click=set_query,
+                        args=(example,),
+                        width="stretch",
+                        wrap=True,
+                    )
+    return submitted
 
 
 def answer_for(question: str, filters: Filters | None) -> tuple[AskResponse, datetime]:
@@ -214,8 +230,17 @@ def search_view(query: str, filters: Filters | None) -> None:
         st.button("Visa fler", key="visa-fler", on_click=more)
 
 
+def all_reports() -> None:
+    st.session_state["rapport"] = ""
+
+
 def reports_view() -> None:
     st.header("Rapporter")
+    chosen = [d for d in documents if d.id == st.session_state.get("rapport")]
+    if chosen:  # a citation's link (the Word export, a copied answer) opens its report
+        report_card(chosen[0], expanded=True)
+        st.button("Visa alla rapporter", key="alla-rapporter", on_click=all_reports)
+        return
     st.caption("Rapporterna som går att söka i, med innehåll och antal stycken.")
     st.dataframe(
         [
@@ -233,28 +258,33 @@ def reports_view() -> None:
         width="stretch",
     )
     for d in sorted(documents, key=lambda d: (d.municipality or "", -(d.year or 0))):
-        with st.container(border=True):
-            st.markdown(f"**{render.highlight(d.title, [])}**", unsafe_allow_html=True)
-            facts = [
-                render.municipality_name(d.municipality),
-                d.organ,
-                d.period,
-                f"{d.chunk_count} stycken",
-                f"{len(d.outline)} avsnitt",
-            ]
-            st.caption(" · ".join(f for f in facts if f))
-            with st.expander("Innehåll"):
-                items = "".join(
-                    f'<li style="margin-left:{(len(path) - 1) * 1.2}em">'
-                    f"{render.highlight(path[-1], [])}</li>"
-                    for path in d.outline
-                    if path
-                )
-                st.markdown(
-                    f'<ul style="list-style: none; padding-left: 0">{items}</ul>',
-                    unsafe_allow_html=True,
-                )
-            download_original(d, key=f"rapport-{d.id}")
+        report_card(d)
+
+
+def report_card(d: DocumentSummary, expanded: bool = False) -> None:
+    """One report: title, publisher, contents and its original file."""
+    with st.container(border=True):
+        st.markdown(f"**{render.highlight(d.title, [])}**", unsafe_allow_html=True)
+        facts = [
+            render.publisher_name(d),
+            d.organ,
+            d.period,
+            f"{d.chunk_count} stycken",
+            f"{len(d.outline)} avsnitt",
+        ]
+        st.caption(" · ".join(f for f in facts if f))
+        with st.expander("Innehåll", expanded=expanded):
+            items = "".join(
+                f'<li style="margin-left:{(len(path) - 1) * 1.2}em">'
+                f"{render.highlight(path[-1], [])}</li>"
+                for path in d.outline
+                if path
+            )
+            st.markdown(
+                f'<ul style="list-style: none; padding-left: 0">{items}</ul>',
+                unsafe_allow_html=True,
+            )
+        download_original(d, key=f"rapport-{d.id}")
 
 
 if view == "Lägg till rapport":

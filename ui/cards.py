@@ -12,6 +12,7 @@ from ui.api import api_url, load_context, load_file, load_file_head
 from ui.client import ApiError, ApiUnavailable
 
 OCR_NOTE = "Text tolkad från bild"
+CITATION_CLASS = "rs-citation"
 
 
 def download_original(doc: DocumentInfo, key: str) -> None:
@@ -80,7 +81,7 @@ def passage_card(p: Passage, markers: list[int], quote: str | None = None) -> No
         where = " · ".join(
             x
             for x in (
-                render.municipality_name(doc.municipality),
+                render.publisher_name(doc),
                 doc.title,
                 str(doc.year) if doc.year else None,
             )
@@ -97,5 +98,10 @@ def passage_card(p: Passage, markers: list[int], quote: str | None = None) -> No
         label_in = "Visa i rapporten" + (f" (s. {p.page})" if p.page else "")
         with st.expander(label_in, expanded=False):
             show_in_report(p, quote)
-        st.code(render.citation_line(doc, p.section, p.page), language=None, wrap_lines=True)
+        # Ready to copy, in the page's own type: a grey monospace box reads as code.
+        cite = render.highlight(render.citation_line(doc, p.section, p.page), [])
+        st.markdown(
+            f'<div class="{CITATION_CLASS}"><span class="rs-meta">Källa:</span> {cite}</div>',
+            unsafe_allow_html=True,
+        )
         download_original(doc, key=f"fil-{p.id}-{p.rank}")

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from ui.launch import (
     API_START_SECONDS,
     APP,
+    StartFailed,
     api_command,
     check_port,
     connect_host,
+    ended_message,
     start,
     stop_all,
     streamlit_command,
@@ -50,7 +53,7 @@ def _ui(args: argparse.Namespace) -> int:
     check_port(host, port, "web UI", "--port or RAPPORTSOK_UI_PORT")
     print(f"Rapportsök UI on http://{connect_host(host)}:{port} (API: {api_url})", flush=True)
     cmd = streamlit_command(port, host, settings.max_upload_mb)
-    return supervise([start(cmd, {"RAPPORTSOK_API_URL": api_url})])
+    return supervise([start(cmd, {"RAPPORTSOK_API_URL": api_url}, "the web UI (Streamlit)")])
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -67,17 +70,25 @@ def _run(args: argparse.Namespace) -> int:
     reach = connect_host(host)
     api_url = f"http://{reach}:{api_port}"
     print(f"Starting the API on {api_url} (loading the index and the model) …", flush=True)
-    api = start(api_command(host, api_port), {})
+    api = start(api_command(host, api_port), {}, "the API (rapportsok serve)")
     try:
-        wait_for_port(api, host, api_port, API_START_SECONDS)
+        wait_for_port(api.proc, host, api_port, API_START_SECONDS)
     except KeyboardInterrupt:
-        stop_all([api])
+        stop_all([api.proc])
         return 0
+    except StartFailed:
+        stop_all([api.proc])
+        code = api.proc.poll()
+        if code is not None:
+            print(ended_message(api, code, []), file=sys.stderr, flush=True)
+        raise
     except BaseException:
-        stop_all([api])
+        stop_all([api.proc])
         raise
     ui = start(
-        streamlit_command(ui_port, host, settings.max_upload_mb), {"RAPPORTSOK_API_URL": api_url}
+        streamlit_command(ui_port, host, settings.max_upload_mb),
+        {"RAPPORTSOK_API_URL": api_url},
+        "the web UI (Streamlit)",
     )
     print(
         f"\n  API: {api_url}/docs\n  UI:  http://{reach}:{ui_port}\n\nStop both with Ctrl-C.\n",
@@ -98,9 +109,30 @@ def _feedback_export(args: argparse.Namespace) -> int:
     ready, drafts = feedback.export_jsonl(votes, out)
     print(
         f"wrote {len(votes)} questions to {out}: {ready} ready for the eval set, "
-        f"{drafts} drafts (👎) whose evidence a person must fill in"
+        f"{drafts} drafts (👎) whose evidence a person must fill in; the readers' votes "
+        f"and comments to {feedback.feedback_out(out)}"
     )
     return 0
+
+
+FEEDBACK_FORMAT = """\
+Write every 👍/👎 readers gave in the UI as two JSON Lines files, one line per vote, in the
+order given, with the same id (fb0001, fb0002, …) on both:
+
+OUT (eval/questions.jsonl's format; keys id, question, type, doc_ids, evidence, split):
+  👍 on an answer     type "fact" ("comparison" over several reports), doc_ids the
+                      cited reports, evidence the quotes: ready for the eval set
+  👍 on "Inget svar"  type "unanswerable", no doc_ids, no evidence: ready
+  👎 on an answer     a draft: doc_ids the cited reports as a hint, evidence empty
+  👎 on "Inget svar"  a draft: type "fact", no doc_ids, no evidence
+  split is "dev". `rapportsok eval` refuses a draft until a person fills in its
+  doc_ids and evidence (the reader's comment says where to look).
+
+OUT with .feedback.jsonl for .jsonl (what the readers said):
+  id, rating ("up"/"down"), comment (free text, "" when none), answered (false for
+  "Inget svar i rapporterna"), answer (the answer shown, null for none), created
+  (UTC, ISO 8601), index_version (the index the answer came from).
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -136,6 +168,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     e = fsub.add_parser(
         "export",
         help="write the feedback as eval questions (JSON Lines, eval/questions.jsonl's format)",
+        description=FEEDBACK_FORMAT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     e.add_argument("--out", default="feedback-questions.jsonl", help="file to write")
     e.add_argument("--db", help="feedback database (default: data/feedback.sqlite3)")

@@ -12,11 +12,29 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from service.schemas import AskResponse, Citation
 from ui import render
 
+if TYPE_CHECKING:
+    from docx.text.paragraph import Paragraph
+
 FileUrl = Callable[[Citation], str]
+
+
+def page_base(url: str) -> str:
+    """A page's address without query or fragment and without the final slash:
+    'http://rapporter.kommun.se/?fraga=x' → 'http://rapporter.kommun.se'."""
+    return url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+
+
+def report_link(public_url: str, c: Citation) -> str:
+    """Where a reader opens a cited report: the UI's own "Rapporter" view of that report
+    (with its download button), at the UI's public address, never the API's."""
+    query = urlencode({"vy": "rapporter", "rapport": c.document.id})
+    return f"{public_url.rstrip('/')}/?{query}" if public_url else ""
 
 
 @dataclass(frozen=True)
@@ -37,7 +55,7 @@ def citation_facts(c: Citation, link: str) -> CitationFacts:
     """Kommun, rapport, år, avsnitt, sida and länk of one citation (the known ones)."""
     doc = c.document
     facts = [
-        ("Kommun", render.municipality_name(doc.municipality) or ""),
+        ("Kommun", render.publisher_name(doc) or ""),
         ("Rapport", doc.title),
         ("År", str(doc.year) if doc.year else ""),
         ("Avsnitt", render.section_path(c.section)),
@@ -67,7 +85,7 @@ def comparison_rows(resp: AskResponse) -> list[tuple[str, str, str, str]]:
     for e in resp.comparison or []:
         rows.append(
             (
-                render.municipality_name(e.document.municipality) or "",
+                render.publisher_name(e.document) or "",
                 render.report_name(e.document),
                 render.plain_quote(e.answer) if e.answer else "Ger ingen uppgift",
                 f"[{e.citation}]" if e.citation is not None else "",
@@ -131,12 +149,43 @@ def answer_docx(resp: AskResponse, when: datetime, file_url: FileUrl, share: str
         for key, value in f.facts:
             p = doc.add_paragraph(style="List Bullet")
             p.add_run(f"{key}: ").bold = True
-            p.add_run(value)
+            if key == "Länk":
+                add_hyperlink(p, value, value)
+            else:
+                p.add_run(value)
     if share:
-        doc.add_paragraph(f"Svaret i Rapportsök: {share}")
+        p = doc.add_paragraph("Svaret i Rapportsök: ")
+        add_hyperlink(p, share, share)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def add_hyperlink(paragraph: Paragraph, url: str, text: str) -> None:
+    """Append `text` as a real hyperlink to `url` (python-docx has no API for one: a
+    <w:hyperlink> pointing at an external relationship, styled as Word styles links)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    rel = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), rel)
+    run = OxmlElement("w:r")
+    props = OxmlElement("w:rPr")
+    color = OxmlElement("w:color")
+    color.set(qn("w:val"), "0563C1")
+    underline = OxmlElement("w:u")
+    underline.set(qn("w:val"), "single")
+    props.append(color)
+    props.append(underline)
+    run.append(props)
+    t = OxmlElement("w:t")
+    t.text = text
+    t.set(qn("xml:space"), "preserve")
+    run.append(t)
+    link.append(run)
+    paragraph._p.append(link)
 
 
 def export_name(question: str, when: datetime) -> str:

@@ -161,12 +161,40 @@ def as_question(n: int, vote: Vote) -> dict[str, object]:
     }
 
 
-def export_jsonl(votes: Sequence[Vote], out: Path) -> tuple[int, int]:
-    """Write the votes as eval questions; returns (ready, drafts needing evidence)."""
-    lines = [as_question(n, v) for n, v in enumerate(votes, start=1)]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in lines), encoding="utf-8"
+def as_feedback(n: int, vote: Vote) -> dict[str, object]:
+    """What the reader said about question `fb{n:04d}`: the vote, the comment, the answer
+    shown (None for an abstention) and when and from which index."""
+    return {
+        "id": f"fb{n:04d}",
+        "rating": vote.rating,
+        "comment": vote.comment,
+        "answered": vote.answered,
+        "answer": vote.answer,
+        "created": vote.created,
+        "index_version": vote.index_version,
+    }
+
+
+def feedback_out(out: Path) -> Path:
+    """The file beside the questions that holds the readers' comments:
+    `feedback-questions.jsonl` → `feedback-questions.feedback.jsonl`."""
+    return out.with_name(out.name.removesuffix(".jsonl") + ".feedback.jsonl")
+
+
+def _write_jsonl(path: Path, rows: Sequence[dict[str, object]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
     )
+
+
+def export_jsonl(votes: Sequence[Vote], out: Path) -> tuple[int, int]:
+    """Write the votes as eval questions to `out` and what the readers said (vote, comment,
+    answer) to `feedback_out(out)`, line by line with the same ids; returns (ready, drafts
+    needing evidence). The questions file holds only the eval set's keys (its loader
+    refuses others), so ready lines can be pasted into eval/questions.jsonl as they are."""
+    lines = [as_question(n, v) for n, v in enumerate(votes, start=1)]
+    _write_jsonl(out, lines)
+    _write_jsonl(feedback_out(out), [as_feedback(n, v) for n, v in enumerate(votes, start=1)])
     drafts = sum(1 for q in lines if q["type"] != "unanswerable" and not q["evidence"])
     return len(lines) - drafts, drafts

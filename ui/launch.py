@@ -12,13 +12,17 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
 APP = Path(__file__).with_name("app.py")
 API_START_SECONDS = 300.0  # loading the model and a large index on a busy 2-core machine
+TAIL_LINES = 15  # of a child's output, shown when it ends on its own
 
 
 class PortTaken(ValueError):
@@ -125,15 +129,62 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise Stopped
 
 
-def supervise(procs: list[subprocess.Popen[bytes]]) -> int:
-    """Wait until one process ends, Ctrl-C or SIGTERM; then stop all of them. Returns the
-    exit status of the first to end (0 when stopped by a signal)."""
+@dataclass
+class Child:
+    """A started process, what it is to a person ("the API") and its last output lines
+    (its output still goes to the terminal, as it comes)."""
+
+    name: str
+    proc: subprocess.Popen[bytes]
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=TAIL_LINES))
+    copier: threading.Thread | None = None
+
+    def last_lines(self) -> list[str]:
+        """The last lines it wrote (waits a moment for the copier to read the rest)."""
+        if self.copier is not None:
+            self.copier.join(timeout=2)
+        return list(self.tail)
+
+
+def exit_status(code: int) -> str:
+    """'exit status 1', or for a process killed by a signal 'signal SIGKILL (exit -9)'."""
+    if code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name} (exit {code})"
+        except ValueError:
+            return f"signal {-code} (exit {code})"
+    return f"exit status {code}"
+
+
+def ended_message(child: Child, code: int, others: Sequence[Child]) -> str:
+    """What `rapportsok run` says when one of its processes ends on its own: which, with
+    what exit status, its last lines, and that the others are stopped with it."""
+    pid = child.proc.pid
+    lines = [f"rapportsok: {child.name} (pid {pid}) ended with {exit_status(code)}"]
+    tail = child.last_lines()
+    if tail:
+        lines.append(f"Its last {len(tail)} lines of output:")
+        lines += [f"  | {line}" for line in tail]
+    else:
+        lines.append("It wrote no output.")
+    if others:
+        lines.append("Stopping " + " and ".join(o.name for o in others) + " too.")
+    return "\n".join(lines)
+
+
+def supervise(children: list[Child]) -> int:
+    """Wait until one process ends, Ctrl-C or SIGTERM; then stop all of them. A process
+    that ends on its own is named on stderr with its exit status and last lines. Returns
+    the exit status of the first to end (0 when stopped by a signal)."""
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    procs = [c.proc for c in children]
     try:
         while True:
-            for p in procs:
-                code = p.poll()
+            for c in children:
+                code = c.proc.poll()
                 if code is not None:
+                    others = [o for o in children if o is not c and o.proc.poll() is None]
+                    print(ended_message(c, code, others), file=sys.stderr, flush=True)
                     return code
             time.sleep(0.2)
     except (KeyboardInterrupt, Stopped):
@@ -143,6 +194,28 @@ def supervise(procs: list[subprocess.Popen[bytes]]) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
-def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """Start a child in this process's group (Ctrl-C in the terminal reaches it too)."""
-    return subprocess.Popen(cmd, env={**os.environ, **env})
+def _copy(stream: object, tail: deque[str]) -> None:
+    """Pass a child's output on to ours line by line, keeping the last lines."""
+    out = getattr(sys.stdout, "buffer", None)
+    for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
+        try:
+            if out is not None:
+                out.write(raw)
+                out.flush()
+            else:
+                print(raw.decode("utf-8", "replace"), end="", flush=True)
+        except (OSError, ValueError):  # our stdout closed: keep reading the tail
+            pass
+        tail.append(raw.decode("utf-8", "replace").rstrip())
+
+
+def start(cmd: list[str], env: dict[str, str], name: str = "the process") -> Child:
+    """Start a child in this process's group (Ctrl-C in the terminal reaches it too); its
+    output goes on to ours through a pipe, so its last lines can be shown when it ends."""
+    proc = subprocess.Popen(
+        cmd, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    child = Child(name, proc)
+    child.copier = threading.Thread(target=_copy, args=(proc.stdout, child.tail), daemon=True)
+    child.copier.start()
+    return child

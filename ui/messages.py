@@ -50,6 +50,10 @@ def swedish_error(status: int, detail: str) -> str:
         if known:
             return " ".join(dict.fromkeys(known))
         return "Frågan kunde inte tas emot av sökservern. Prova att formulera om den."
+    if status == 413:
+        # Only a question or search is sent from these pages (filters are chosen from the
+        # reports' own values), so a body too large is a question too long.
+        return "Frågan är för lång för sökservern. Korta den till några meningar och försök igen."
     if status in (401, 403):
         return (
             "Sökservern kräver en läsnyckel som den här sidan inte har. Hör av dig till den "

@@ -41,14 +41,47 @@ def section_path(section: Sequence[str]) -> str:
     return SECTION_SEP.join(s.strip() for s in section if s and s.strip())
 
 
+# Cities whose own name for themselves is not "<genitive> kommun".
+_CITY_NAMES = {
+    "göteborg": "Göteborgs Stad",
+    "stockholm": "Stockholms stad",
+    "malmö": "Malmö stad",
+    "falun": "Falu kommun",
+}
+_VOWELS = frozenset("aeiouyåäöé")
+
+
+def genitive(name: str) -> str:
+    """Swedish genitive of a place name, as municipalities write their own names: 'Köping'
+    → 'Köpings', 'Krokom' → 'Krokoms'; names ending in s, x or z keep their form
+    ('Västerås'), and so do names ending in a vowel ('Timrå kommun', 'Umeå kommun')."""
+    name = name.strip()
+    if not name or name[-1].lower() in _VOWELS or name[-1].lower() in "sxz":
+        return name
+    return name + "s"
+
+
 def municipality_name(municipality: str | None) -> str | None:
-    """'Timrå' → 'Timrå kommun' (names that already say kommun or region are kept)."""
-    if not municipality:
+    """'Köping' → 'Köpings kommun', 'Timrå' → 'Timrå kommun', 'Göteborg' → 'Göteborgs Stad'
+    (names that already say kommun, stad or region are kept)."""
+    if not municipality or not municipality.strip():
         return None
-    lower = municipality.lower()
-    if "kommun" in lower or "region" in lower or "landsting" in lower:
-        return municipality
-    return f"{municipality} kommun"
+    name = municipality.strip()
+    lower = name.lower()
+    if any(w in lower for w in ("kommun", "region", "landsting", " stad")):
+        return name
+    if lower in _CITY_NAMES:
+        return _CITY_NAMES[lower]
+    return f"{genitive(name)} kommun"
+
+
+def publisher_name(doc: DocumentLike) -> str | None:
+    """Who published a report, as a reader names it: the document's organisation where the
+    API gives one ('Region Jämtland Härjedalen'), else its municipality's name."""
+    organisation = getattr(doc, "organisation", None)
+    if isinstance(organisation, str) and organisation.strip():
+        return organisation.strip()
+    return municipality_name(doc.municipality)
 
 
 def report_name(doc: DocumentLike) -> str:
@@ -64,7 +97,7 @@ def report_name(doc: DocumentLike) -> str:
 def citation_line(doc: DocumentLike, section: Sequence[str], page: int | None = None) -> str:
     """Ready-to-copy reference: 'Timrå kommun, Delårsrapport 2021, Ekonomi › Driftbudget'
     (', s. 12' is added for a page of a PDF)."""
-    parts = [municipality_name(doc.municipality), report_name(doc), section_path(section)]
+    parts = [publisher_name(doc), report_name(doc), section_path(section)]
     if page is not None:
         parts.append(f"s. {page}")
     return ", ".join(p for p in parts if p)
@@ -250,6 +283,13 @@ CSS = """
 .rs-copy { border: 1px solid #d0d4da; border-radius: .5rem; background: #fff;
   padding: .35em .8em; cursor: pointer; font: inherit; }
 .st-key-exempel button p { white-space: normal; text-align: left; }
+.rs-scroll { overflow-x: auto; max-width: 100%; -webkit-overflow-scrolling: touch; }
+.rs-scroll .rs-table { margin-bottom: .4em; }
+.rs-citation { font-size: .9em; margin: .2em 0 .5em 0; overflow-wrap: anywhere; }
+/* The history: questions of two lines read from the left, like the questions they are. */
+[class*="st-key-historik-"] button { justify-content: flex-start; text-align: left; }
+[class*="st-key-historik-"] button div, [class*="st-key-historik-"] button p {
+  text-align: left; justify-content: flex-start; }
 @media (max-width: 640px) {
   .rs-table { font-size: .8em; }
   .rs-answer { font-size: 1em; }

@@ -40,6 +40,7 @@ class PageState:
     municipalities: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
     report_types: tuple[str, ...] = ()
+    report: str = ""  # "Rapporter": the one report a citation's link opens
 
     def params(self) -> dict[str, str | list[str]]:
         """The query string: only what differs from a fresh page, so links stay short."""
@@ -54,6 +55,8 @@ class PageState:
             out["ar"] = [str(y) for y in self.years]
         if self.report_types:
             out["typ"] = list(self.report_types)
+        if self.report:
+            out["rapport"] = self.report
         return out
 
 
@@ -71,6 +74,7 @@ def from_params(params: Mapping[str, Sequence[str]]) -> PageState:
         municipalities=tuple(m for m in params.get("kommun", []) if m.strip()),
         years=years,
         report_types=tuple(t for t in params.get("typ", []) if t.strip()),
+        report=first("rapport"),
     )
 
 

@@ -33,6 +33,9 @@ def too_large(size: int, max_bytes: int) -> str | None:
     )
 
 
+_BROWSE = '[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]'
+
+
 def _uploader_css(max_mb: str) -> str:
     """Streamlit's file picker speaks English ("Upload", "200MB per file"); its texts are
     replaced by Swedish ones with the server's real limit."""
@@ -43,9 +46,12 @@ def _uploader_css(max_mb: str) -> str:
         '[data-testid="stFileUploaderDropzoneInstructions"] > div::after {'
         f' content: "Dra hit en fil eller välj en · högst {max_mb} MB · PDF, TXT, MD";'
         " font-size: .9em; color: #555; }"
-        '[data-testid="stFileUploaderDropzone"] button { font-size: 0; }'
-        '[data-testid="stFileUploaderDropzone"] button::after { content: "Välj fil";'
-        " font-size: 1rem; }"
+        # Only the picker's own button says "Välj fil": the chip's remove icon and the
+        # "+" (add another file) are icon buttons and keep their icons.
+        f"{_BROWSE} {{ font-size: 0; white-space: nowrap; }}"
+        f'{_BROWSE}::after {{ content: "Välj fil"; font-size: 1rem; }}'
+        '[data-testid="stFileChipDeleteBtn"] button { font-size: inherit; }'
+        ".st-key-ladda-upp-knapp button { white-space: nowrap; }"
         "</style>"
     )
 
@@ -90,7 +96,7 @@ def upload_view() -> None:
             meta["period"] = st.text_input(
                 "Period", key="meta_period", placeholder="januari–augusti"
             )
-        sent = st.form_submit_button("Lägg till", type="primary")
+        sent = st.form_submit_button("Lägg till", type="primary", key="ladda-upp-knapp")
     if not sent:
         return
     if not key.strip():

@@ -79,7 +79,14 @@ def api_url(corpus_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 @pytest.fixture(scope="session")
-def ui_url(api_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def ui_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The UI server's data folder: its feedback database is `ui_data / feedback.sqlite3`
+    (never the project's own data/)."""
+    return tmp_path_factory.mktemp("ui-data")
+
+
+@pytest.fixture(scope="session")
+def ui_url(api_url: str, ui_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of the real Streamlit server running ui/app.py against the real API."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -90,5 +97,6 @@ def ui_url(api_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
         "--server.fileWatcherType",
         "none",
     ]
-    with _server(cmd, {"RAPPORTSOK_API_URL": api_url}, f"{url}/_stcore/health", log, 60):
+    env = {"RAPPORTSOK_API_URL": api_url, "RAPPORTSOK_INDEX_DIR": str(ui_data / "index")}
+    with _server(cmd, env, f"{url}/_stcore/health", log, 60):
         yield url

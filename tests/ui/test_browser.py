@@ -3,7 +3,9 @@ headless Chromium (Debian's package, through Playwright's Python API; no browser
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -56,7 +58,7 @@ def test_question_gets_answer_with_citation_in_a_real_browser(ui_url: str, tmp_p
                 "[data-testid='stVerticalBlock']", has=page.locator("#kalla-1")
             ).last
             expect(card).to_contain_text("Timrå kommun")
-            citation = card.locator("code")
+            citation = card.locator(".rs-citation")
             expect(citation).to_contain_text("Timrå kommun, Delårsrapport 2021, ")
             expect(citation).to_contain_text(" › ")
             expect(card.locator("mark").first).to_be_visible()
@@ -153,6 +155,125 @@ def test_phone_layout_shows_navigation_and_question_box_first(ui_url: str, tmp_p
             assert b is not None and b["x"] + b["width"] <= 390 and b["height"] > 45
             assert box.bounding_box()["y"] < b["y"]  # type: ignore[index]
             shot = _shots(tmp_path) / "mobil.png"
+            page.screenshot(path=str(shot))
+            assert shot.stat().st_size > 10_000
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+def test_confidence_shown_and_export_links_are_the_uis(
+    ui_url: str, api_url: str, tmp_path: Path
+) -> None:
+    from urllib.parse import quote
+
+    from docx import Document
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            context = browser.new_context(
+                viewport={"width": 1280, "height": 1000}, locale="sv-SE", accept_downloads=True
+            )
+            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=ui_url)
+            page = context.new_page()
+            page.goto(f"{ui_url}/?fraga={quote(QUESTION)}", wait_until="domcontentloaded")
+            meter = page.locator(".rs-confidence")
+            expect(meter).to_be_visible(timeout=60_000)
+            expect(meter).to_contain_text(re.compile(r"Säkerhet: (hög|medel|låg)"))
+            expect(meter).to_have_attribute("title", re.compile(r"\d+ %$"))
+            with page.expect_download(timeout=30_000) as info:
+                page.get_by_role("button", name="Ladda ner (Word)").click()
+            path = tmp_path / "svar.docx"
+            info.value.save_as(path)
+            links = [h.address for p in Document(str(path)).paragraphs for h in p.hyperlinks]
+            # The report's link and the answer's, both at the UI's own address.
+            assert links and all(link.startswith(f"{ui_url}/?") for link in links), links
+            assert f"{ui_url}/?vy=rapporter&rapport=timra" in links[0]
+            # The copied Markdown links to the UI too.
+            page.get_by_role("button", name="Kopiera svar med källor").click()
+            expect(page.locator("#rs-copied")).to_have_text(" Kopierat.")
+            copied = page.evaluate("navigator.clipboard.readText()")
+            assert f"Länk: {links[0]}\n" in copied and api_url not in copied
+            assert f"Svaret i Rapportsök: {ui_url}/?fraga=" in copied
+            # The link opens the report in the UI, with its file to download.
+            page.goto(links[0], wait_until="domcontentloaded")
+            expect(page.get_by_role("button", name="Ladda ner hela rapporten")).to_have_count(
+                1, timeout=30_000
+            )
+            expect(page.get_by_role("button", name="Visa alla rapporter")).to_be_visible()
+        finally:
+            browser.close()
+
+
+ABSTAINS = "Hur många invånare har Göteborg?"
+
+
+@pytest.mark.slow
+def test_thumbs_up_on_an_abstention_lands_in_the_database_and_the_export(
+    ui_url: str, ui_data: Path, tmp_path: Path
+) -> None:
+    from urllib.parse import quote
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from rapportsok.cli import main
+    from ui import feedback
+
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="sv-SE")
+            page.goto(f"{ui_url}/?fraga={quote(ABSTAINS)}", wait_until="domcontentloaded")
+            expect(page.get_by_text("Inget svar i rapporterna.")).to_be_visible(timeout=60_000)
+            page.locator("[data-testid='stFeedback'] button").first.click()  # 👍
+            comment = page.get_by_label("Kommentar (valfri)")
+            expect(comment).to_be_visible(timeout=30_000)
+            comment.fill("Rätt: ingen rapport från Göteborg.")
+            page.get_by_role("button", name="Skicka omdöme").click()
+            expect(page.get_by_text("Tack! Ditt omdöme är sparat.")).to_be_visible(timeout=30_000)
+        finally:
+            browser.close()
+    db = feedback.feedback_path(ui_data / "index")
+    [vote] = [v for v in feedback.load(db) if v.question == ABSTAINS]
+    assert (vote.rating, vote.answered, vote.comment) == (
+        "up",
+        False,
+        "Rätt: ingen rapport från Göteborg.",
+    )
+    out = tmp_path / "fb.jsonl"
+    assert main(["feedback", "export", "--db", str(db), "--out", str(out)]) == 0
+    questions = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert {"question": ABSTAINS, "type": "unanswerable"}.items() <= questions[-1].items()
+    said = json.loads(feedback.feedback_out(out).read_text("utf-8").splitlines()[-1])
+    assert said["comment"] == "Rätt: ingen rapport från Göteborg."
+
+
+@pytest.mark.slow
+def test_on_a_phone_the_answer_stands_right_under_the_question(ui_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        try:
+            page = browser.new_page(
+                viewport={"width": 390, "height": 844}, locale="sv-SE", is_mobile=True
+            )
+            page.goto(ui_url, wait_until="domcontentloaded")
+            box = page.get_by_label("Din fråga")
+            expect(box).to_be_visible(timeout=30_000)
+            expect(page.get_by_role("button", name=EXAMPLE)).to_be_visible()
+            box.fill(QUESTION)
+            box.press("Enter")
+            answer = page.locator(".rs-answer")
+            expect(answer).to_contain_text("6,4 %", timeout=60_000)
+            # The examples folded away; the answer's first line on the first screen.
+            expect(page.get_by_role("button", name=EXAMPLE)).not_to_be_visible()
+            assert page.evaluate("window.scrollY") == 0
+            b = answer.bounding_box()
+            assert b is not None and b["y"] >= 0 and b["y"] + 30 <= 844, b
+            shot = _shots(tmp_path) / "mobil-svar.png"
             page.screenshot(path=str(shot))
             assert shot.stat().st_size > 10_000
         finally:

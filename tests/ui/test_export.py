@@ -75,7 +75,7 @@ def test_comparison_is_a_table_with_a_row_per_report() -> None:
     assert (
         "| Kommun | Rapport | Svar | Källa |\n|---|---|---|---|\n"
         "| Timrå kommun | Delårsrapport 2021 | 6,4 % | [1] |\n"
-        "| Köping kommun | Delårsrapport 2019 | Ger ingen uppgift |  |\n"
+        "| Köpings kommun | Delårsrapport 2019 | Ger ingen uppgift |  |\n"
     ) in md
 
 
@@ -116,3 +116,47 @@ def test_export_name_from_the_question() -> None:
     assert export.export_name("Hur hög var sjukfrånvaron i Timrå 2021?", WHEN) == (
         "rapportsok-hur-hog-var-sjukfranvaron-i-timra-2026-03-05.docx"
     )
+
+
+def test_links_are_the_uis_own_and_real_hyperlinks_in_word() -> None:
+    from docx import Document
+    from docx.opc.constants import RELATIONSHIP_TYPE
+
+    public = "https://rapporter.kommun.se"
+    link = export.report_link(public, CITE)
+    assert link == "https://rapporter.kommun.se/?vy=rapporter&rapport=timra"
+    assert export.report_link(public + "/", CITE) == link
+    assert export.page_base("http://10.0.0.5:8501/?fraga=x#kalla-1") == "http://10.0.0.5:8501"
+
+    md = export.answer_markdown(
+        RESP, WHEN, lambda c: export.report_link(public, c), f"{public}/?fraga=x"
+    )
+    assert f"Länk: {link}\n" in md and ":8000" not in md
+
+    data = export.answer_docx(
+        RESP, WHEN, lambda c: export.report_link(public, c), f"{public}/?fraga=x"
+    )
+    doc = Document(io.BytesIO(data))
+    targets = [
+        r.target_ref
+        for r in doc.part.rels.values()
+        if r.reltype == RELATIONSHIP_TYPE.HYPERLINK and r.is_external
+    ]
+    assert targets == [link, f"{public}/?fraga=x"]
+    # The links are clickable runs of their paragraphs, with the address as their text.
+    hyperlinks = [h for p in doc.paragraphs for h in p.hyperlinks]
+    assert [(h.address, h.text) for h in hyperlinks] == [
+        (link, link),
+        (f"{public}/?fraga=x", f"{public}/?fraga=x"),
+    ]
+
+
+def test_a_card_cited_twice_marks_both_quotes() -> None:
+    from ui.answer import card_quotes
+
+    second = CITE.model_copy(update={"n": 2, "quote": "Andra meningen."})
+    other = CITE.model_copy(update={"n": 3, "passage_id": "timra#13", "quote": "Tredje."})
+    assert card_quotes([CITE, second, other]) == {
+        "timra#12": f"{ROW}\nAndra meningen.",
+        "timra#13": "Tredje.",
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,8 @@ def test_export_writes_eval_questions(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["feedback", "export", "--db", str(db), "--out", str(out)]) == 0
     assert capsys.readouterr().out == (
         f"wrote 3 questions to {out}: 2 ready for the eval set, "
-        "1 drafts (👎) whose evidence a person must fill in\n"
+        "1 drafts (👎) whose evidence a person must fill in; the readers' votes and "
+        f"comments to {tmp_path / 'fb.feedback.jsonl'}\n"
     )
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert lines == [
@@ -104,3 +106,33 @@ def test_export_without_feedback_says_so(
     assert capsys.readouterr().err == (
         f"rapportsok: error: no feedback in {db} yet (readers give it with 👍/👎 in the UI)\n"
     )
+
+
+def test_abstention_votes_and_comments_are_exported(tmp_path: Path) -> None:
+    db = tmp_path / "f.sqlite3"
+    wrong = replace(ABSTAINED, rating="down", comment="Det står i Timrås delårsrapport, s. 4.")
+    feedback.save(db, replace(ABSTAINED, comment="Rätt att inte svara."))
+    feedback.save(db, wrong)
+    out = tmp_path / "fb.jsonl"
+    ready, drafts = feedback.export_jsonl(feedback.load(db), out)
+    assert (ready, drafts) == (1, 1)
+    questions = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    # 👍 on "Inget svar": an unanswerable question; 👎: a draft a person completes.
+    assert [(q["id"], q["type"], q["evidence"]) for q in questions] == [
+        ("fb0001", "unanswerable", []),
+        ("fb0002", "fact", []),
+    ]
+    said = [json.loads(line) for line in feedback.feedback_out(out).read_text("utf-8").splitlines()]
+    assert feedback.feedback_out(out) == tmp_path / "fb.feedback.jsonl"
+    assert [(r["id"], r["rating"], r["comment"], r["answered"], r["answer"]) for r in said] == [
+        ("fb0001", "up", "Rätt att inte svara.", False, None),
+        ("fb0002", "down", "Det står i Timrås delårsrapport, s. 4.", False, None),
+    ]
+
+
+def test_export_help_documents_both_files(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["feedback", "export", "--help"])
+    out = capsys.readouterr().out
+    for words in ("eval/questions.jsonl", "unanswerable", ".feedback.jsonl", "comment", "draft"):
+        assert words in out

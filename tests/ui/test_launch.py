@@ -89,3 +89,29 @@ def test_sigterm_stops_the_streamlit_child(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_process_that_ends_is_named_with_its_status_and_last_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from ui.launch import start, supervise
+
+    script = "import sys\nfor i in range(30): print(f'line {i}')\nsys.exit(3)"
+    api = start([sys.executable, "-c", script], {}, "the API (rapportsok serve)")
+    ui = start([sys.executable, "-c", "import time; time.sleep(60)"], {}, "the web UI")
+    assert supervise([api, ui]) == 3
+    assert ui.proc.poll() is not None  # stopped with it
+    err = capsys.readouterr().err
+    assert err == (
+        f"rapportsok: the API (rapportsok serve) (pid {api.proc.pid}) ended with exit status 3\n"
+        "Its last 15 lines of output:\n"
+        + "".join(f"  | line {i}\n" for i in range(15, 30))
+        + "Stopping the web UI too.\n"
+    )
+
+
+def test_exit_status_of_a_killed_process_names_the_signal() -> None:
+    from ui.launch import exit_status
+
+    assert exit_status(1) == "exit status 1"
+    assert exit_status(-9) == "signal SIGKILL (exit -9)"

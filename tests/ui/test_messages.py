@@ -38,3 +38,13 @@ def test_several_problems_each_once_and_unknown_ones_in_general_swedish() -> Non
     assert swedish_error(500, "boom") == (
         "Sökservern kunde inte svara (fel 500). Försök igen om en stund."
     )
+
+
+def test_413_says_the_question_is_too_long() -> None:
+    detail = (
+        "the request body is 70000 bytes, the limit is 65536 bytes (64 KB); "
+        "send fewer or shorter filter values"
+    )
+    message = swedish_error(413, detail)
+    assert message.startswith("Frågan är för lång")
+    assert "filter" not in message and "avgränsning" not in message.lower()

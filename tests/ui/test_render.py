@@ -135,3 +135,24 @@ def test_quoted_table_row_reads_as_one_line() -> None:
     assert render.answer_html(row, [1]).startswith(
         'Sjukfrånvaro samtliga kommunanställda | 5,2 % | 6,4 % <a class="rs-cite"'
     )
+
+
+def test_municipality_names_in_the_swedish_genitive() -> None:
+    name = render.municipality_name
+    assert name("Köping") == "Köpings kommun"
+    assert name("Krokom") == "Krokoms kommun"
+    assert name("Göteborg") == "Göteborgs Stad"
+    assert name("Västerås") == "Västerås kommun"  # ends in s: no second s
+    assert name("Timrå") == "Timrå kommun"  # ends in a vowel, as Timrå writes itself
+    assert name("Eskilstuna") == "Eskilstuna kommun"
+    assert name("Region Jämtland Härjedalen") == "Region Jämtland Härjedalen"
+    assert name("Krokoms kommun") == "Krokoms kommun"
+    assert name(None) is None and name(" ") is None
+
+
+def test_the_documents_organisation_wins_over_the_municipality() -> None:
+    doc = DocumentInfo(id="x", title="Årsredovisning", municipality="Göteborg", file_url="/f")
+    assert render.publisher_name(doc) == "Göteborgs Stad"
+    owned = doc.model_copy(update={"organisation": "Göteborg Energi AB"})
+    assert render.publisher_name(owned) == "Göteborg Energi AB"
+    assert render.citation_line(owned, ["Ekonomi"]).startswith("Göteborg Energi AB, ")

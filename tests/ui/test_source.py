@@ -100,3 +100,13 @@ def test_line_boxes_one_per_printed_line_and_table_cell() -> None:
     chars = [ch(10, 100), ch(15, 100), ch(20, 100.5), ch(10, 120), ch(100, 120)]
     # The first three share a line; the last is 75 pt to the right: another table cell.
     assert source.line_boxes(chars) == [(9, 99, 26, 111.5), (9, 119, 16, 131), (99, 119, 106, 131)]
+
+
+def test_every_quote_of_a_card_is_marked() -> None:
+    text = "Första meningen står här. Något annat emellan. Andra meningen står där."
+    p = _passage("timra#1", text, ["S"])
+    # ui.answer gives a card's quotes ([1] and [2]) one per line.
+    quotes = "Första meningen står här.\nAndra meningen står där."
+    html = source.section_html([p], "timra#1", quotes)
+    assert html.count('<mark class="rs-quote">') == 2
+    assert '<mark class="rs-quote">Andra meningen står där.</mark>' in html

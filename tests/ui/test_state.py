@@ -73,3 +73,9 @@ def test_cookie_drops_the_oldest_questions_to_stay_under_4_kb() -> None:
     kept = decode_history(value)
     # Each question is 303 characters, 1 800+ bytes URL-encoded: two fit, the newest.
     assert [k.question[:2] for k in kept] == ["00", "01"]
+
+
+def test_a_report_link_opens_that_report_in_rapporter() -> None:
+    state = from_params({"vy": ["rapporter"], "rapport": ["timra"]})
+    assert state == PageState("Rapporter", report="timra")
+    assert state.params() == {"vy": "rapporter", "rapport": "timra"}
