@@ -99,6 +99,10 @@ def create_app(
             app.state.services = Services(settings, new, Answerer(new))
 
         current = app.state.services.searcher
+        if current is not None:
+            from indexer.embedding.encoders import serve_queries
+
+            serve_queries(current.encoder)  # an upload embeds in short batches (issue 25)
         app.state.updater = IndexUpdater(
             settings,
             install,
