@@ -136,6 +136,8 @@ def create_app(
         BodyLimitMiddleware,
         max_request_kb=settings.max_request_kb,
         max_upload_bytes=settings.max_upload_bytes,
+        body_idle_seconds=settings.body_idle_seconds,
+        body_seconds=settings.body_seconds,
     )
     app.add_middleware(RequestIdMiddleware)  # added last: the outermost, sees every answer
     return app
