@@ -18,6 +18,7 @@ import asyncio
 import json
 
 from fastapi import HTTPException
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rapportsok.settings import MB
@@ -116,7 +117,15 @@ class BodyLimitMiddleware:
                     raise HTTPException(413, message(received, False))
             return msg
 
-        await self.app(scope, counted, send)
+        async def closing(message: Message) -> None:
+            # An answer before the whole body came (400, 401, 413, 415…): the connection is
+            # closed after it, else the server goes on reading and dropping a body that may
+            # never end (a keyed chunked upload did, for as long as the client sent).
+            if message["type"] == "http.response.start" and not complete:
+                MutableHeaders(scope=message)["Connection"] = "close"
+            await send(message)
+
+        await self.app(scope, counted, closing)
 
 
 async def _refuse(scope: Scope, send: Send, detail: str) -> None:

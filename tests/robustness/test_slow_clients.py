@@ -192,3 +192,29 @@ def test_refused_uploads_keep_no_bytes(live: Writable) -> None:
         finally:
             tracemalloc.stop()
     assert after - before < 4 * MB, f"{(after - before) / MB:.1f} MB kept by 8 refused uploads"
+
+
+def test_an_early_answer_closes_the_connection_of_an_unfinished_body(live: Writable) -> None:
+    # A chunked upload that is not multipart is answered 400 at once; the connection then
+    # closes instead of reading (and dropping) the rest for as long as the client sends.
+    with _connect(live.url) as sock:
+        sock.sendall(_chunked_upload_head() + _chunk(b"not multipart at all " * 20))
+        t0 = time.monotonic()
+        sock.settimeout(0.2)
+        data = b""
+        while time.monotonic() - t0 < 10:  # bounded: one chunk a 0.2 s
+            try:
+                sock.sendall(_chunk(b"x" * 100))
+            except OSError:
+                break
+            try:
+                got = sock.recv(65536)
+            except TimeoutError:
+                continue
+            if not got:
+                break
+            data += got
+        took = time.monotonic() - t0
+    assert data.startswith(b"HTTP/1.1 400 "), data[:200]
+    assert b"connection: close" in data.lower()
+    assert took < 3
