@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     parse_memory_mb: int = 2048  # address space of the child process that reads a report
     parse_seconds: int = 600  # wall time to read one report (OCR takes ~17 s a scanned page)
     upload_wait_seconds: float = 30  # then an upload or removal answers 202 with a job id
+    # Slow clients (`service.connections`, `service.limits`): past a deadline a request is
+    # answered 408 and its connection closed, so half-sent requests cannot hold the server.
+    header_seconds: float = 10  # for a request line and its headers
+    body_idle_seconds: float = 30  # the longest pause inside a request body
+    body_seconds: float = 300  # a whole body: 50 MB at 1.4 Mbit/s, a JSON request alike
+    keep_alive_seconds: float = 5  # an idle kept-alive connection is closed after this
+    max_connections: int = 800  # open client connections (and below the open-files limit)
+    backlog: int = 2048  # connections the OS queues before they are accepted
 
     @property
     def max_upload_bytes(self) -> int:

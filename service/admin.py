@@ -16,10 +16,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
-from rapportsok.errors import RapportsokError
 from service.auth import require_api_key
 from service.deps import UpdaterDep, WriterDep
-from service.errors import status_of
 from service.schemas import DocumentChange, ErrorResponse, JobError, JobInfo
 from service.updates import UpdateResult
 from service.uploads import METADATA_FIELDS
@@ -137,8 +135,8 @@ async def _answer(job: Job, writer: Writer, wait: float) -> Any:
     loop: no web thread waits), else 202 with the job."""
     if not await writer.wait(job, wait):
         return JSONResponse(job_info(job).model_dump(), status_code=202)
-    if job.error is not None:
-        raise job.error  # a RapportsokError gets its status from service.errors
+    if job.error is not None:  # answered as the error was (see `service.writer.Failure`)
+        raise HTTPException(job.error.status, job.error.detail)
     assert job.result is not None
     return _change(job.action, job.result)
 
@@ -146,10 +144,8 @@ async def _answer(job: Job, writer: Writer, wait: float) -> Any:
 def job_info(job: Job) -> JobInfo:
     """A job as `GET /jobs/{id}` and a 202 answer show it."""
     error = None
-    if isinstance(job.error, RapportsokError):
-        error = JobError(status=status_of(job.error), detail=str(job.error))
-    elif job.error is not None:
-        error = JobError(status=500, detail="internal error; the server log has the details")
+    if job.error is not None:
+        error = JobError(status=job.error.status, detail=job.error.detail)
     return JobInfo(
         id=job.id,
         action=job.action,

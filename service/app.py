@@ -99,6 +99,10 @@ def create_app(
             app.state.services = Services(settings, new, Answerer(new))
 
         current = app.state.services.searcher
+        if current is not None:
+            from indexer.embedding.encoders import serve_queries
+
+            serve_queries(current.encoder)  # an upload embeds in short batches (issue 25)
         app.state.updater = IndexUpdater(
             settings,
             install,
@@ -132,6 +136,8 @@ def create_app(
         BodyLimitMiddleware,
         max_request_kb=settings.max_request_kb,
         max_upload_bytes=settings.max_upload_bytes,
+        body_idle_seconds=settings.body_idle_seconds,
+        body_seconds=settings.body_seconds,
     )
     app.add_middleware(RequestIdMiddleware)  # added last: the outermost, sees every answer
     return app

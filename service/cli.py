@@ -14,6 +14,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from rapportsok.settings import get_settings
     from service.app import create_app, load_services
+    from service.connections import raise_file_limit, uvicorn_options
 
     settings = get_settings()
     update = {
@@ -42,6 +43,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         log_level="warning" if not args.verbose else "info",
+        **uvicorn_options(settings, raise_file_limit()),
     )
     return 0
 

@@ -144,7 +144,7 @@ class IndexUpdater:
         corpus folder when the index in place takes no segments), then load the new version
         and install its searcher."""
         from indexer.build import build_index
-        from indexer.embedding.encoders import load_encoder
+        from indexer.embedding.encoders import load_encoder, serve_queries
         from indexer.language.analyzer import get_analyzer
         from indexer.store.index import load_index
         from indexer.update import add_reports, can_update, remove_reports
@@ -154,6 +154,7 @@ class IndexUpdater:
 
         if self._encoder is None:
             self._encoder = load_encoder(self.settings.model)
+            serve_queries(self._encoder)  # the service's: short batches (see there)
         if self._analyzer is None:
             self._analyzer = get_analyzer()
         t0 = time.perf_counter()

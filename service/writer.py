@@ -6,24 +6,53 @@ is a job on one queue, run by one thread in order; the route awaits the job's fu
 event loop (holding no thread) for at most `upload_wait_seconds`, answers as before when it
 is done by then, and otherwise answers 202 with the job's id, whose state and result
 `GET /jobs/{id}` gives.
+
+A finished job keeps its result or its `Failure` (status and text), never the exception:
+its traceback holds the frames of the upload and so the uploaded file's bytes, and the
+writer remembers `_KEPT_JOBS` jobs (six refused 45 MB uploads kept +273 MB for good).
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import threading
 import time
+import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
+from rapportsok.errors import RapportsokError
+from service.errors import status_of
 from service.updates import UpdateResult
 
+log = logging.getLogger(__name__)
 JobState = Literal["queued", "running", "done", "failed"]
 _KEPT_JOBS = 200  # finished jobs remembered for GET /jobs/{id}, the oldest forgotten first
+
+
+# The detail of an unexpected error (the log has the traceback, under the job's id).
+INTERNAL_ERROR = "internal error; the server log has the details"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a job failed, as its answer says it: the HTTP status and the error's text."""
+
+    status: int
+    detail: str
+
+
+def failure_of(exc: BaseException) -> Failure:
+    """The `Failure` of an error: a `RapportsokError` gets its status (`service.errors`),
+    anything else is a 500 without details."""
+    if isinstance(exc, RapportsokError):
+        return Failure(status_of(exc), str(exc))
+    return Failure(500, INTERNAL_ERROR)
 
 
 @dataclass
@@ -36,8 +65,8 @@ class Job:
     created: float = field(default_factory=time.time)
     state: JobState = "queued"
     result: UpdateResult | None = None
-    error: BaseException | None = None
-    future: Future[UpdateResult] = field(default_factory=Future)
+    error: Failure | None = None
+    future: Future[None] = field(default_factory=Future)
 
 
 class Writer:
@@ -55,15 +84,22 @@ class Writer:
         """Queue `change`; the job's future holds its result or its error."""
         job = Job(id=f"{int(time.time())}-{next(self._ids)}", action=action, filename=filename)
 
-        def run() -> UpdateResult:
+        def run() -> None:
+            # The future ends with None either way: an exception set on it would keep the
+            # frames of `change` (and an upload's bytes) for as long as the job is kept.
             job.state = "running"
             try:
                 job.result = change()
             except BaseException as exc:
-                job.error, job.state = exc, "failed"
-                raise
+                if not isinstance(exc, RapportsokError):
+                    # As text: a record with exc_info, kept by a handler, would keep the bytes.
+                    trace = "".join(traceback.format_exception(exc))
+                    log.error("job %s (%s %s) failed:\n%s", job.id, action, filename, trace)
+                job.error, job.state = failure_of(exc), "failed"
+                if not isinstance(exc, Exception):
+                    raise  # KeyboardInterrupt, SystemExit
+                return
             job.state = "done"
-            return job.result
 
         with self._lock:
             self._jobs[job.id] = job
@@ -90,7 +126,7 @@ class Writer:
             # not log a failed job as "Future exception was never retrieved" (it is on the job).
             waiting.add_done_callback(lambda f: f.cancelled() or f.exception())
             return False
-        except Exception:  # the job failed: its error is on the job
+        except Exception:  # only a KeyboardInterrupt or the like: the job has its failure
             pass
         return True
 

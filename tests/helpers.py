@@ -18,14 +18,16 @@ __all__ = ["FakeEncoder", "LiveServer", "free_port"]
 
 
 class LiveServer:
-    """uvicorn in a background thread; `url` is its base URL."""
+    """uvicorn in a background thread; `url` is its base URL; `options` go to uvicorn.Config."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, **options: Any) -> None:
         import uvicorn
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", **options
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -59,13 +59,14 @@ def writable_server(
 
     from rapportsok.settings import Settings
     from service.app import create_app
+    from service.connections import uvicorn_options
 
     corpus_dir = tmp / "corpus"
     shutil.copytree(corpus, corpus_dir)
     index = copy_index(corpus_index, tmp / "data")
     config = Settings(corpus_dir=corpus_dir, index_dir=index, **{"api_key": API_KEY, **settings})
     app = create_app(config, searcher=searcher)
-    with LiveServer(app) as live:
+    with LiveServer(app, **uvicorn_options(config)) as live:
         yield Writable(live.url, corpus_dir, index, app)
 
 

