@@ -192,6 +192,8 @@ class IndexUpdater:
             report.chunks,
             report.embedded,
         )
+        for name, what in report.troubles:  # the reading report; info --quality states it too
+            log.warning("read %s with trouble: %s", name, what)
         return report, searcher
 
     @staticmethod

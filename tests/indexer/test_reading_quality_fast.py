@@ -10,9 +10,11 @@ import pytest
 from helpers import FakeEncoder
 
 from indexer.build import BuildReport, accept, build_index
+from indexer.language.analyzer import get_analyzer
 from indexer.models import Chunk, Document, ReadingQuality, Source
 from indexer.reading.quality import page_ranges, reading_quality, troubles
 from indexer.store.index import load_index
+from indexer.update import add_reports
 from rapportsok.cli import main
 
 # Three pages: text, a page number alone, text that the passages below leave out.
@@ -144,3 +146,14 @@ def test_info_quality_of_an_older_index_says_unknown(
         "  ekby-kommun-delarsrapport-2022.txt: "
         "reading quality unknown (indexed before it was recorded)"
     )
+
+
+def test_an_upload_records_its_reading_quality(tiny_index: Path) -> None:
+    corpus = tiny_index.parent / "corpus"
+    (corpus / "protokoll.txt").write_text("Protokoll\n\nBeslut om budget.\n", encoding="utf-8")
+    report = add_reports(corpus, tiny_index, ["protokoll.txt"], FakeEncoder(), get_analyzer())
+    assert report.troubles == [
+        ("protokoll.txt", "metadata unknown: organisation, organ, year")  # "Protokoll": a kind
+    ]
+    stored = load_index(tiny_index).documents["protokoll"].quality
+    assert stored == ReadingQuality(chars=len("ProtokollBeslutombudget."))
