@@ -193,7 +193,7 @@ class IndexUpdater:
             report.embedded,
         )
         for name, what in report.troubles:  # the reading report; info --quality states it too
-            log.warning("read %s with trouble: %s", name, what)
+            log.info("read %s with trouble: %s", name, what)
         return report, searcher
 
     @staticmethod
