@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from indexer.models import Chunk, Document, ReadingQuality, Source
+from indexer.reading.sections import find_blocks
 
 # The metadata fields whose absence the reading report names (as `Document` names them):
 # a question that names an organisation or a year cannot find a report without them.
@@ -19,15 +20,22 @@ CHECKED_FIELDS = ("organisation", "organ", "report_type", "year")
 
 def reading_quality(source: Source, chunks: Sequence[Chunk]) -> ReadingQuality:
     """What reading `source` into `chunks` found: pages OCR'd, pages without text, pages
-    whose text no passage holds, glyphs without a Unicode mapping."""
+    whose body text (not headings, table of contents or title page) no passage holds,
+    glyphs without a Unicode mapping."""
     text = source.text
     bounds = [*source.page_starts, len(text)]
+    # Body text and tables; headings (kept as passages' section paths), the table of
+    # contents and a title page are left out of the passages on purpose.
+    body = [(b.start, b.end) for b in find_blocks(source) if b.type in ("text", "table")]
     empty: list[int] = []
     unpassaged: list[int] = []
     for page, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False), start=1):
         if not any(ch.isalpha() for ch in text[start:end]):
             empty.append(page)  # a page number or a stamp alone is no text
-        elif not any(c.start < end and c.end > start for c in chunks):
+            continue
+        spans = [(max(a, start), min(b, end)) for a, b in body if a < end and b > start]
+        spans = [(a, b) for a, b in spans if any(ch.isalpha() for ch in text[a:b])]
+        if spans and not any(c.start < b and c.end > a for a, b in spans for c in chunks):
             unpassaged.append(page)
     return ReadingQuality(
         ocr_pages=tuple(source.ocr_pages),
