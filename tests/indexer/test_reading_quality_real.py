@@ -14,20 +14,18 @@ from indexer.build import build_index
 from rapportsok.cli import main
 
 
-def _real_reports() -> Path | None:
-    """`shared/real-reports` beside the checkout or beside a folder above it (a worktree)."""
+def _real_reports() -> Path:
+    """`shared/real-reports` beside the checkout or beside a folder above it (a worktree);
+    it is there in every checkout and in CI, so its absence fails loudly."""
     for folder in Path(__file__).resolve().parents[2:5]:
         candidate = folder.parent / "shared" / "real-reports"
         if (candidate / "SOURCES.md").is_file():
             return candidate
-    return None
+    raise FileNotFoundError("../shared/real-reports is missing beside the checkout")
 
 
 REAL = _real_reports()
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(REAL is None, reason="../shared/real-reports is not here"),
-]
+pytestmark = pytest.mark.slow
 EMPTY_PAGE = "goteborg-stadsrevisionen-arsredogorelse-2024.pdf"
 CLEAN = "simrishamn-kulturochfritidsnamnden-budgetskrivelse-2027.pdf"
 
@@ -35,7 +33,6 @@ CLEAN = "simrishamn-kulturochfritidsnamnden-budgetskrivelse-2027.pdf"
 def test_index_and_info_state_the_trouble_of_real_reports(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert REAL is not None
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for name in (EMPTY_PAGE, CLEAN):
