@@ -17,6 +17,7 @@ import numpy as np
 from indexer.models import Chunk, Document, text_hash
 from indexer.reading.chunker import ChunkerConfig, clean_text
 from indexer.reading.metadata import load_catalogue
+from indexer.reading.quality import troubles
 from indexer.reading.sources import SUPPORTED_SUFFIXES
 from indexer.store.dense import FAISS_TYPES, FaissChoice, FaissType, resolve_faiss
 from indexer.store.index import (
@@ -60,6 +61,9 @@ class BuildReport:
     unchanged: bool = False
     ocr_pages: int = 0  # scanned pages read by OCR in this build
     ocr_seconds: float = 0.0
+    # The reading report: (file name, what went wrong) for each report read in this build
+    # that had trouble (`indexer.reading.quality.troubles`, joined by "; ").
+    troubles: list[tuple[str, str]] = field(default_factory=list)
 
 
 def sha256_file(path: Path) -> str:
@@ -268,7 +272,8 @@ def _parse(
 
 def accept(report: BuildReport, name: str, result: Parsed) -> tuple[Document, list[Chunk]] | None:
     """A read report's document and chunks, or None with the reason in `report.skipped`
-    (unreadable, a parser bug, no text); what OCR cost is added to `report`."""
+    (unreadable, a parser bug, no text); what OCR cost is added to `report`, and what went
+    wrong reading it to `report.troubles`."""
     if isinstance(result, UnreadableReport):
         report.skipped.append((name, str(result)))
         return None
@@ -282,6 +287,8 @@ def accept(report: BuildReport, name: str, result: Parsed) -> tuple[Document, li
         return None
     report.ocr_pages += ocr_pages
     report.ocr_seconds += ocr_seconds
+    if problems := troubles(doc):
+        report.troubles.append((name, "; ".join(problems)))
     return doc, chunks
 
 

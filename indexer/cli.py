@@ -9,9 +9,13 @@ import argparse
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexer.store.dense import FAISS_CHOICES
 from rapportsok.settings import get_settings
+
+if TYPE_CHECKING:
+    from indexer.models import Document
 
 
 def _positive(value: str) -> int:
@@ -66,6 +70,9 @@ def _index(args: argparse.Namespace) -> int:
         )
     if r.unchanged:
         print("nothing changed since the last build")
+    # The reading report: one line per report read with trouble, then those not read at all.
+    for name, what in r.troubles:
+        print(f"trouble in {name}: {what}")
     for name, reason in r.skipped:
         print(f"skipped {name}: {reason}")
     return 0
@@ -81,6 +88,9 @@ def _info(args: argparse.Namespace) -> int:
     m = idx.manifest
     if args.json:
         print(json.dumps(m.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    if args.quality:
+        _quality(path, list(idx.documents.values()))
         return 0
     print(f"index      {path} (schema {m.schema_version}, created {m.created})")
     print(f"encoder    {m.encoder.name} ({m.encoder.dim} dimensions)")
@@ -102,6 +112,17 @@ def _info(args: argparse.Namespace) -> int:
             shown = "unknown" if value is None else str(value)
             print(f"    {name:<13} {shown}" + (f"   ({where})" if where else ""))
     return 0
+
+
+def _quality(path: Path, documents: list[Document]) -> None:
+    """`info --quality`: the reading report of every report in the index, as `index`
+    printed it when it read them."""
+    from indexer.reading.quality import troubles
+
+    with_trouble = [d for d in documents if troubles(d)]
+    print(f"reading report of {path}: {len(with_trouble)} of {len(documents)} reports with trouble")
+    for doc in sorted(documents, key=lambda d: d.path):
+        print(f"  {doc.path}: {'; '.join(troubles(doc)) or 'read cleanly'}")
 
 
 # The fields `info` lists per report, as Document names them.
@@ -142,4 +163,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="show the index manifest and per-report counts")
     p.add_argument("index", nargs="?", help="index folder (default: ./data/index)")
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    p.add_argument(
+        "--quality",
+        action="store_true",
+        help="print the reading report: per report, pages OCR'd, pages without text, "
+        "glyphs left out, metadata unknown",
+    )
     p.set_defaults(func=_info)

@@ -25,6 +25,8 @@ class Source:
     `cover` holds a PDF's title page as printed: the (text, font size pt, top pt) of each
     line of its first page with text, running headers included; `properties` its document
     properties (Title, Author, Subject, Keywords) where set. Both feed the report metadata.
+    `cid_chars` counts the glyphs of a PDF's text layer without a Unicode mapping ("(cid:42)"),
+    left out of `text` (the reading report names them).
     """
 
     text: str
@@ -35,6 +37,7 @@ class Source:
     markup: Markup = "text"
     cover: tuple[tuple[str, float, float], ...] = ()
     properties: dict[str, str] = field(default_factory=dict, hash=False)
+    cid_chars: int = 0
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number that contains `offset`, or None for a text report."""
@@ -50,6 +53,39 @@ class Source:
 
 
 @dataclass(frozen=True)
+class ReadingQuality:
+    """How well a report's text was read, as the reading report states it.
+
+    `ocr_pages` are the 1-based pages read from their
+    image by OCR, in `ocr_seconds`; `empty_pages` those with no text in the read report
+    (blank, OCR found nothing, glyphs drawn as outlines, only running headers); `unpassaged_pages`
+    those whose text no passage holds; `cid_chars` the glyphs without a Unicode mapping that
+    were left out (garbage in the text layer) and `chars` the characters read.
+    """
+
+    ocr_pages: tuple[int, ...] = ()
+    ocr_seconds: float = 0.0
+    empty_pages: tuple[int, ...] = ()
+    unpassaged_pages: tuple[int, ...] = ()
+    cid_chars: int = 0
+    chars: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for name in ("ocr_pages", "empty_pages", "unpassaged_pages"):
+            data[name] = list(data[name])
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReadingQuality:
+        """From `to_dict`'s form; keys it does not know are ignored."""
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        for name in ("ocr_pages", "empty_pages", "unpassaged_pages"):
+            fields[name] = tuple(fields.get(name, ()))
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
 class Document:
     """Metadata of one report. `id` is derived from the file name and is stable.
 
@@ -57,7 +93,8 @@ class Document:
     `municipality` its municipality when it has one, `organ` the nämnd, styrelse or
     förvaltning that wrote it. `sources` says per field where its value came from ("cover",
     "front", "properties", "file name", "text", "catalogue"); a field no source gave is
-    None, never a default.
+    None, never a default. `quality` is how well its text was read (None in an index written
+    before it was recorded: unknown).
     """
 
     id: str
@@ -72,16 +109,22 @@ class Document:
     pages: int | None = None
     organisation: str | None = None
     sources: dict[str, str] = field(default_factory=dict, hash=False)
+    # A reading fact, not metadata: two reads of the same report are the same document.
+    quality: ReadingQuality | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["quality"] = self.quality.to_dict() if self.quality is not None else None
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
-        """From `to_dict`'s form; manifests written before `organisation` and `sources`
-        existed read as None and no sources."""
+        """From `to_dict`'s form; manifests written before `organisation`, `sources` and
+        `quality` existed read as None, no sources and None."""
         fields = {k: data.get(k) for k in cls.__dataclass_fields__}
         fields["sources"] = dict(data.get("sources") or {})
+        quality = data.get("quality")
+        fields["quality"] = ReadingQuality.from_dict(quality) if quality else None
         return cls(**fields)  # type: ignore[arg-type]
 
 

@@ -193,6 +193,8 @@ class IndexUpdater:
             report.chunks,
             report.embedded,
         )
+        for name, what in report.troubles:  # the reading report; info --quality states it too
+            log.info("read %s with trouble: %s", name, what)
         return report, searcher
 
     @staticmethod

@@ -133,6 +133,7 @@ def read_pdf(path: Path) -> Source:
         "pdf",
         cover=tuple((ln.text, ln.size, ln.top) for ln in cover),
         properties=properties,
+        cid_chars=stats.cid_chars,
     )
 
 
