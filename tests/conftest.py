@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from corpus_pdfs import Layout, print_corpus
+from real_reports import OUTLINES, Read, read_report, real_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -78,6 +79,22 @@ def workers() -> Iterator[ProcessPoolExecutor]:
     processes = min(4, os.cpu_count() or 1)
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
         yield pool
+
+
+@pytest.fixture(scope="session")
+def real_reads(workers: Executor) -> dict[str, Read]:
+    """The twelve real reports of ../shared/real-reports read and chunked as a build does,
+    once per session, by the session's workers (their metadata, passages, OCR and joins)."""
+    from indexer.reading.ocr import tesseract_problem
+
+    # One report is read by OCR: without Tesseract it would be skipped, which the tests
+    # would take for a reading fault.
+    assert tesseract_problem() is None, tesseract_problem()
+    paths = sorted(real_reports().glob("*.pdf"))
+    # The OCR'd report and then the longest first, so that the processes end together.
+    paths.sort(key=lambda p: (p.name != OUTLINES, -p.stat().st_size))
+    reads = workers.map(read_report, [str(p) for p in paths])
+    return {p.name: r for p, r in zip(paths, reads, strict=True)}
 
 
 def _print(tmp_path_factory: pytest.TempPathFactory, layout: Layout, pool: Executor) -> Path:

@@ -7,7 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.models import Document
+
 ROOT = Path(__file__).resolve().parents[1]
+# The report whose glyphs are drawn as outlines: no text layer, read by OCR.
+OUTLINES = "goteborg-stadsrevisionen-rapportsammandrag-2023.pdf"
 
 
 def real_reports() -> Path:
@@ -23,9 +27,10 @@ def real_reports() -> Path:
 
 @dataclass(frozen=True)
 class Read:
-    """One report as the indexer reads it: its passages' texts, the pages OCR'd, the words
-    joined over a line-end hyphen (word, how) and the seconds it took."""
+    """One report as the indexer reads it: its metadata, its passages' texts, the pages
+    OCR'd, the words joined over a line-end hyphen (word, how) and the seconds it took."""
 
+    document: Document
     texts: list[str]
     ocr_pages: int
     joined: list[tuple[str, str]]
@@ -43,8 +48,9 @@ def read_report(path: str) -> Read:
 
     started = time.perf_counter()
     with counting_joins() as joined:
-        _, chunks, (ocr_pages, _) = parse_report(Path(path), "0" * 64, {}, ChunkerConfig())
+        doc, chunks, (ocr_pages, _) = parse_report(Path(path), "0" * 64, {}, ChunkerConfig())
     return Read(
+        document=doc,
         texts=[c.text for c in chunks],
         ocr_pages=ocr_pages,
         joined=[(j.word, j.how) for j in joined],

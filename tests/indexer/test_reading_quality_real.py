@@ -9,22 +9,12 @@ from pathlib import Path
 
 import pytest
 from helpers import FakeEncoder
+from real_reports import real_reports
 
 from indexer.build import build_index
 from rapportsok.cli import main
 
-
-def _real_reports() -> Path:
-    """`shared/real-reports` beside the checkout or beside a folder above it (a worktree);
-    it is there in every checkout and in CI, so its absence fails loudly."""
-    for folder in Path(__file__).resolve().parents[2:5]:
-        candidate = folder.parent / "shared" / "real-reports"
-        if (candidate / "SOURCES.md").is_file():
-            return candidate
-    raise FileNotFoundError("../shared/real-reports is missing beside the checkout")
-
-
-REAL = _real_reports()
+REAL = real_reports()
 pytestmark = pytest.mark.slow
 EMPTY_PAGE = "goteborg-stadsrevisionen-arsredogorelse-2024.pdf"
 CLEAN = "simrishamn-kulturochfritidsnamnden-budgetskrivelse-2027.pdf"

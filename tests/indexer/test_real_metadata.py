@@ -1,30 +1,12 @@
 """Metadata of the 12 real public-sector PDFs in `../shared/real-reports/`, read as the
 indexer reads them, against what `SOURCES.md` there says each one is (organisation, kind of
-report, year). Reads every PDF in full: slow."""
+report, year). Reads every PDF in full, once per session (`real_reads`): slow."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from real_reports import Read, real_reports
 
-from indexer.models import Source
-from indexer.reading.metadata import build_document
-from indexer.reading.sources import read_report
-from rapportsok.errors import UnreadableReport
-
-
-def _real_reports() -> Path:
-    """`shared/real-reports` beside the checkout or beside a folder above it (a worktree);
-    it is there in every checkout and in CI, so its absence fails loudly."""
-    for folder in Path(__file__).resolve().parents[2:5]:
-        candidate = folder.parent / "shared" / "real-reports"
-        if (candidate / "SOURCES.md").is_file():
-            return candidate
-    raise FileNotFoundError("../shared/real-reports is missing beside the checkout")
-
-
-REAL = _real_reports()
 pytestmark = pytest.mark.slow
 
 # file: (organisation, municipality, organ, kind, year), as SOURCES.md gives them. Its kind
@@ -148,28 +130,13 @@ TITLES = {
 # Bjurholm's analysis is unknown: no page of its front names who wrote it.
 
 
-def _source(path: Path) -> Source:
-    """The report as the indexer reads it; for a PDF whose text cannot be read (yet: its
-    glyphs are outlines), only its properties, as metadata would see them."""
-    try:
-        return read_report(path)
-    except UnreadableReport:
-        import pdfplumber
-
-        from indexer.reading.pdf import pdf_properties
-
-        with pdfplumber.open(path) as pdf:
-            return Source("", properties=pdf_properties(pdf.metadata), markup="pdf")
-
-
 def test_sources_md_lists_the_twelve() -> None:
-    assert sorted(p.name for p in REAL.glob("*.pdf")) == sorted(EXPECTED)
+    assert sorted(p.name for p in real_reports().glob("*.pdf")) == sorted(EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_metadata_of_a_real_report(name: str) -> None:
-    path = REAL / name
-    doc = build_document(path, _source(path), "0" * 64, {})
+def test_metadata_of_a_real_report(name: str, real_reads: dict[str, Read]) -> None:
+    doc = real_reads[name].document
     organisation, municipality, organ, kind, year = EXPECTED[name]
     assert (doc.organisation, doc.report_type, doc.year) == (organisation, kind, year)
     assert (doc.municipality, doc.organ) == (municipality, organ)

@@ -8,35 +8,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from concurrent.futures import Executor
 
 import pytest
-from real_reports import Read, read_report, real_reports
-
-from indexer.reading.ocr import tesseract_problem
+from real_reports import OUTLINES, Read
 
 pytestmark = pytest.mark.slow
 
-FOLDER = real_reports()
-OUTLINES = "goteborg-stadsrevisionen-rapportsammandrag-2023.pdf"
 
-
-@pytest.fixture(scope="session")
-def real(workers: Executor) -> dict[str, Read]:
-    """Every real report read and chunked as a build does, by the session's workers."""
-    # The outline report is read by OCR: without Tesseract it is skipped, which these
-    # tests would take for a reading fault.
-    assert tesseract_problem() is None, tesseract_problem()
-    paths = sorted(FOLDER.glob("*.pdf"))
-    # The longest first, so that the two processes end together.
-    paths.sort(key=lambda p: (p.name != OUTLINES, -p.stat().st_size))
-    reads = workers.map(read_report, [str(p) for p in paths])
-    return {p.name: r for p, r in zip(paths, reads, strict=True)}
-
-
-def test_all_twelve_reports_are_read(real: dict[str, Read]) -> None:
-    assert len(real) == 12
-    assert all(r.texts for r in real.values())
+def test_all_twelve_reports_are_read(real_reads: dict[str, Read]) -> None:
+    assert len(real_reads) == 12
+    assert all(r.texts for r in real_reads.values())
 
 
 def _single_character_runs(text: str) -> list[list[str]]:
@@ -53,35 +34,36 @@ def _single_character_runs(text: str) -> list[list[str]]:
     return runs
 
 
-def test_no_passage_has_a_run_of_single_character_lines(real: dict[str, Read]) -> None:
+def test_no_passage_has_a_run_of_single_character_lines(real_reads: dict[str, Read]) -> None:
     # Before: the signature reference up the margin of the revisionsberättelse ("d / 5 /
     # 0 / 5 / b 3 ..."), photo credits printed upwards in the årsredogörelser ("n o / ss e
     # r / g ..."), the Riksbank's chart axes ("6 / 3 / 0"): 44 runs in all.
     found = {
         name: runs
-        for name, read in real.items()
+        for name, read in real_reads.items()
         for runs in [[run for text in read.texts for run in _single_character_runs(text)]]
         if runs
     }
     assert found == {}
 
 
-def test_turned_text_in_the_margin_is_left_out(real: dict[str, Read]) -> None:
+def test_turned_text_in_the_margin_is_left_out(real_reads: dict[str, Read]) -> None:
     # "Signature reference: 9e58a8c3-…" is printed up the margin of every signed page.
-    assert not any("9e58a8c3" in t for t in real["goteborg-revisionsberattelse-2024.pdf"].texts)
+    revision = real_reads["goteborg-revisionsberattelse-2024.pdf"]
+    assert not any("9e58a8c3" in t for t in revision.texts)
 
 
-def test_no_passage_without_a_word(real: dict[str, Read]) -> None:
+def test_no_passage_without_a_word(real_reads: dict[str, Read]) -> None:
     # Before: "2023-2025", "2024-04-03", "§ 71, 202/24" and a chart's "3,5" were passages.
     empty = {
         name: [t for t in read.texts if not re.search(r"[^\W\d_]{2}", t)]
-        for name, read in real.items()
+        for name, read in real_reads.items()
     }
     assert {name: texts for name, texts in empty.items() if texts} == {}
 
 
-def test_words_hyphenated_at_line_ends_are_joined(real: dict[str, Read]) -> None:
-    bjurholm = real["bjurholm-riskochsarbarhetsanalys-2023.pdf"]
+def test_words_hyphenated_at_line_ends_are_joined(real_reads: dict[str, Read]) -> None:
+    bjurholm = real_reads["bjurholm-riskochsarbarhetsanalys-2023.pdf"]
     # "Re-" + "sultatet", "Me-" + "toden", "Ge-" + "nom": the lower-case rule keeps the
     # hyphen of a capitalised word; the lexicon knows the joined word.
     assert [w for w, how in bjurholm.joined if how == "lexicon"] == [
@@ -90,7 +72,7 @@ def test_words_hyphenated_at_line_ends_are_joined(real: dict[str, Read]) -> None
         "säkerställer",
         "Genom",
     ]
-    revision = real["goteborg-revisionsberattelse-2024.pdf"]
+    revision = real_reads["goteborg-revisionsberattelse-2024.pdf"]
     assert [w for w, how in revision.joined if how == "lexicon"] == [
         "Anledningen",
         "Beslutet",
@@ -101,30 +83,30 @@ def test_words_hyphenated_at_line_ends_are_joined(real: dict[str, Read]) -> None
     # "Re-" + "visionsredogörelserna": known only as a compound, and a capitalised first
     # part may be a name's; it stays as printed.
     assert "Re-visionsredogörelserna" in "\n".join(revision.texts)
-    report = real["goteborg-stadsrevisionen-arsredogorelse-2024.pdf"]
+    report = real_reads["goteborg-stadsrevisionen-arsredogorelse-2024.pdf"]
     assert Counter(how for _, how in report.joined) == {"printed": 298, "lexicon": 60}
     text = "\n".join(report.texts)
     assert "Sammantaget" in text and "Sam-\nmantaget" not in text
     assert "dessvärre" in text and "dessvär-" not in text
 
 
-def test_real_hyphens_stay(real: dict[str, Read]) -> None:
-    text = "\n".join(real["goteborg-revisionsberattelse-2024.pdf"].texts)
+def test_real_hyphens_stay(real_reads: dict[str, Read]) -> None:
+    text = "\n".join(real_reads["goteborg-revisionsberattelse-2024.pdf"].texts)
     assert text.count("nköps- och upphandlingsnämnden") == 25
     assert "E-post" in text and "SIP-arbetet" in text
-    text = "\n".join(real["hagfors-riskochsarbarhetsanalys-2023.pdf"].texts)
+    text = "\n".join(real_reads["hagfors-riskochsarbarhetsanalys-2023.pdf"].texts)
     assert "EU-parlamentet" in text and "2023-2026" in text
     assert text.count("Vård- och omsorgsnära") == 11
-    text = "\n".join(real["goteborg-intraservice-delarsrapport-2026.pdf"].texts)
+    text = "\n".join(real_reads["goteborg-intraservice-delarsrapport-2026.pdf"].texts)
     assert "IT-säkerhet" in text and "beställnings- och återbrukssystem" in text
     # A web address broken at its hyphen keeps it.
-    text = "\n".join(real["helsingborg-samsynsguiden-2023.pdf"].texts)
+    text = "\n".join(real_reads["helsingborg-samsynsguiden-2023.pdf"].texts)
     assert "regler-tillstand-och-anmalan/" in text
 
 
-def test_the_report_drawn_in_outlines_is_read_by_ocr(real: dict[str, Read]) -> None:
+def test_the_report_drawn_in_outlines_is_read_by_ocr(real_reads: dict[str, Read]) -> None:
     # No text layer and no scan: its glyphs are vector paths. Rendered, then Tesseract.
-    read = real[OUTLINES]
+    read = real_reads[OUTLINES]
     assert read.ocr_pages == 6
     text = "\n".join(read.texts)
     assert (

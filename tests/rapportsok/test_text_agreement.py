@@ -29,8 +29,6 @@ _BODY = (
 _INTRO = "Nämnden föreslår följande:"
 # Every paragraph a passage of its own unless glued (an introduction and its list).
 _ONE_EACH = ChunkerConfig(target_chars=1, max_chars=10_000, small_table_chars=0)
-# Every sentence a passage of its own: a paragraph longer than 2 characters is cut at each end.
-_SENTENCE_EACH = ChunkerConfig(target_chars=1, max_chars=2)
 
 LINES = [
     # Bullets: items to all three ("▪" was a sentence to the answer units, and could be a
@@ -175,8 +173,14 @@ SENTENCES = [
 
 @pytest.mark.parametrize(("paragraph", "sentences"), SENTENCES)
 def test_chunker_and_units_end_sentences_alike(paragraph: str, sentences: list[str]) -> None:
-    chunks = chunk_document(_DOC, Source(paragraph), _SENTENCE_EACH)
-    assert [c.text for c in chunks] == sentences
+    # Every sentence a passage of its own: the paragraph twice over is longer than
+    # `max_chars`, so it is cut at sentence ends, and no sentence is longer (none is capped)
+    # or shorter than half of it (none is glued to the next).
+    longest = max(len(s) for s in sentences)
+    assert min(len(s) for s in sentences) >= longest / 2
+    cfg = ChunkerConfig(target_chars=1, max_chars=longest)
+    chunks = chunk_document(_DOC, Source(f"{paragraph} {paragraph}"), cfg)
+    assert [c.text for c in chunks] == sentences * 2
     assert _units_of(paragraph) == [("sentence", s) for s in sentences]
     # A paragraph that ends a sentence is no heading to the sections.
     assert [b.type for b in find_blocks(Source(paragraph))] == ["text"]
