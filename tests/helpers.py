@@ -4,6 +4,7 @@ deterministic fake encoder for the fast tier."""
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import threading
 import time
@@ -71,3 +72,14 @@ class FakeEncoder:
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
+
+
+def citations(at: Any) -> list[str]:
+    """The citation lines (`<div class="rs-citation">`) of a Streamlit `AppTest`'s cards,
+    as plain text."""
+    out = []
+    for m in at.markdown:
+        if 'class="rs-citation"' in m.value:
+            text = re.sub(r"<[^>]+>", "", m.value)
+            out.append(html.unescape(text).removeprefix("Källa: ").strip())
+    return out

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import free_port
+from helpers import citations, free_port
 from streamlit.testing.v1 import AppTest
 
 from rapportsok.settings import get_settings
 from service.schemas import MAX_QUERY_CHARS
 
 APP_FILE = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
-
-
-def _citations(at: AppTest) -> list[str]:
-    """The cards' citation lines (`<div class="rs-citation">`), as plain text."""
-    out = []
-    for m in at.markdown:
-        if 'class="rs-citation"' in m.value:
-            text = re.sub(r"<[^>]+>", "", m.value)
-            out.append(html.unescape(text).removeprefix("Källa: ").strip())
-    return out
 
 
 def _app(monkeypatch: pytest.MonkeyPatch, api_url: str) -> AppTest:
@@ -77,7 +65,7 @@ def test_answer_with_citations_tied_to_cards(monkeypatch: pytest.MonkeyPatch, ap
     assert "[1] Timrå kommun · Delårsrapport 2021, Kommunstyrelsen · 2021" in card
     assert "Uppdrag: Skapa utrymme för ny styrning › Nyckeltal" in card
     # Cited card first: its copyable citation line, and its table rendered as a table.
-    assert _citations(at)[0] == (
+    assert citations(at)[0] == (
         "Timrå kommun, Delårsrapport 2021, Uppdrag: Skapa utrymme för ny styrning › Nyckeltal"
     )
     table = _markdown(at, "<th><strong>Mått</strong></th>")[0]
@@ -110,7 +98,7 @@ def test_no_answer_says_so_and_still_shows_closest_passages(
     [warning] = at.warning
     assert "ingen rapport från Göteborg" in warning.value
     assert [s.value for s in at.main.subheader] == ["Stycken som ligger närmast frågan"]
-    assert len(_citations(at)) == 5  # one citation line per passage card
+    assert len(citations(at)) == 5  # one citation line per passage card
 
 
 def test_filters_restrict_answer_and_search(monkeypatch: pytest.MonkeyPatch, api_url: str) -> None:
@@ -121,11 +109,11 @@ def test_filters_restrict_answer_and_search(monkeypatch: pytest.MonkeyPatch, api
     kommun.select("Köping").run()
     at = _ask(at, "Hur hög var sjukfrånvaron?")
     assert not at.exception
-    lines = _citations(at)
+    lines = citations(at)
     assert lines and all(line.startswith("Köpings kommun, Delårsrapport 2019") for line in lines)
 
     at = _ask(at, "sjukfrånvaro", view="Sök")
-    lines = _citations(at)
+    lines = citations(at)
     assert len(lines) >= 3
     assert all(line.startswith("Köpings kommun, ") for line in lines)
     assert not _markdown(at, 'class="rs-answer"')

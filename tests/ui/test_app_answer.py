@@ -3,12 +3,11 @@ shown once, uncertain answers, abstentions, feedback, translated errors, the upl
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import citations
 from streamlit.testing.v1 import AppTest
 
 from rapportsok.settings import get_settings
@@ -17,16 +16,6 @@ from ui import feedback
 APP_FILE = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
 SICK_LEAVE = "Hur hög var sjukfrånvaron bland Timrås kommunanställda 2021?"
 HIGHEST = "Vilken kommun hade högst sjukfrånvaro?"
-
-
-def _citations(at: AppTest) -> list[str]:
-    """The cards' citation lines (`<div class="rs-citation">`), as plain text."""
-    out = []
-    for m in at.markdown:
-        if 'class="rs-citation"' in m.value:
-            text = re.sub(r"<[^>]+>", "", m.value)
-            out.append(html.unescape(text).removeprefix("Källa: ").strip())
-    return out
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +48,7 @@ def test_a_shared_link_asks_its_question_with_its_filters(
     assert not at.exception
     assert at.text_input(key="query").value == "Hur hög var sjukfrånvaron?"
     assert at.sidebar.multiselect(key="kommun").value == ["Köping"]
-    lines = _citations(at)
+    lines = citations(at)
     assert lines and all(line.startswith("Köpings kommun, Delårsrapport 2019") for line in lines)
 
 
@@ -244,6 +233,6 @@ def test_search_shows_no_examples_and_more_on_request(
 ) -> None:
     at = _app(monkeypatch, api_url, vy="sok", fraga="sjukfrånvaro")
     assert not [b for b in at.button if b.key and b.key.startswith("exempel-")]
-    assert len(_citations(at)) == 10
+    assert len(citations(at)) == 10
     at = at.button(key="visa-fler").click().run()
-    assert len(_citations(at)) == 20
+    assert len(citations(at)) == 20
