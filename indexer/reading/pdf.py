@@ -49,6 +49,11 @@ OUTLINE_PATHS = 200
 # A page whose content has no text operator at all and is this large (bytes) is drawn:
 # read by OCR without laying out its paths first (about 3 s a page of glyph outlines).
 OUTLINE_BYTES = 100_000
+# Running headers, footers and page numbers sit in this share of the page at its top and
+# bottom. A page whose text is all there, beside images that cover at least FIGURE_SHARE
+# of it, is pictures of text under a running header (pages pasted in as screenshots).
+BAND_SHARE = 0.1
+FIGURE_SHARE = 0.1
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demibold|demi", re.IGNORECASE)
 
@@ -73,7 +78,7 @@ def read_pdf(path: Path) -> Source:
                 read = _read_page(page, stats, ocr)
                 if read.scanned and ocr:
                     t0 = time.perf_counter()
-                    read = _ocr_page(page, stats, ocr_sizes)
+                    read = _ocr_page(page, stats, ocr_sizes, read.running)
                     ocr_seconds += time.perf_counter() - t0
                 pages.append(read)
                 page.close()  # drops the parsed layout; pdfplumber caches it per page
@@ -205,6 +210,13 @@ def _read_page(page: Any, stats: Stats, ocr: bool) -> Page:
             chars.append(char)
             visible += not text.isspace()
     garbage = ocr and unmapped >= MIN_TEXT_CHARS and unmapped > visible
+    if ocr and visible and _pictures_under_header(page, chars):
+        # Pictures of text under a running header: read the image, leaving out the header's
+        # lines as on the other pages (their text layer and OCR's reading of them alike).
+        stats.empty_pages.append(page.page_number - 1)
+        result.scanned = True
+        result.running = _running_spans(chars)
+        return result
     if garbage or (visible < MIN_TEXT_CHARS and (_covered_by_image(page) or _outlines(page))):
         # A scanned page (its few characters are a stamp or a page number over the image),
         # glyphs drawn as paths, or a text layer that cannot be decoded: read its image.
@@ -241,6 +253,40 @@ def _covered_by_image(page: Any) -> bool:
     return covered >= SCANNED_IMAGE_SHARE * area
 
 
+def _pictures_under_header(page: Any, chars: list[dict[str, Any]]) -> bool:
+    """Whether the page's only text is a running header or footer (all of it in the top or
+    bottom band) and images clear of that text cover at least FIGURE_SHARE of the page.
+    A photo behind the footer (a chapter opener) overlaps its text and is no such page."""
+    height = float(page.height)
+    band_top, band_bottom = BAND_SHARE * height, (1 - BAND_SHARE) * height
+    shown = [c for c in chars if not c["text"].isspace()]
+    if any(band_top < (c["top"] + c["bottom"]) / 2 < band_bottom for c in shown):
+        return False
+    covered = 0.0
+    for image in page.images:
+        box = (image["x0"], image["top"], image["x1"], image["bottom"])
+        if any(_overlaps(c, box) for c in shown):
+            return False
+        covered += max(0.0, float(box[2] - box[0])) * max(0.0, float(box[3] - box[1]))
+    return covered >= FIGURE_SHARE * float(page.width * height)
+
+
+def _running_spans(chars: list[dict[str, Any]]) -> tuple[tuple[float, float], ...]:
+    """The (top, bottom) of the text layer's lines: spans of overlapping characters."""
+    spans: list[list[float]] = []
+    for c in sorted((c for c in chars if not c["text"].isspace()), key=lambda c: c["top"]):
+        if spans and c["top"] < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], float(c["bottom"]))
+        else:
+            spans.append([float(c["top"]), float(c["bottom"])])
+    return tuple((top, bottom) for top, bottom in spans)
+
+
+def _overlaps(char: dict[str, Any], box: tuple[Any, Any, Any, Any]) -> bool:
+    x0, top, x1, bottom = box
+    return char["x0"] < x1 and x0 < char["x1"] and char["top"] < bottom and top < char["bottom"]
+
+
 def _drawn_without_text(page: Any) -> bool:
     """Whether the page is drawn (a large content stream) without a single text operator
     ("BT") and without forms (which may hold text): its text, if any, is in outlines or
@@ -262,10 +308,18 @@ def _outlines(page: Any) -> bool:
     return len(page.curves) >= OUTLINE_PATHS
 
 
-def _ocr_page(page: Any, stats: Stats, sizes: Counter[float]) -> Page:
-    """A scanned page read from its image: its words in the same reading order."""
+def _ocr_page(
+    page: Any, stats: Stats, sizes: Counter[float], running: tuple[tuple[float, float], ...] = ()
+) -> Page:
+    """A scanned page read from its image: its words in the same reading order, less those
+    whose middle lies in a `running` header's span."""
     result = Page(height=float(page.height), ocr=True, scanned=True)
-    words = drop_figure_labels(ocr_words(page))
+    words = [
+        w
+        for w in ocr_words(page)
+        if not any(top <= (w["top"] + w["bottom"]) / 2 <= bottom for top, bottom in running)
+    ]
+    words = drop_figure_labels(words)
     stats.chars += sum(len(w["text"]) for w in words)
     _add_lines(result, layout(words), sizes)
     return result

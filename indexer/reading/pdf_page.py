@@ -46,6 +46,7 @@ class Page:
     tables: list[Table] = field(default_factory=list)
     scanned: bool = False  # no text layer, an image over the page
     ocr: bool = False  # the lines were read from the page's image
+    running: tuple[tuple[float, float], ...] = ()  # (top, bottom) of a header OCR leaves out
 
 
 @dataclass
