@@ -129,3 +129,11 @@ def test_pictures_of_text_under_a_running_footer_are_read_by_ocr(
     text = "\n".join(read.texts)
     assert "Försörjningsstöd, socialförsäkring, arbetslöshetsförsäkring, pensioner." in text
     assert "Borlänge kommuns risk- och sårbarhetsanalys 2023-2026" not in text
+    # Pages with a photo beside real text are no such pages, nor is Göteborg's full-page
+    # photo behind a running footer (årsredogörelse 2024, page 24): only the outline
+    # report, these six pages and Helsingborg's scanned appendix are OCR'd.
+    assert {name: r.ocr_pages for name, r in real_reads.items() if r.ocr_pages} == {
+        OUTLINES: 6,
+        "borlange-riskochsarbarhetsanalys-2023.pdf": 6,
+        "helsingborg-samsynsguiden-2023.pdf": 5,
+    }
