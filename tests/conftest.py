@@ -87,8 +87,8 @@ def real_reads(workers: Executor) -> dict[str, Read]:
     once per session, by the session's workers (their metadata, passages, OCR and joins)."""
     from indexer.reading.ocr import tesseract_problem
 
-    # One report is read by OCR: without Tesseract it would be skipped, which the tests
-    # would take for a reading fault.
+    # Three reports are partly or wholly read by OCR: without Tesseract their pages would
+    # be skipped, which the tests would take for a reading fault.
     assert tesseract_problem() is None, tesseract_problem()
     paths = sorted(real_reports().glob("*.pdf"))
     # The OCR'd report and then the longest first, so that the processes end together.
