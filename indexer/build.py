@@ -16,7 +16,7 @@ import numpy as np
 
 from indexer.models import Chunk, Document, text_hash
 from indexer.reading.chunker import ChunkerConfig, clean_text
-from indexer.reading.metadata import load_catalogue
+from indexer.reading.metadata import doc_id_for, load_catalogue
 from indexer.reading.quality import troubles
 from indexer.reading.sources import SUPPORTED_SUFFIXES
 from indexer.store.dense import FAISS_TYPES, FaissChoice, FaissType, resolve_faiss
@@ -226,6 +226,7 @@ def _read_corpus(
         reuse = (
             old is not None
             and old.sha256 == digest
+            and old.id == doc_id_for(path)  # ids of older versions are given anew
             and prev.chunker_same
             and _catalogue_matches(old, catalogue.get(path.name, {}))
         )

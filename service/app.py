@@ -10,7 +10,6 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,7 +22,7 @@ from rapportsok.errors import RapportsokError
 from rapportsok.settings import Settings, get_settings
 from search.retrieval import Searcher
 from service.deps import Services
-from service.errors import error_response, rapportsok_error
+from service.errors import error_response, rapportsok_error, validation_error
 from service.limits import BodyLimitMiddleware
 from service.updates import IndexUpdater
 from service.writer import Writer
@@ -129,7 +128,7 @@ def create_app(
     read_deps = [Depends(require_read_key)] if settings.read_key else []
     app.include_router(router, dependencies=read_deps)
     app.include_router(admin_router)
-    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RapportsokError, rapportsok_error)  # type: ignore[arg-type]
     app.add_middleware(
@@ -151,29 +150,6 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     response = error_response(request, exc.status_code, exc.detail)
     response.headers.update(exc.headers or {})  # e.g. WWW-Authenticate on a 401
     return response
-
-
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    """422 with one readable line per problem: "query: must not be empty"."""
-    return error_response(request, 422, "; ".join(readable(e) for e in exc.errors()))
-
-
-def readable(error: dict[str, Any]) -> str:
-    """A pydantic error as `field: message` (malformed JSON says so)."""
-    loc = [str(x) for x in error.get("loc", ()) if x != "body"]
-    msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-    if loc and msg.startswith((f"{loc[-1]} ", f"{'.'.join(loc)} ")):
-        return msg  # our validators name the field already: "k must be between 1 and 50"
-    if error.get("type") == "json_invalid":
-        ctx = error.get("ctx", {}) or {}
-        return f"malformed JSON body: {ctx.get('error', msg)}"
-    if error.get("type") == "model_attributes_type":
-        return "the request body must be a JSON object"
-    if error.get("type") == "missing" and loc:
-        return f"{'.'.join(loc)}: field required"
-    if error.get("type") == "extra_forbidden" and loc:
-        return f"{'.'.join(loc)}: unknown field"
-    return f"{'.'.join(loc)}: {msg}" if loc else msg
 
 
 class RequestIdMiddleware:

@@ -224,6 +224,13 @@ def document_file(doc_id: str, searcher: SearcherDep, services: ServicesDep) -> 
     )
 
 
+@router.head("/documents/{doc_id}/file", include_in_schema=False)
+def document_file_head(doc_id: str, searcher: SearcherDep, services: ServicesDep) -> FileResponse:
+    """HEAD of the report file: GET's status and headers without the body (a link checker's
+    or a download manager's question; not a second operation in the OpenAPI schema)."""
+    return document_file(doc_id, searcher, services)  # FileResponse sends no body to HEAD
+
+
 @router.get(
     "/passages/{passage_id}",
     response_model=PassageContext,

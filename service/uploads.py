@@ -173,13 +173,29 @@ def clean_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_line(key: str, value: str) -> None:
-    """Refuse a control character (Unicode category Cc) or a lone surrogate in a field."""
+    """Refuse a control character (Unicode category Cc), an invisible format character (Cf:
+    bidi overrides such as U+202E that make a title read backwards, zero-width U+200B, the
+    BOM), a non-character (U+FFFF, U+FDD0) or a lone surrogate in a field."""
     for char in value:
         category = unicodedata.category(char)
+        code = f"U+{ord(char):04X}"
         if category == "Cc":
-            raise BadMetadata(f"{key} must not contain control characters (U+{ord(char):04X})")
+            raise BadMetadata(f"{key} must not contain control characters ({code})")
+        if category == "Cf":
+            raise BadMetadata(
+                f"{key} must not contain invisible formatting characters such as bidi "
+                f"controls or zero-width spaces ({code})"
+            )
+        if _is_noncharacter(ord(char)):
+            raise BadMetadata(f"{key} must not contain Unicode non-characters ({code})")
         if category == "Cs":
-            raise BadMetadata(f"{key} must be valid Unicode text (U+{ord(char):04X})")
+            raise BadMetadata(f"{key} must be valid Unicode text ({code})")
+
+
+def _is_noncharacter(code: int) -> bool:
+    """The 66 code points Unicode reserves as never text: U+FDD0..U+FDEF and the last two of
+    every plane (U+FFFE, U+FFFF, U+1FFFE, ...)."""
+    return 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
 
 
 def _entry_re(name: str) -> re.Pattern[str]:

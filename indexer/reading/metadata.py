@@ -10,8 +10,10 @@ stays unknown, unless one municipality clearly dominates the whole text.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,9 +31,31 @@ _MONTHS = "januari februari mars april maj juni juli augusti september oktober n
 _NOT_PLACES = {"Hela", "Vår", "Varje", "Samma", "Denna", "Kommunen", "Vilken", "Din", "Er", "En"}
 
 
+# Letters NFKD does not split into a base letter and a mark (å, ä, ö, é do: a, a, o, e).
+_ID_LETTERS = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "þ": "th", "ð": "d", "đ": "d", "ł": "l", "ı": "i"}
+)
+_ID_HASH_HEX = 10  # 40 bits of sha256: distinct names get distinct ids in any real corpus
+
+
 def doc_id_for(path: Path) -> str:
-    """Stable document id: the file name without suffix, lower-case, safe characters."""
-    return re.sub(r"[^a-z0-9._-]+", "-", path.stem.lower()).strip("-") or "report"
+    """Stable document id: the file name without suffix, lower-case, safe ASCII characters.
+
+    Swedish (and other Latin) letters are folded to their base letter (`Årsredovisning Håbo`
+    -> `arsredovisning-habo`). A name with letters or digits of another script, or with none
+    at all, gets a short hash of the whole name (`rapport-3fa1...`, or the hash alone), so
+    two such reports never share an id.
+    """
+    stem = unicodedata.normalize("NFC", path.stem).lower()
+    folded = unicodedata.normalize("NFKD", stem.translate(_ID_LETTERS))
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    ascii_id = re.sub(r"[^a-z0-9._-]+", "-", folded).strip("-")
+    # A letter, digit or undecodable byte the ASCII id cannot keep (punctuation may go).
+    lost = any(not ch.isascii() and unicodedata.category(ch)[0] not in "PSZ" for ch in folded)
+    if ascii_id and not lost:
+        return ascii_id
+    digest = hashlib.sha256(stem.encode("utf-8", "surrogatepass")).hexdigest()[:_ID_HASH_HEX]
+    return f"{ascii_id}-{digest}" if ascii_id else digest
 
 
 def load_catalogue(corpus_dir: Path) -> dict[str, dict[str, Any]]:

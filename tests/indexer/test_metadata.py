@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
+
 from indexer.models import Document, Source
-from indexer.reading.metadata import build_document, infer_metadata, read_metadata
+from indexer.reading.metadata import build_document, doc_id_for, infer_metadata, read_metadata
 from indexer.reading.sources import read_report
 
 BODY = "Texten fortsätter här med annat innehåll. " * 60
@@ -184,3 +187,35 @@ def test_a_deadline_on_the_cover_does_not_date_the_report() -> None:
     source = Source("Missiv till granskningen\n\n" + BODY, cover=cover, markup="pdf")
     meta = infer_metadata(Path("missiv.pdf"), source)
     assert meta["year"] == 2023
+
+
+@pytest.mark.parametrize(
+    ("name", "doc_id"),
+    [
+        (
+            "eskilstuna-kommunstyrelsen-delarsrapport-2023.txt",
+            "eskilstuna-kommunstyrelsen-delarsrapport-2023",
+        ),
+        ("Årsredovisning Håbo.pdf", "arsredovisning-habo"),
+        ("Årsredovisning-Håbo.pdf", "arsredovisning-habo"),  # as safe_name() stores it
+        ("Delårsrapport Örebro Café 2023.md", "delarsrapport-orebro-cafe-2023"),
+        ("Ærø Straße Łódź.txt", "aero-strasse-lodz"),
+        ("ﬁnal Ｒapport１.pdf", "final-rapport1"),  # NFKD: ligature and full-width forms
+        # Other scripts: the ASCII part (if any) and a short sha256 of the lower-case stem.
+        ("東京報告.pdf", "573df6bb5d"),
+        ("大阪報告.pdf", "bca08eeb5e"),
+        ("Rapport 東京.txt", "rapport-eb4e1e0bec"),
+        ("Отчёт 2023.pdf", "2023-efe5a1003e"),
+        ("!!!.pdf", "e84c538e7f"),  # no letters at all: no shared fallback id
+    ],
+)
+def test_ids_fold_swedish_letters_and_hash_other_scripts(name: str, doc_id: str) -> None:
+    assert doc_id_for(Path(name)) == doc_id
+    assert re.fullmatch(r"[a-z0-9._-]+", doc_id)  # plain ASCII, as the chunk store expects
+
+
+def test_no_two_non_latin_names_share_an_id() -> None:
+    names = ["報告.pdf", "年度報告.pdf", "Отчёт.pdf", "تقرير.pdf", "…​.pdf", "---.txt"]
+    ids = {doc_id_for(Path(n)) for n in names}
+    assert len(ids) == len(names) and "report" not in ids
+    assert doc_id_for(Path("東京報告.PDF")) == doc_id_for(Path("東京報告.pdf"))  # stable

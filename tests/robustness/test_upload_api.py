@@ -113,6 +113,23 @@ def test_file_names_are_sanitised(live: Writable, http) -> None:
         assert http.delete(f"/documents/{doc_id}", headers=auth()).status_code == 200
 
 
+def test_non_latin_and_swedish_names_get_their_own_ids(live: Writable, http) -> None:
+    # Before: both CJK names were id "report" (the second refused 409), Håbo "rsredovisning-h-bo".
+    expected = {
+        "東京報告.txt": ("573df6bb5d", "東京報告.txt"),
+        "大阪報告.txt": ("bca08eeb5e", "大阪報告.txt"),
+        "Årsredovisning Håbo.txt": ("arsredovisning-habo", "Årsredovisning-Håbo.txt"),
+    }
+    for n, (name, (doc_id, filename)) in enumerate(expected.items()):
+        r = _upload(http, name, UPLOAD_TEXT.encode() + f"\n{name} {n}".encode())
+        assert r.status_code == 201, r.text
+        assert (r.json()["document_id"], r.json()["filename"]) == (doc_id, filename)
+    assert {"573df6bb5d", "bca08eeb5e", "arsredovisning-habo"} <= set(_documents(http))
+    for doc_id, _ in expected.values():
+        assert http.delete(f"/documents/{doc_id}", headers=auth()).status_code == 200
+    assert len(_documents(http)) == 4
+
+
 @pytest.mark.parametrize(
     ("name", "data", "status", "detail"),
     [

@@ -39,6 +39,17 @@ def test_document_file(api, corpus_copy):
     assert r.content == (corpus_copy / f"{DOC}.txt").read_bytes()
 
 
+def test_head_of_a_file_is_get_without_the_body(api, corpus_copy):
+    get, head = api.get(f"/documents/{DOC}/file"), api.head(f"/documents/{DOC}/file")
+    assert head.status_code == 200 and head.content == b""  # was 405
+    size = (corpus_copy / f"{DOC}.txt").stat().st_size
+    assert head.headers["content-length"] == get.headers["content-length"] == str(size)
+    for name in ("content-type", "content-disposition", "etag", "last-modified"):
+        assert head.headers[name] == get.headers[name], name
+    missing = api.head("/documents/ingen-sadan/file")
+    assert missing.status_code == 404 and missing.content == b""
+
+
 def test_passage_with_neighbours(api, loaded_index):
     rows = [i for i, c in enumerate(loaded_index.chunks) if c.doc_id == DOC]
     middle = loaded_index.chunks[rows[5]]

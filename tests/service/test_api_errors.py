@@ -121,3 +121,52 @@ def test_unexpected_error_is_json_500(loaded_index, encoder, caplog):
     assert body["request_id"] == "abc-1" == r.headers["x-request-id"]
     assert "secret" not in r.text and "Traceback" not in r.text
     assert any("abc-1" in rec.getMessage() for rec in caplog.records)
+
+
+def test_thousands_of_bad_filter_values_are_one_short_422(api):
+    # 13,000 values that are no year: the count is checked before any value (was 1.17 MB).
+    body = '{"query": "ekonomi", "filters": {"year": [' + ",".join(['"x"'] * 13_000) + "]}}"
+    assert len(body) == 52_044  # 52 KB, under the 64 KB request limit
+    r = api.post("/search", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["detail"] == "filters.year must have at most 50 values, got 13000"
+    assert len(r.content) < 150
+
+
+def test_a_422_names_the_first_five_problems_and_counts_the_rest(api):
+    filters = {"year": ["x"] * 50}  # 50 values (the most allowed), none of them a year
+    r = api.post("/search", json={"query": "ekonomi", "filters": filters})
+    assert r.status_code == 422
+    problems = r.json()["detail"].split("; ")
+    assert problems == [
+        *(
+            f"filters.year.{i}: Input should be a valid integer, unable to parse string as an "
+            "integer"
+            for i in range(5)
+        ),
+        "and 45 more problems",
+    ]
+    assert len(r.content) < 600
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        (
+            "/search",
+            {"query": "ekonomi", "filters": []},
+            "filters must be a JSON object, got an array",
+        ),
+        (
+            "/ask",
+            {"question": "ekonomi", "filters": "x"},
+            "filters must be a JSON object, got a string",
+        ),
+        ("/search", [], "the request body must be a JSON object, got an array"),
+        ("/search", "ekonomi", "the request body must be a JSON object, got a string"),
+    ],
+)
+def test_a_value_that_is_no_object_is_named(api, path, body, message):
+    r = api.post(path, json=body)
+    assert r.status_code == 422
+    assert r.json()["detail"] == message
