@@ -80,12 +80,14 @@ def parse_report(
     )
     from indexer.reading.pdf_clean import has_word
     from indexer.reading.quality import reading_quality
+    from indexer.reading.sections import sections
 
     source = sources.read_report(path)
     doc = metadata.build_document(path, source, digest, catalogue)
-    chunks = [c for c in chunker.chunk_document(doc, source, cfg) if has_word(c.text)]
+    secs = sections(source)  # once, for the passages and for the reading report
+    chunks = [c for c in chunker.chunk_document(doc, source, cfg, secs) if has_word(c.text)]
     # How well it was read travels with the document into the index (the reading report).
-    doc = replace(doc, quality=reading_quality(source, chunks))
+    doc = replace(doc, quality=reading_quality(source, secs, chunks))
     return doc, chunks, (len(source.ocr_pages), source.ocr_seconds)
 
 

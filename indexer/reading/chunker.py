@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -236,9 +237,15 @@ def _chunk_table(
     return header
 
 
-def chunk_document(doc: Document, source: Source, cfg: ChunkerConfig | None = None) -> list[Chunk]:
+def chunk_document(
+    doc: Document,
+    source: Source,
+    cfg: ChunkerConfig | None = None,
+    secs: Sequence[Section] | None = None,
+) -> list[Chunk]:
     """All passages of one report, in order. Text passages end at paragraph or sentence
-    boundaries; tables are passages of their own; the table of contents is left out."""
+    boundaries; tables are passages of their own; the table of contents is left out.
+    `secs` are `sections(source)` where the caller has them already."""
     cfg = cfg or ChunkerConfig()
     b = _Builder(doc, source)
     run: list[tuple[int, int]] = []
@@ -251,8 +258,7 @@ def chunk_document(doc: Document, source: Source, cfg: ChunkerConfig | None = No
             _chunk_text_run(b, run_path, run, cfg)
         run.clear()
 
-    secs: list[Section] = sections(source)
-    for sec in secs:
+    for sec in sections(source) if secs is None else secs:
         if sec.heading_no != run_heading:
             flush()
             run_path, run_heading, table_header = sec.path, sec.heading_no, None

@@ -11,22 +11,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from indexer.models import Chunk, Document, ReadingQuality, Source
-from indexer.reading.sections import find_blocks
+from indexer.reading.sections import Section
 
 # The metadata fields whose absence the reading report names (as `Document` names them):
 # a question that names an organisation or a year cannot find a report without them.
 CHECKED_FIELDS = ("organisation", "organ", "report_type", "year")
 
 
-def reading_quality(source: Source, chunks: Sequence[Chunk]) -> ReadingQuality:
-    """What reading `source` into `chunks` found: pages OCR'd, pages without text, pages
-    whose body text (not headings, table of contents or title page) no passage holds,
-    glyphs without a Unicode mapping."""
+def reading_quality(
+    source: Source, secs: Sequence[Section], chunks: Sequence[Chunk]
+) -> ReadingQuality:
+    """What reading `source` (its `sections`) into `chunks` found: pages OCR'd, pages
+    without text, pages whose body text (not headings, table of contents or title page) no
+    passage holds, glyphs without a Unicode mapping."""
     text = source.text
     bounds = [*source.page_starts, len(text)]
     # Body text and tables; headings (kept as passages' section paths), the table of
     # contents and a title page are left out of the passages on purpose.
-    body = [(b.start, b.end) for b in find_blocks(source) if b.type in ("text", "table")]
+    body = [(s.block.start, s.block.end) for s in secs]
     empty: list[int] = []
     unpassaged: list[int] = []
     for page, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False), start=1):

@@ -13,6 +13,7 @@ from indexer.build import BuildReport, accept, build_index
 from indexer.language.analyzer import get_analyzer
 from indexer.models import Chunk, Document, ReadingQuality, Source
 from indexer.reading.quality import page_ranges, reading_quality, troubles
+from indexer.reading.sections import sections
 from indexer.store.index import load_index
 from indexer.update import add_reports
 from rapportsok.cli import main
@@ -33,7 +34,7 @@ def _doc(quality: ReadingQuality | None, **fields: object) -> Document:
 def test_quality_names_ocr_empty_and_unpassaged_pages_and_unmapped_glyphs() -> None:
     source = Source(TEXT, STARTS, ocr_pages=(1, 2), ocr_seconds=12.34, markup="pdf", cid_chars=7)
     chunk = Chunk("c1", "ekby", PAGES[0].strip(), ("Ekonomi",), 0, len(PAGES[0].rstrip()), 1)
-    q = reading_quality(source, [chunk])
+    q = reading_quality(source, sections(source), [chunk])
     assert q == ReadingQuality(
         ocr_pages=(1, 2),
         ocr_seconds=12.3,
@@ -54,7 +55,7 @@ def test_quality_names_ocr_empty_and_unpassaged_pages_and_unmapped_glyphs() -> N
 def test_a_text_report_read_cleanly_has_no_trouble() -> None:
     source = Source("Ekonomi\n\nÖverskott.\n")
     chunk = Chunk("c1", "ekby", "Överskott.", ("Ekonomi",), 9, 19)
-    q = reading_quality(source, [chunk])
+    q = reading_quality(source, sections(source), [chunk])
     assert q == ReadingQuality(chars=len("EkonomiÖverskott."))
     assert troubles(_doc(q)) == []
 

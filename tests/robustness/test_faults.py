@@ -221,10 +221,10 @@ def test_a_report_that_makes_the_parser_throw_is_skipped_with_its_reason(
     (corpus / "parserfel.txt").write_text("Rubrik\n\nText som får parsern att krascha.\n")
     real = indexer.reading.chunker.chunk_document
 
-    def chunk(doc, source, cfg=None):
+    def chunk(doc, source, cfg=None, secs=None):
         if doc.id == "parserfel":
             raise RuntimeError("a bug in the chunker")
-        return real(doc, source, cfg)
+        return real(doc, source, cfg, secs)
 
     monkeypatch.setattr(indexer.reading.chunker, "chunk_document", chunk)
     report = build_index(corpus, tmp_path / "index", encoder)
