@@ -70,22 +70,21 @@ Parsed = tuple["Document", list["Chunk"], tuple[int, float]] | Exception
 def parse_report(
     path: Path, digest: str, catalogue: dict[str, dict[str, Any]], cfg: ChunkerConfig
 ) -> tuple[Document, list[Chunk], tuple[int, float]]:
-    """Read and chunk one report: its `Document` (with its `quality`), its chunks (none
-    without a word: a passage of "-" or a lone date is noise) and (pages OCR'd, seconds of
-    OCR). What a child does for each request, and a build without limits does itself."""
+    """Read and chunk one report: its `Document` (with its `quality`), its chunks and
+    (pages OCR'd, seconds of OCR). What a child does for each request, and a build without
+    limits does itself."""
     from indexer.reading import (  # module attributes: tests may patch them
         chunker,
         metadata,
         sources,
     )
-    from indexer.reading.pdf_clean import has_word
     from indexer.reading.quality import reading_quality
     from indexer.reading.sections import sections
 
     source = sources.read_report(path)
     doc = metadata.build_document(path, source, digest, catalogue)
     secs = sections(source)  # once, for the passages and for the reading report
-    chunks = [c for c in chunker.chunk_document(doc, source, cfg, secs) if has_word(c.text)]
+    chunks = chunker.chunk_document(doc, source, cfg, secs)
     # How well it was read travels with the document into the index (the reading report).
     doc = replace(doc, quality=reading_quality(source, secs, chunks))
     return doc, chunks, (len(source.ocr_pages), source.ocr_seconds)

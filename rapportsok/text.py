@@ -258,3 +258,12 @@ def fold_cells(text: str) -> str:
     whether a converter wrote it "| a | b |" or a PDF's table "a<TAB>b" (the evidence
     strings quote the .txt reports, whose tables are partly Markdown)."""
     return fold_whitespace(text.replace("|", " "))
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def has_word(text: str) -> bool:
+    """Whether `text` holds a word (two letters or more): "-", "2024-04-03" and "§ 71"
+    do not, and a passage of them is noise, no passage."""
+    return _WORD.search(text) is not None

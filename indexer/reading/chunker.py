@@ -15,6 +15,7 @@ from rapportsok.text import (
     TAG,
     cell_texts,
     columns,
+    has_word,
     is_header_row,
     sentence_breaks,
     strip_span,
@@ -140,7 +141,7 @@ class _Builder:
     ) -> None:
         start, end = strip_span(self.source.text, start, end)
         text = self.source.text[start:end]
-        if not clean_text(text):
+        if not clean_text(text) or not has_word(text):
             return
         context = context_header(self.doc, section)
         if table_header is not None:
@@ -244,8 +245,9 @@ def chunk_document(
     secs: Sequence[Section] | None = None,
 ) -> list[Chunk]:
     """All passages of one report, in order. Text passages end at paragraph or sentence
-    boundaries; tables are passages of their own; the table of contents is left out.
-    `secs` are `sections(source)` where the caller has them already."""
+    boundaries; tables are passages of their own; the table of contents and passages
+    without a word (a "-", a lone date) are left out. `secs` are `sections(source)` where
+    the caller has them already."""
     cfg = cfg or ChunkerConfig()
     b = _Builder(doc, source)
     run: list[tuple[int, int]] = []

@@ -52,7 +52,6 @@ _TICK = re.compile(r"[-−–]?\d+(?:[.,]\d+)?%?")
 _HYPHENS = ("-", "‐")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _LAST_LETTERS = re.compile(r"[^\W\d_]+$")
-_WORD = re.compile(r"[^\W\d_]{2,}")
 
 # A web address or e-mail address: its hyphens are its own.
 _ADDRESS = re.compile(r"(?:/|@|www\.)\S*$")
@@ -150,12 +149,6 @@ def _is_line_numbers(run: list[Word], words: list[Word]) -> bool:
         return False
     left, right = max(w["x1"] for w in run), min(w["x0"] for w in run)
     return min(w["x0"] for w in others) > left or max(w["x1"] for w in others) < right
-
-
-def has_word(text: str) -> bool:
-    """Whether `text` holds a word (two letters or more): "-", "2024-04-03" and "§ 71"
-    do not."""
-    return _WORD.search(text) is not None
 
 
 # --- words hyphenated at a line end -----------------------------------------------------

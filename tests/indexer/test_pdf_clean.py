@@ -10,7 +10,6 @@ import pytest
 from indexer.reading.pdf_clean import (
     counting_joins,
     drop_figure_labels,
-    has_word,
     horizontal,
     join_kept_line,
     join_lines,
@@ -73,11 +72,6 @@ def test_joins_are_counted_by_kind() -> None:
         ("verksamheten", "soft"),
     ]
     assert len(outer) == 4 and tuple(outer[-1]) == ("behov", "lexicon")
-
-
-def test_has_word() -> None:
-    assert has_word("Dag för justering 2024-04-03")
-    assert not any(has_word(t) for t in ["-", "2024-04-03", "§ 71, 202/24", "3,5", "e"])
 
 
 def _char(a: float, b: float, c: float = 0.0, d: float = 1.0) -> dict[str, Any]:

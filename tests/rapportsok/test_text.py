@@ -8,6 +8,7 @@ from rapportsok.text import (
     YEAR,
     cell_texts,
     columns,
+    has_word,
     is_header_row,
     is_rule_line,
     is_table_line,
@@ -96,3 +97,8 @@ def test_table_cells_are_offsets_into_the_text() -> None:
 def test_years_and_stripping() -> None:
     assert YEAR.findall("2019–2021, inte 120215 eller 1850") == ["2019", "2021"]
     assert strip_span("  text \n", 0, 8) == (2, 6)
+
+
+def test_has_word() -> None:
+    assert has_word("Dag för justering 2024-04-03")
+    assert not any(has_word(t) for t in ["-", "2024-04-03", "§ 71, 202/24", "3,5", "e"])
