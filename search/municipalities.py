@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from indexer.reading.places import MUNICIPALITIES
+from rapportsok.places import MUNICIPALITIES
 
 __all__ = ["MUNICIPALITIES", "named_municipalities"]
 

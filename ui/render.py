@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from rapportsok.places import organisation_of
 from rapportsok.text import (
     BOLD,
     MD_HEADING,
@@ -41,26 +42,6 @@ def section_path(section: Sequence[str]) -> str:
     return SECTION_SEP.join(s.strip() for s in section if s and s.strip())
 
 
-# Cities whose own name for themselves is not "<genitive> kommun".
-_CITY_NAMES = {
-    "göteborg": "Göteborgs Stad",
-    "stockholm": "Stockholms stad",
-    "malmö": "Malmö stad",
-    "falun": "Falu kommun",
-}
-_VOWELS = frozenset("aeiouyåäöé")
-
-
-def genitive(name: str) -> str:
-    """Swedish genitive of a place name, as municipalities write their own names: 'Köping'
-    → 'Köpings', 'Krokom' → 'Krokoms'; names ending in s, x or z keep their form
-    ('Västerås'), and so do names ending in a vowel ('Timrå kommun', 'Umeå kommun')."""
-    name = name.strip()
-    if not name or name[-1].lower() in _VOWELS or name[-1].lower() in "sxz":
-        return name
-    return name + "s"
-
-
 def municipality_name(municipality: str | None) -> str | None:
     """'Köping' → 'Köpings kommun', 'Timrå' → 'Timrå kommun', 'Göteborg' → 'Göteborgs Stad'
     (names that already say kommun, stad or region are kept)."""
@@ -70,9 +51,7 @@ def municipality_name(municipality: str | None) -> str | None:
     lower = name.lower()
     if any(w in lower for w in ("kommun", "region", "landsting", " stad")):
         return name
-    if lower in _CITY_NAMES:
-        return _CITY_NAMES[lower]
-    return f"{genitive(name)} kommun"
+    return organisation_of(name)
 
 
 def publisher_name(doc: DocumentLike) -> str | None:

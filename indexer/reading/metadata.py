@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.models import Document, Source
-from indexer.reading.places import fold_name, municipality_named, organisation_of
+from rapportsok.places import fold_name, municipality_named, organisation_of
 from rapportsok.text import MD_HEADING
 
 CATALOGUE_NAME = "catalogue.toml"

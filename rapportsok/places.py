@@ -1,6 +1,6 @@
 """Sweden's 290 municipalities and the names their organisations go by ("Göteborgs Stad",
-"Borlänge kommun", "Simrishamns kommun"): what report metadata and query understanding
-both read, defined once."""
+"Borlänge kommun", "Simrishamns kommun"): what report metadata, query understanding and
+the UI's names of publishers all read, defined once."""
 
 from __future__ import annotations
 
