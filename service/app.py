@@ -120,7 +120,12 @@ def create_app(
         description="Semantic search and extractive answers over Swedish municipal reports.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by `add_docs`, from installed files
+        redoc_url=None,
     )
+    from service.docs import add_docs
+
+    add_docs(app)
     from service.admin import router as admin_router
     from service.auth import require_read_key
     from service.routes import router
