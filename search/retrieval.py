@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from indexer.models import Hit
-from rapportsok.limits import MAX_K
+from rapportsok.limits import MAX_K, MAX_QUERY_TERMS
 from search.dense import DenseSearch
 from search.lexical import lexical_top
 from search.query import QueryInfo, QueryParser, is_english
@@ -151,8 +151,8 @@ class Searcher:
     # ---- search --------------------------------------------------------------------------
 
     def query_terms(self, query: str) -> list[str]:
-        """The query's BM25 terms, as the analyzer makes them."""
-        return self.analyzer.analyze(query)
+        """The query's BM25 terms, as the analyzer makes them: the first `MAX_QUERY_TERMS`."""
+        return self.analyzer.analyze(query)[:MAX_QUERY_TERMS]
 
     def correct(self, query: str) -> Correction | None:
         """The query with words unknown to the index replaced by close index terms (not for

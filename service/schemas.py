@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # The UI imports the request limits from here. MAX_K and MAX_QUERY_CHARS are the search
 # core's limits too, so they live in rapportsok.limits, where the search core sees them.
-from rapportsok.limits import MAX_K, MAX_QUERY_CHARS
+from rapportsok.limits import MAX_K, MAX_QUERY_CHARS, MAX_QUERY_TERMS, QUERY_MAX_TOKENS
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MAX_ASK_K = 20  # passages an answer is read from
@@ -83,13 +83,20 @@ def _check_k(value: int, most: int) -> int:
     return value
 
 
+# What a query costs at most, stated in the API docs.
+_QUERY_LIMITS = (
+    f"At most {MAX_QUERY_CHARS:,} characters; its first {QUERY_MAX_TOKENS} tokens are "
+    f"embedded and its first {MAX_QUERY_TERMS} analysed words searched in BM25."
+)
+
+
 class SearchRequest(BaseModel):
     """POST /search."""
 
     model_config = ConfigDict(extra="forbid")
 
     query: str = Field(
-        description="What to search for, in Swedish or English.",
+        description="What to search for, in Swedish or English. " + _QUERY_LIMITS,
         examples=["sjukfrånvaro bland anställda"],
     )
     k: int = Field(10, description=f"Number of passages, 1–{MAX_K}.")
@@ -113,7 +120,7 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(
-        description="A question in Swedish (or English).",
+        description="A question in Swedish (or English). " + _QUERY_LIMITS,
         examples=["Hur gick Timrås ekonomi under årets första åtta månader?"],
     )
     k: int = Field(5, description=f"Number of passages to answer from, 1–{MAX_ASK_K}.")

