@@ -23,6 +23,11 @@ DPI = 300
 LANGUAGE = "swe"
 # Seconds one page may take before Tesseract is stopped (a 300 dpi A4 page takes 1-4 s).
 PAGE_TIMEOUT = 120
+# A report's OCR budget: at most this many pages and seconds. One report must not hold the
+# single writer (every upload behind it waits): 300 scanned pages would take 5-20 minutes.
+# Real scanned reports here have 6 OCR'd pages (Borlänge, ~17 s a page on busy cores).
+OCR_MAX_PAGES = 40
+OCR_MAX_SECONDS = 240
 # Tesseract's line box is about this many times the font size (ascender to descender).
 LINE_HEIGHT_PER_SIZE = 1.2
 # Words Tesseract is less sure of than this (0-100) are noise: specks, photo texture.
@@ -50,9 +55,34 @@ def tesseract_problem() -> str | None:
     return None
 
 
-def ocr_words(page: Any) -> list[dict[str, Any]]:
+class OcrBudget:
+    """What OCR may still spend on one report; `spend` refuses the page past the budget."""
+
+    def __init__(self, pages: int | None = None, seconds: float | None = None) -> None:
+        self.pages = OCR_MAX_PAGES if pages is None else pages
+        self.seconds = OCR_MAX_SECONDS if seconds is None else seconds
+        self.used_pages, self.used_seconds = 0, 0.0
+
+    def next_page(self, page_number: int) -> float:
+        """Seconds the next page may take; raises `UnreadableReport` naming the budget when
+        the report has more scanned pages, or took longer, than it allows."""
+        if self.used_pages >= self.pages or self.used_seconds >= self.seconds:
+            raise UnreadableReport(
+                f"page {page_number} needs OCR, and OCR reads at most {self.pages} pages "
+                f"or {self.seconds:g} s of one report (this one: {self.used_pages} pages "
+                f"in {self.used_seconds:.0f} s); add a text layer or split the report"
+            )
+        return min(PAGE_TIMEOUT, self.seconds - self.used_seconds)
+
+    def spent(self, seconds: float) -> None:
+        self.used_pages += 1
+        self.used_seconds += seconds
+
+
+def ocr_words(page: Any, timeout: float = PAGE_TIMEOUT) -> list[dict[str, Any]]:
     """The words of a pdfplumber page read from its image, as pdfplumber-like word dicts
-    (text, x0, x1, top, bottom in pt; size from the line's height; no font name)."""
+    (text, x0, x1, top, bottom in pt; size from the line's height; no font name); Tesseract
+    is stopped after `timeout` seconds."""
     problem = tesseract_problem()
     if problem is not None:
         raise UnreadableReport(problem)
@@ -64,14 +94,12 @@ def ocr_words(page: Any) -> list[dict[str, Any]]:
             ["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", "3", "tsv"],
             input=png.getvalue(),
             capture_output=True,
-            timeout=PAGE_TIMEOUT,
+            timeout=timeout,
             check=False,
             env={**os.environ, "OMP_THREAD_LIMIT": THREADS},
         )
     except subprocess.TimeoutExpired as exc:
-        raise UnreadableReport(
-            f"OCR of page {page.page_number} took over {PAGE_TIMEOUT} s"
-        ) from exc
+        raise UnreadableReport(f"OCR of page {page.page_number} took over {timeout:.0f} s") from exc
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
         raise UnreadableReport(f"OCR of page {page.page_number} failed ({' '.join(detail)})")

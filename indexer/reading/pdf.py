@@ -26,7 +26,7 @@ from pdfplumber.utils import extract_words
 from pdfplumber.utils.exceptions import PdfminerException
 
 from indexer.models import Source
-from indexer.reading.ocr import ocr_words, tesseract_problem
+from indexer.reading.ocr import PAGE_TIMEOUT, OcrBudget, ocr_words, tesseract_problem
 from indexer.reading.pdf_clean import counting_joins, drop_figure_labels, horizontal, trim_box
 from indexer.reading.pdf_columns import layout, line_text
 from indexer.reading.pdf_layout import assemble
@@ -67,7 +67,7 @@ def read_pdf(path: Path) -> Source:
     _check_header(path)
     started = time.perf_counter()
     stats = Stats()
-    ocr_seconds = 0.0
+    budget = OcrBudget()
     ocr_sizes: Counter[float] = Counter()  # the OCR'd lines' estimated sizes
     try:
         with pdfplumber.open(path) as pdf:
@@ -77,9 +77,10 @@ def read_pdf(path: Path) -> Source:
             for page in pdf.pages:
                 read = _read_page(page, stats, ocr)
                 if read.scanned and ocr:
+                    timeout = budget.next_page(page.page_number)
                     t0 = time.perf_counter()
-                    read = _ocr_page(page, stats, ocr_sizes, read.running)
-                    ocr_seconds += time.perf_counter() - t0
+                    read = _ocr_page(page, stats, ocr_sizes, read.running, timeout)
+                    budget.spent(time.perf_counter() - t0)
                 pages.append(read)
                 page.close()  # drops the parsed layout; pdfplumber caches it per page
     except PdfminerException as exc:
@@ -118,6 +119,7 @@ def read_pdf(path: Path) -> Source:
     with counting_joins() as joined:
         source = assemble(pages, stats)
     seconds = time.perf_counter() - started
+    ocr_seconds = budget.used_seconds
     ocr_note = f", {len(source.ocr_pages)} OCR'd in {ocr_seconds:.1f} s" if ocr_seconds else ""
     log.info(
         "read %s: %d pages in %.2f s (%.0f pages/s%s), %d words joined at line ends",
@@ -309,14 +311,18 @@ def _outlines(page: Any) -> bool:
 
 
 def _ocr_page(
-    page: Any, stats: Stats, sizes: Counter[float], running: tuple[tuple[float, float], ...] = ()
+    page: Any,
+    stats: Stats,
+    sizes: Counter[float],
+    running: tuple[tuple[float, float], ...] = (),
+    timeout: float = PAGE_TIMEOUT,
 ) -> Page:
-    """A scanned page read from its image: its words in the same reading order, less those
-    whose middle lies in a `running` header's span."""
+    """A scanned page read from its image (in at most `timeout` seconds): its words in the
+    same reading order, less those whose middle lies in a `running` header's span."""
     result = Page(height=float(page.height), ocr=True, scanned=True)
     words = [
         w
-        for w in ocr_words(page)
+        for w in ocr_words(page, timeout)
         if not any(top <= (w["top"] + w["bottom"]) / 2 <= bottom for top, bottom in running)
     ]
     words = drop_figure_labels(words)
