@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 
 from service.auth import require_api_key
 from service.deps import UpdaterDep, WriterDep
+from service.errors import DISK_FULL, disk_full
 from service.schemas import DocumentChange, ErrorResponse, JobError, JobInfo
 from service.updates import UpdateResult
 from service.uploads import METADATA_FIELDS
@@ -36,6 +37,7 @@ _UPLOAD_ERRORS: dict[int | str, dict[str, object]] = {
     415: _ERR,
     422: _ERR,
     503: _ERR,
+    507: {"model": ErrorResponse, "description": "The disk is full; nothing was changed."},
 }
 _UPLOAD_BODY = {
     "requestBody": {
@@ -93,6 +95,8 @@ async def upload(request: Request, updater: UpdaterDep, writer: WriterDep) -> An
     except HTTPException:
         raise  # the 413 of the body limit
     except Exception as exc:  # malformed multipart bodies raise several starlette errors
+        if disk_full(exc):  # the body is spooled to a temporary file
+            raise HTTPException(507, DISK_FULL) from exc
         raise HTTPException(400, f"could not read the multipart body: {exc}") from exc
     try:
         file = form.get("file")
@@ -112,7 +116,11 @@ async def upload(request: Request, updater: UpdaterDep, writer: WriterDep) -> An
 @router.delete(
     "/documents/{doc_id}",
     response_model=DocumentChange,
-    responses={202: {"model": JobInfo}, 401: _ERR, 403: _ERR, 404: _ERR, 409: _ERR, 503: _ERR},
+    responses={
+        202: {"model": JobInfo},
+        **{code: _ERR for code in (401, 403, 404, 409, 503)},
+        507: _UPLOAD_ERRORS[507],
+    },
 )
 async def delete(doc_id: str, updater: UpdaterDep, writer: WriterDep) -> Any:
     """Remove a report's file and re-index without it; needs the API key."""

@@ -7,6 +7,7 @@ that fails validation gets a 422 naming its first few problems and counting the 
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 from fastapi import Request
@@ -51,6 +52,24 @@ STATUS: list[tuple[type[RapportsokError], int]] = [
     (IndexProblem, 503),
     (RapportsokError, 500),
 ]
+
+
+# A full disk (or quota) is no fault of the request and no bug: 507, said in both languages.
+DISK_FULL = (
+    "Disken är full: inget sparades och inget ändrades; frigör utrymme och försök igen. "
+    "(The disk is full: nothing was saved or changed; free some space and try again.)"
+)
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether `exc`, or an error it was raised from, is an out-of-space `OSError`."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def status_of(exc: RapportsokError) -> int:

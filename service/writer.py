@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rapportsok.errors import RapportsokError
-from service.errors import status_of
+from service.errors import DISK_FULL, disk_full, status_of
 from service.updates import UpdateResult
 
 log = logging.getLogger(__name__)
@@ -48,8 +48,10 @@ class Failure:
 
 
 def failure_of(exc: BaseException) -> Failure:
-    """The `Failure` of an error: a `RapportsokError` gets its status (`service.errors`),
-    anything else is a 500 without details."""
+    """The `Failure` of an error: a full disk 507, a `RapportsokError` its status
+    (`service.errors`), anything else a 500 without details."""
+    if disk_full(exc):
+        return Failure(507, DISK_FULL)
     if isinstance(exc, RapportsokError):
         return Failure(status_of(exc), str(exc))
     return Failure(500, INTERNAL_ERROR)
