@@ -16,10 +16,26 @@ import numpy as np
 import torch
 from transformers import XLMRobertaConfig, XLMRobertaModel
 
-from reader_model.e5file import E5File, E5Tokenizer, installed_e5
+from indexer.embedding.e5file import E5File, E5Tokenizer, installed_e5
 
 # XLM-R numbers positions from padding_idx + 1: the file's position row 0 is the model's row 2.
 _POSITION_OFFSET = 2
+
+
+# A layer's tensors: transformers' module names -> the file's ("l0.q.w", "l0.aln.b", ...).
+LINEARS = {
+    "attention.self.query": "q",
+    "attention.self.key": "k",
+    "attention.self.value": "v",
+    "attention.output.dense": "ao",
+    "intermediate.dense": "fi",
+    "output.dense": "fo",
+}
+NORMS = {"attention.output.LayerNorm": "aln", "output.LayerNorm": "oln"}
+
+
+def _shape(ours: str, h: int, ff: int) -> tuple[int, int]:
+    return {"fi": (ff, h), "fo": (h, ff)}.get(ours, (h, h))
 
 
 def xlmr_config(e5: E5File) -> XLMRobertaConfig:
@@ -63,21 +79,13 @@ def state_dict(e5: E5File) -> dict[str, torch.Tensor]:
         "embeddings.LayerNorm.weight": vec("emb.ln.w"),
         "embeddings.LayerNorm.bias": vec("emb.ln.b"),
     }
-    names = {
-        "attention.self.query": ("q", h, h),
-        "attention.self.key": ("k", h, h),
-        "attention.self.value": ("v", h, h),
-        "attention.output.dense": ("ao", h, h),
-        "intermediate.dense": ("fi", ff, h),
-        "output.dense": ("fo", h, ff),
-    }
-    norms = {"attention.output.LayerNorm": "aln", "output.LayerNorm": "oln"}
+    names = {hf: (ours, *_shape(ours, h, ff)) for hf, ours in LINEARS.items()}
     for i in range(c.layers):
         pre = f"encoder.layer.{i}."
         for hf, (ours, rows, cols) in names.items():
             out[pre + hf + ".weight"] = mat(f"l{i}.{ours}.w", rows, cols)
             out[pre + hf + ".bias"] = vec(f"l{i}.{ours}.b")
-        for hf, ours in norms.items():
+        for hf, ours in NORMS.items():
             out[pre + hf + ".weight"] = vec(f"l{i}.{ours}.w")
             out[pre + hf + ".bias"] = vec(f"l{i}.{ours}.b")
     return out

@@ -11,10 +11,10 @@ import pytest
 
 pytest.importorskip("torch")
 
+from indexer.embedding.e5file import installed_e5  # noqa: E402
 from indexer.models import Chunk, Source  # noqa: E402
 from indexer.reading.chunker import chunk_document  # noqa: E402
 from indexer.reading.metadata import build_document  # noqa: E402
-from reader_model.e5file import installed_e5  # noqa: E402
 from reader_model.e5torch import embed, float_e5  # noqa: E402
 
 pytestmark = pytest.mark.slow

