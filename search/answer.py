@@ -1,12 +1,14 @@
 """Extractive answers: the answer unit (sentence, list item, table row or cell) of the top
 passages that best answers a question, quoted verbatim, or an abstention.
 
-Every unit of the top passages is scored by the answer model (`search.answer_scoring`):
-the probability that it answers the question. Its question gate gives the answer's
-`confidence`; below the model's threshold (chosen on the eval set's dev split) we abstain.
-A comparison ("Vilken kommun hade högst …", "Jämför … i A och B") is answered per report in
-scope, one best unit each, where the model's report gate finds that the report states the
-fact; the others are named as giving no figure.
+Every unit of the top passages is scored by the first reader (`search.answer_scoring`):
+the probability that it answers the question. The cross-encoder (`search.cross_reader`)
+then reads the first reader's best units with the question; its calibrated gate gives the
+answer's `confidence`, and below its threshold (chosen on the eval set's dev split) we
+abstain. Without a cross-encoder the first reader's own gate decides. A comparison ("Vilken
+kommun hade högst …", "Jämför … i A och B") is answered per report in scope, one best unit
+each, where the report gate finds that the report states the fact; the others are named as
+giving no figure.
 
 `support` (the IDF-weighted share of the question's content words found in one retrieved
 passage) is one of the model's features: dense similarity alone cannot tell "how much was
@@ -27,6 +29,7 @@ from rapportsok.text import YEAR
 from search.answer_features import Context, features
 from search.answer_scoring import AnswerModel, ScoredUnit
 from search.compare import ComparisonRow, missing, place, verdict
+from search.cross_reader import CrossReader, packaged_cross_reader
 from search.query import SUPERLATIVES, QueryInfo, fold
 from search.retrieval import SearchFilters
 from search.units import Unit, units
@@ -72,9 +75,10 @@ class Answer:
     comparison: list[ComparisonRow] = field(default_factory=list)
     verdict: str | None = None  # "Högst: Timrå (6,4 %)." when the figures are comparable
     missing: str | None = None  # "Ingen uppgift i rapporten från Krokom."
-    # The best unit's own probability of answering: below the model's `uncertain` the
+    # The best unit's own probability of answering: below the reader's `uncertain` the
     # answer is shown as uncertain (the quote is less likely right than wrong).
     unit_probability: float = 1.0
+    uncertain: bool = False
 
 
 def elsewhere_message(named: Sequence[str], indexed: Sequence[str]) -> str:
@@ -90,8 +94,14 @@ def _join(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} och {names[-1]}"
 
 
+_PACKAGED = object()  # `Answerer`'s default cross reader: the packaged one
+
+
 class Answerer:
-    """Picks answer units from ranked passages; shares the searcher's analyzer and index."""
+    """Picks answer units from ranked passages; shares the searcher's analyzer and index.
+
+    `cross` is the second reader: by default the packaged cross-encoder when the first
+    reader is the packaged model too (a first reader of one's own is read alone)."""
 
     def __init__(
         self,
@@ -100,10 +110,18 @@ class Answerer:
         max_units: int = 2,
         keep_ratio: float = 0.5,
         threshold: float | None = None,
+        cross: CrossReader | None | object = _PACKAGED,
     ) -> None:
         self.searcher = searcher
+        if cross is _PACKAGED:
+            cross = packaged_cross_reader() if model is None else None
+        assert cross is None or isinstance(cross, CrossReader)
+        self.cross: CrossReader | None = cross
         self.model = model or _packaged_model()
-        self.threshold = self.model.threshold if threshold is None else threshold
+        gates = self.cross.calibration if self.cross else self.model
+        self.threshold = gates.threshold if threshold is None else threshold
+        self.report_threshold = gates.report_threshold
+        self.uncertain = gates.uncertain
         self.max_units = max_units
         self.keep_ratio = keep_ratio  # a second unit needs this share of the best's probability
         self._idf = _idf_table(searcher)
@@ -257,8 +275,12 @@ class Answerer:
         scored = self.scored_units(question, hits, qvec, ctx)
         if not scored:
             return self._abstain(ctx)
+        if self.cross:
+            scored = self.cross.rescore(question, scored)
+            confidence = self.cross.answerable(scored)
+        else:
+            confidence = self.model.answerable(scored[0].features, scored[0].probability)
         best = scored[0]
-        confidence = self.model.answerable(best.features, best.probability)
         # The question's subject must occur in a passage: the model weighs support, but a
         # question none of whose content words the reports use is never answered.
         answered = confidence >= self.threshold and ctx.support >= MIN_SUPPORT
@@ -270,6 +292,7 @@ class Answerer:
             support=ctx.support,
             answer_type=info.answer_type,
             unit_probability=best.probability,
+            uncertain=answered and best.probability < self.uncertain,
         )
 
     def _choose(self, scored: list[ScoredUnit], ctx: Context) -> list[Unit]:
@@ -335,13 +358,13 @@ class Answerer:
         for doc_id in scope:
             scored = self.report_units(question, doc_id, qvec, ctx)
             best = scored[0] if scored else None
-            p = self.model.states(best.features, best.probability) if best else 0.0
+            p = self._states(scored)
             # Of every report ("Vilken kommun …"), one none of whose best passages uses any of
             # the question's content words is never quoted, however the gate reads it: the
             # gate learns from reports that speak of the subject. A report the question
             # names is asked for, in whatever words it uses.
             speaks = named or (best is not None and best.features["support"] > 0)
-            ok = p >= self.model.report_threshold and speaks
+            ok = p >= self.report_threshold and speaks
             rows.append(ComparisonRow(doc_id, best.unit if ok and best else None, p))
         answered_rows = [r for r in rows if r.unit is not None]
         confidence = max((r.confidence for r in answered_rows), default=0.0)
@@ -392,7 +415,18 @@ class Answerer:
         )
         if not hits:
             return []
-        return self.scored_units(question, hits, qvec, self.context(question, hits, qvec, like=ctx))
+        scored = self.scored_units(
+            question, hits, qvec, self.context(question, hits, qvec, like=ctx)
+        )
+        return self.cross.rescore(question, scored, report=True) if self.cross else scored
+
+    def _states(self, scored: list[ScoredUnit]) -> float:
+        """P(a comparison's report states the fact), from `report_units`."""
+        if not scored:
+            return 0.0
+        if self.cross:
+            return self.cross.states(scored)
+        return self.model.states(scored[0].features, scored[0].probability)
 
     def content_words(self, question: str) -> list[tuple[frozenset[str], float]]:
         """The question's subject words: (analyzer terms, IDF weight) of each word that is

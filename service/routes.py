@@ -157,7 +157,7 @@ def ask(body: AskRequest, searcher: SearcherDep, answerer: AnswererDep) -> AskRe
         passages=_passages(searcher, [*hits, *_cited_elsewhere(hits, units)], body.question),
         took_ms=round((time.perf_counter() - t0) * 1000, 2),
         confidence=round(result.confidence, 4),
-        uncertain=answer is not None and result.unit_probability < answerer.model.uncertain,
+        uncertain=answer is not None and result.uncertain,
         answer_type=result.answer_type,
         comparison=comparison,
         searched=SearchedReports(
