@@ -18,6 +18,7 @@ EXAMPLES = """examples:
   rapportsok serve                      start the HTTP API on 127.0.0.1:8000
   rapportsok ui                         start the web UI on 127.0.0.1:8501
   rapportsok eval --split dev           measure retrieval and /ask on the dev questions
+  rapportsok reader train               train the cross-encoder reader (about an hour)
 """
 
 # Errors whose message is already meant for people (besides our own `RapportsokError`).
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     # `from eval import cli`, never `import eval` (the package name shadows the builtin).
     from eval import cli as eval_cli
     from indexer import cli as indexer_cli
+    from reader_model import cli as reader_cli
     from service import cli as service_cli
     from ui import cli as ui_cli
 
@@ -40,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for package in (indexer_cli, service_cli, ui_cli, eval_cli):
+    for package in (indexer_cli, service_cli, ui_cli, eval_cli, reader_cli):
         package.register(sub)
     return parser
 

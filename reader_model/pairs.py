@@ -39,7 +39,8 @@ from typing import Any, Literal
 
 from indexer.models import Chunk, Hit, Source
 from rapportsok.text import fold_cells, is_heading_text
-from search.units import Unit, units
+from search.cross_reader import in_context, unit_in_context
+from search.units import units
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_ENV = "RAPPORTSOK_READER_DATA"
@@ -96,6 +97,11 @@ class QAQuestion:
     answerable: bool
     units: tuple[str, ...]
     labels: tuple[int, ...]
+    # The paragraph the units come from (a public set's; the dev questions read several).
+    passage: Chunk | None = None
+    # Units holding a plausible but wrong answer (SQuAD 2.0's unanswerable questions): the
+    # hardest negatives, the sentence that seems to answer.
+    plausible: tuple[int, ...] = ()
 
     @property
     def has_positive(self) -> bool:
@@ -142,11 +148,11 @@ def heldout_title(source: str, title: str, percent: int = HELDOUT_PERCENT) -> bo
     return int.from_bytes(digest[:8], "big") % 100 < percent
 
 
-def _units_of(text: str, doc: str, section: tuple[str, ...] = ()) -> list[Unit]:
-    # "\r\n" in SweQUAD-MC: a "\r" made a space keeps every offset
+def paragraph(text: str, doc: str) -> Chunk:
+    """A public set's paragraph as a passage ("\r\n" in SweQUAD-MC: a "\r" made a space
+    keeps every offset)."""
     clean = text.replace("\r", " ")
-    chunk = Chunk(doc, doc, clean, section, 0, len(clean))
-    return units(Hit(chunk, 0.0, 0))
+    return Chunk(doc, doc, clean, (), 0, len(clean))
 
 
 def _heading_before(text: str, start: int, default: str) -> str:
@@ -158,12 +164,6 @@ def _heading_before(text: str, start: int, default: str) -> str:
     return default
 
 
-def in_context(unit: Unit, title: str) -> str:
-    """The unit as the cross-encoder reads it: its section title, then its answer text."""
-    text = unit.answer_text()
-    return f"{title}\n{text}" if title else text
-
-
 def _question(
     source: SourceName,
     part: Part,
@@ -173,15 +173,20 @@ def _question(
     context: str,
     starts: list[int] | None,
     title: str,
+    plausible: list[int] | None = None,
 ) -> QAQuestion:
     """A question over a plain-text paragraph; `starts` are its answers' offsets (None:
-    unanswerable)."""
-    us = _units_of(context, doc)
-    texts = tuple(in_context(u, _heading_before(context, u.start, title)) for u in us)
+    unanswerable), `plausible` those of its plausible wrong answers."""
+    passage = paragraph(context, doc)
+    us = units(Hit(passage, 0.0, 1))
+    texts = tuple(in_context(u.answer_text(), _heading_before(context, u.start, title)) for u in us)
     labels = tuple(
         int(starts is not None and any(u.start <= s < u.end for s in starts)) for u in us
     )
-    return QAQuestion(source, part, qid, question, doc, starts is not None, texts, labels)
+    wrong = tuple(int(any(u.start <= s < u.end for s in plausible or [])) for u in us)
+    return QAQuestion(
+        source, part, qid, question, doc, starts is not None, texts, labels, passage, wrong
+    )
 
 
 def _answer_start(context: str, text: str, start: int) -> int:
@@ -216,9 +221,18 @@ def squad_sv(reader: _Reader) -> list[QAQuestion]:
             context = para["context"]
             for qa in para["qas"]:
                 starts = None if qa["is_impossible"] else [a["answer_start"] for a in qa["answers"]]
+                wrong = [a["answer_start"] for a in qa.get("plausible_answers") or []]
                 out.append(
                     _question(
-                        "squad-sv", part, qa["id"], qa["question"], title, context, starts, title
+                        "squad-sv",
+                        part,
+                        qa["id"],
+                        qa["question"],
+                        title,
+                        context,
+                        starts,
+                        title,
+                        wrong,
                     )
                 )
     return out
@@ -293,10 +307,6 @@ def _corpus_chunks() -> tuple[Chunk, ...]:
     return tuple(out)
 
 
-def _chunk_title(chunk: Chunk) -> str:
-    return chunk.section[-1] if chunk.section else ""
-
-
 def rapportsok_dev(path: Path = QUESTIONS) -> tuple[list[QAQuestion], str]:
     """The project's dev questions over the corpus passages (and the file's sha256)."""
     raw = path.read_bytes()
@@ -318,7 +328,7 @@ def rapportsok_dev(path: Path = QUESTIONS) -> tuple[list[QAQuestion], str]:
             paras = [max(chunks, key=lambda c: len(words & set(_WORD.findall(c.text.lower()))))]
         for chunk in paras:
             us = units(Hit(chunk, 0.0, 0))
-            texts = tuple(in_context(u, _chunk_title(chunk)) for u in us)
+            texts = tuple(unit_in_context(u) for u in us)
             labels = tuple(int(bool(evidence) and _quotes(u.quote(), evidence)) for u in us)
             out.append(
                 QAQuestion(
