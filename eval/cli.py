@@ -72,6 +72,7 @@ def _variant_flags(args: argparse.Namespace) -> dict[str, Any]:
             ("municipality", args.municipality),
             ("analyzer", args.analyzer),
             ("threshold", args.threshold),
+            ("reader", args.reader),
         )
         if v is not None
     }
@@ -138,7 +139,21 @@ def _eval_in_process(
         retrieval.means.update(base.means)
         retrieval.latency_ms.update(base.latency_ms)
         run["baseline_chunks"] = base_chunks
+    if args.reader_benchmarks:
+        run["reader_benchmarks"] = _reader_benchmarks(searcher)
     return retrieval, ask, run
+
+
+def _reader_benchmarks(searcher: Any) -> dict[str, Any]:
+    from eval.reader_benchmarks import run, table
+    from search.answer import Answerer
+    from search.cross_reader import packaged_cross_reader
+
+    print("Reader benchmarks: public held-out QA sets (../shared/reader-data)", flush=True)
+    cross = packaged_cross_reader()
+    result = run(Answerer(searcher, cross=None), cross.encoder if cross else None)
+    print(table(result), flush=True)
+    return result
 
 
 def _eval_baseline(
@@ -204,19 +219,27 @@ def _variant(searcher: Any, args: argparse.Namespace) -> tuple[Any, Any]:
         searcher = with_fusion(searcher, **changes)
     if args.analyzer not in (None, "full"):
         searcher = with_analyzer(searcher, make_analyzer(args.analyzer))
+    if args.reader == "first":
+        return searcher, Answerer(searcher, threshold=args.threshold, cross=None)
     return searcher, Answerer(searcher, threshold=args.threshold)
 
 
 def _train_reader(searcher: Any) -> None:
+    import json
+
+    from eval.cross_training import train as calibrate
     from eval.metrics import load_questions
-    from eval.reader_training import train
+    from eval.reader_training import gate_labels, train, training_rows
     from search import answer
     from search.answer import Answerer
     from search.answer_scoring import MODEL_PATH, AnswerModel
+    from search.cross_reader import CALIBRATION_PATH, ENCODER_PATH, packaged_cross_reader
 
     dev = load_questions(split="dev")
     print(f"Training the answer reader on {len(dev)} dev questions", flush=True)
-    model = train(Answerer(searcher, AnswerModel.untrained()), dev, MODEL_PATH)
+    answerer = Answerer(searcher, AnswerModel.untrained())
+    rows = training_rows(answerer, dev)
+    model = train(answerer, dev, MODEL_PATH, rows)
     t = model["training"]
     print(
         f"wrote {MODEL_PATH}: {t['units']} units ({t['positives']} positive) of "
@@ -225,6 +248,28 @@ def _train_reader(searcher: Any) -> None:
         flush=True,
     )
     answer.reload_model()
+    if not ENCODER_PATH.exists():
+        print(f"no cross-encoder ({ENCODER_PATH}): train it with `rapportsok reader train`")
+        return
+    from indexer.embedding.cross import CrossEncoder
+
+    print("Calibrating the cross-encoder on the same questions, out of fold", flush=True)
+    cal = calibrate(
+        rows, {q.id: q.question for q in dev}, gate_labels(dev, rows), CrossEncoder(ENCODER_PATH)
+    )
+    CALIBRATION_PATH.write_text(json.dumps(cal, indent=1) + "\n", encoding="utf-8")
+    figures = cal["training"]["dev_out_of_fold_by_candidates"]
+    for k, v in figures.items():
+        print(
+            f"  {k:>2} units read: dev answer-hit {v['answer_hit']:.3f}, abstains on "
+            f"unanswerable {v['abstains_unanswerable']:.3f} (threshold {v['threshold']})"
+        )
+    print(
+        f"wrote {CALIBRATION_PATH}: {cal['candidates']} units read, threshold "
+        f"{cal['threshold']}, report threshold {cal['report_threshold']}",
+        flush=True,
+    )
+    packaged_cross_reader.cache_clear()
 
 
 def _weight(value: str) -> float:
@@ -335,11 +380,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=_weight,
         help="/ask abstains below this reader probability (default: the model's)",
     )
+    g.add_argument(
+        "--reader",
+        choices=["cross", "first"],
+        help="/ask's reader: the cross-encoder over the first reader (default), or the "
+        "first reader alone",
+    )
+    p.add_argument(
+        "--reader-benchmarks",
+        action="store_true",
+        help="also measure the readers on the held-out parts of Swedish SQuAD 2.0, "
+        "SweQUAD-MC and NorQuAD (../shared/reader-data; in-process only)",
+    )
     p.add_argument(
         "--train-reader",
         action="store_true",
-        help="first fit the answer reader on the dev split and write "
-        "search/answer_model.json (in-process only)",
+        help="first fit the answer reader on the dev split and calibrate the cross-encoder "
+        "there; writes search/answer_model.json and search/cross_model.json (in-process only)",
     )
     p.set_defaults(func=_eval)
 

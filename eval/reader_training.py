@@ -54,11 +54,12 @@ SMOOTH = 0.05  # balanced accuracy is averaged over thresholds this close (see b
 
 class TrainingRow(NamedTuple):
     """One unit /ask reads: its training id (`report_key` for a comparison's report), its
-    features and whether it answers (1) or not (0)."""
+    features and whether it answers (1) or not (0); the unit itself for the cross-encoder."""
 
     key: str
     features: Features
     label: int
+    unit: Unit | None = None
 
 
 def is_positive(q: Question, unit: Unit) -> bool:
@@ -99,12 +100,14 @@ def training_rows(answerer: Answerer, questions: list[Question]) -> list[Trainin
         ctx = answerer.context(q.question, hits, qvec, info)
         if not info.comparison:
             scored = answerer.scored_units(q.question, hits, qvec, ctx)
-            out.extend(TrainingRow(q.id, s.features, int(is_positive(q, s.unit))) for s in scored)
+            out.extend(
+                TrainingRow(q.id, s.features, int(is_positive(q, s.unit)), s.unit) for s in scored
+            )
             continue
         for doc_id in answerer.comparison_scope(q.question, qvec, info, None):
             key = report_key(q.id, doc_id)
             for s in answerer.report_units(q.question, doc_id, qvec, ctx):
-                out.append(TrainingRow(key, s.features, int(is_positive(q, s.unit))))
+                out.append(TrainingRow(key, s.features, int(is_positive(q, s.unit)), s.unit))
     return out
 
 
@@ -253,10 +256,16 @@ def out_of_fold(
     return out
 
 
-def train(answerer: Answerer, questions: list[Question], out: Path) -> dict[str, Any]:
+def train(
+    answerer: Answerer,
+    questions: list[Question],
+    out: Path,
+    rows: list[TrainingRow] | None = None,
+) -> dict[str, Any]:
     """Fit on `questions` (the dev split), choose both gates' thresholds on out-of-fold
-    probabilities, write the model to `out`."""
-    rows = training_rows(answerer, questions)
+    probabilities, write the model to `out`. `rows` are the questions' `training_rows`,
+    if the caller has them."""
+    rows = training_rows(answerer, questions) if rows is None else rows
     labels = gate_labels(questions, rows)
     from search.answer_scoring import vector
 

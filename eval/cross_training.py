@@ -1,0 +1,222 @@
+"""The cross-encoder's calibration on the dev split (`rapportsok eval --train-reader`).
+
+The cross-encoder itself is trained on public data (`rapportsok reader train`) and has
+never seen a dev question, so its scores on dev are out of sample. What is fitted here is
+small: the `search.cross_reader` regressions that turn its logit and the first reader's
+into calibrated probabilities, their thresholds, and how many units it reads.
+
+Everything is out of fold by question, as /ask meets questions it has not seen: the first
+reader's probabilities come from unit models fitted without the question (they choose
+which units the cross-encoder reads), and the thresholds are chosen on gate probabilities
+from regressions fitted without it, over `DEALINGS` dealings of the folds (the question
+threshold by balanced accuracy, the report threshold by `COMPLETE`, as the first reader's).
+`candidates` is the smallest number of units read whose out-of-fold answer-hit on dev is
+within `CANDIDATES_SLACK` of the best: each unit read costs about 3 ms (two cores).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from eval.reader_training import (
+    COMPLETE,
+    DEALINGS,
+    FOLDS,
+    REPORT_SEP,
+    TrainingRow,
+    choose_report_threshold,
+    choose_threshold,
+    question_of,
+)
+from search.answer_scoring import AnswerModel, ScoredUnit, fit
+from search.cross_reader import (
+    GATE_FEATURES,
+    UNIT_FEATURES,
+    CrossReader,
+    Logistic,
+    fit_logistic,
+    gate_inputs,
+    logit,
+)
+
+if TYPE_CHECKING:
+    from indexer.embedding.cross import CrossEncoder
+
+CANDIDATE_CHOICES = (4, 6, 8, 12, 16)
+REPORT_CANDIDATES = 6  # a comparison reads this many units per report (up to 10 reports)
+CANDIDATES_SLACK = 0.01
+GATE_C = 1.0  # four inputs, all logits or shares: little to regularise
+
+
+class Read:
+    """A training id's units as the cross reader sees them: the first reader's out-of-fold
+    probability, the cross-encoder's logit (for the first `max(CANDIDATE_CHOICES)`), the
+    features and the label."""
+
+    def __init__(self, key: str, rows: list[TrainingRow], first: list[float]) -> None:
+        order = sorted(range(len(rows)), key=lambda i: -first[i])
+        self.key = key
+        self.rows = [rows[i] for i in order]
+        self.first = [first[i] for i in order]
+        self.cross: list[float] = []
+
+    def inputs(self, k: int) -> list[dict[str, float]]:
+        return [
+            {**r.features, "cross": c, "first": logit(p)}
+            for r, p, c in zip(self.rows[:k], self.first[:k], self.cross[:k], strict=False)
+        ]
+
+    def labels(self, k: int) -> list[int]:
+        return [r.label for r in self.rows[:k]][: len(self.cross)]
+
+
+def first_reader_out_of_fold(rows: list[TrainingRow], folds: int = FOLDS) -> list[float]:
+    """Each row's first-reader probability from a unit model fitted without its question."""
+    ids = sorted({question_of(r.key) for r in rows})
+    out = [0.0] * len(rows)
+    for k in range(folds):
+        held = set(ids[k::folds])
+        train = [r for r in rows if question_of(r.key) not in held]
+        model = AnswerModel(fit([r.features for r in train], [r.label for r in train], ""))
+        idx = [i for i, r in enumerate(rows) if question_of(r.key) in held]
+        for i, p in zip(idx, model.probability([rows[i].features for i in idx]), strict=True):
+            out[i] = float(p)
+    return out
+
+
+def reads(rows: list[TrainingRow], encoder: CrossEncoder, questions: dict[str, str]) -> list[Read]:
+    """Every training id's `Read`, the cross-encoder's logits filled in."""
+    first = first_reader_out_of_fold(rows)
+    by_key: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_key.setdefault(r.key, []).append(i)
+    out = []
+    reader = CrossReader(encoder, None)  # type: ignore[arg-type]  # logits only
+    for key, idx in by_key.items():
+        read = Read(key, [rows[i] for i in idx], [first[i] for i in idx])
+        k = REPORT_CANDIDATES if REPORT_SEP in key else max(CANDIDATE_CHOICES)
+        units = [r.unit for r in read.rows[:k] if r.unit is not None]
+        read.cross = [float(x) for x in reader.logits(questions[question_of(key)], units)]
+        out.append(read)
+    return out
+
+
+def _rescored(read: Read, k: int, unit_model: dict[str, Any]) -> tuple[list[ScoredUnit], bool]:
+    """The first `k` units rescored as `CrossReader.rescore` does, best first, and whether
+    the best answers."""
+    inputs = read.inputs(k)
+    probs = Logistic(unit_model).probability(inputs)
+    scored = [
+        ScoredUnit(float(p), r.unit, x)  # type: ignore[arg-type]
+        for p, r, x in zip(probs, read.rows, inputs, strict=False)
+    ]
+    order = sorted(range(len(scored)), key=lambda i: -scored[i].probability)
+    return [scored[i] for i in order], bool(read.labels(k)[order[0]])
+
+
+def _fit(reads_: Sequence[Read], k: int, answerable: dict[str, bool], states: dict[str, bool]):
+    """The three regressions on `reads_` with `k` candidates per question."""
+    units, labels = [], []
+    for r in reads_:
+        n = REPORT_CANDIDATES if REPORT_SEP in r.key else k
+        units += r.inputs(n)
+        labels += r.labels(n)
+    unit = fit_logistic(units, labels, UNIT_FEATURES)
+    gates: dict[str, Any] = {}
+    for name, target in (("answerable", answerable), ("states", states)):
+        rows, ys = [], []
+        for r in reads_:
+            if r.key in target and r.cross:
+                n = REPORT_CANDIDATES if REPORT_SEP in r.key else k
+                rows.append(gate_inputs(_rescored(r, n, unit)[0]))
+                ys.append(int(target[r.key]))
+        gates[name] = fit_logistic(rows, ys, GATE_FEATURES, c=GATE_C)
+    return unit, gates["answerable"], gates["states"]
+
+
+def _gate_probability(scored: list[ScoredUnit], gate: dict[str, Any]) -> float:
+    return float(Logistic(gate).probability([gate_inputs(scored)])[0])
+
+
+def out_of_fold(
+    reads_: list[Read], k: int, labels: tuple[dict[str, bool], dict[str, bool]], dealing: int
+) -> tuple[dict[str, float], dict[str, bool]]:
+    """Each training id's gate probability, and whether its best unit answers, from the
+    regressions fitted without its question."""
+    answerable, states = labels
+    ids = sorted({question_of(r.key) for r in reads_})
+    if dealing:
+        random.Random(dealing).shuffle(ids)
+    probs: dict[str, float] = {}
+    hit: dict[str, bool] = {}
+    for f in range(FOLDS):
+        held = set(ids[f::FOLDS])
+        unit, gate, report_gate = _fit(
+            [r for r in reads_ if question_of(r.key) not in held], k, answerable, states
+        )
+        for r in reads_:
+            if question_of(r.key) not in held or not r.cross:
+                continue
+            report = REPORT_SEP in r.key
+            scored, hit[r.key] = _rescored(r, REPORT_CANDIDATES if report else k, unit)
+            probs[r.key] = _gate_probability(scored, report_gate if report else gate)
+    return probs, hit
+
+
+def answer_hit(
+    probs: dict[str, float], hit: dict[str, bool], answerable: dict[str, bool], threshold: float
+) -> float:
+    """Share of answerable dev questions answered with a unit that answers."""
+    keys = [k for k in answerable if answerable[k] and k in probs]
+    return sum(probs[k] >= threshold and hit[k] for k in keys) / max(len(keys), 1)
+
+
+def train(
+    rows: list[TrainingRow],
+    questions: dict[str, str],
+    labels: tuple[dict[str, bool], dict[str, bool]],
+    encoder: CrossEncoder,
+) -> dict[str, Any]:
+    """The calibration's JSON form (see the module docstring), with the dev figures it was
+    chosen on."""
+    answerable, states = labels
+    all_reads = reads(rows, encoder, questions)
+    table: dict[int, dict[str, float]] = {}
+    runs_by_k: dict[int, list[tuple[dict[str, float], dict[str, bool]]]] = {}
+    for k in CANDIDATE_CHOICES:
+        runs = [out_of_fold(all_reads, k, labels, d) for d in range(DEALINGS)]
+        runs_by_k[k] = runs
+        q_runs = [{key: p for key, p in probs.items() if key in answerable} for probs, _ in runs]
+        t = choose_threshold(q_runs, answerable)
+        hits = [answer_hit(p, h, answerable, t) for p, h in runs]
+        unans = [k_ for k_ in answerable if not answerable[k_]]
+        abst = [sum(p.get(k_, 0.0) < t for k_ in unans) / max(len(unans), 1) for p, _ in runs]
+        table[k] = {
+            "threshold": t,
+            "answer_hit": round(sum(hits) / len(hits), 4),
+            "abstains_unanswerable": round(sum(abst) / len(abst), 4),
+        }
+    best = max(v["answer_hit"] for v in table.values())
+    k = min(c for c, v in table.items() if v["answer_hit"] >= best - CANDIDATES_SLACK)
+    unit, gate, report_gate = _fit(all_reads, k, answerable, states)
+    s_runs = [{key: p for key, p in probs.items() if key in states} for probs, _ in runs_by_k[k]]
+    return {
+        "unit": unit,
+        "answerable": gate,
+        "states": report_gate,
+        "candidates": k,
+        "report_candidates": REPORT_CANDIDATES,
+        "threshold": table[k]["threshold"],
+        "report_threshold": choose_report_threshold(s_runs, states),
+        # A quote less likely right than wrong is shown as uncertain ("Osäkert svar").
+        "uncertain": 0.5,
+        "training": {
+            "encoder_sha256": encoder.sha256,
+            "questions": len({question_of(r.key) for r in all_reads}),
+            "units_read": sum(len(r.cross) for r in all_reads),
+            "complete_target": COMPLETE,
+            "dev_out_of_fold_by_candidates": {str(c): v for c, v in table.items()},
+        },
+    }
