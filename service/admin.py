@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 from service.auth import require_api_key
 from service.deps import UpdaterDep, WriterDep
 from service.errors import DISK_FULL, disk_full
+from service.multipart import NotUtf8, read_form
 from service.schemas import DocumentChange, ErrorResponse, JobError, JobInfo
 from service.updates import UpdateResult
 from service.uploads import METADATA_FIELDS
@@ -91,9 +92,11 @@ async def upload(request: Request, updater: UpdaterDep, writer: WriterDep) -> An
     # declared Content-Length over the limit never gets here, a chunked body stops at it.
     limit = updater.max_bytes
     try:
-        form = await request.form(max_files=1, max_fields=len(METADATA_FIELDS) + 1)
+        form = await read_form(request, max_files=1, max_fields=len(METADATA_FIELDS) + 1)
     except HTTPException:
         raise  # the 413 of the body limit
+    except NotUtf8 as exc:
+        raise HTTPException(422, str(exc)) from exc
     except Exception as exc:  # malformed multipart bodies raise several starlette errors
         if disk_full(exc):  # the body is spooled to a temporary file
             raise HTTPException(507, DISK_FULL) from exc
