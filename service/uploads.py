@@ -142,6 +142,9 @@ def store_file(corpus: Path, name: str, data: bytes) -> Path:
     return target
 
 
+SOFT_HYPHEN = "\u00ad"
+
+
 def clean_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
     """The given metadata fields, stripped, empty ones dropped; `year` an integer.
 
@@ -153,7 +156,9 @@ def clean_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
         value = metadata.get(key)
         if value is None or not str(value).strip():
             continue
-        value = str(value).strip()
+        # A soft hyphen (pasted from a PDF: "kommun\u00adstyrelsen") is a hint where a word
+        # may break, invisible and no character of the name: dropped, not refused.
+        value = str(value).replace(SOFT_HYPHEN, "").strip()
         _check_line(key, value)
         if key == "year":
             if not re.fullmatch(r"\d{4}", value):

@@ -56,3 +56,12 @@ def test_a_metadata_field_in_latin_1_is_refused_naming_the_field(tmp_path: Path)
     status, detail = _post(tmp_path, body)
     assert status == 422
     assert detail == "title: not valid UTF-8; send the form's fields UTF-8 encoded"
+
+
+def test_a_soft_hyphen_pasted_into_a_title_is_dropped_not_refused() -> None:
+    from service.uploads import clean_metadata
+
+    assert clean_metadata({"organ": "Kommun\u00adstyrelsen", "title": " Del\u00adårs "}) == {
+        "organ": "Kommunstyrelsen",
+        "title": "Delårs",
+    }
