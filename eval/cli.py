@@ -258,14 +258,14 @@ def _train_reader(searcher: Any) -> None:
         rows, {q.id: q.question for q in dev}, gate_labels(dev, rows), CrossEncoder(ENCODER_PATH)
     )
     CALIBRATION_PATH.write_text(json.dumps(cal, indent=1) + "\n", encoding="utf-8")
-    figures = cal["training"]["dev_out_of_fold_by_candidates"]
-    for k, v in figures.items():
+    for name, v in cal["training"]["dev_out_of_fold"].items():
         print(
-            f"  {k:>2} units read: dev answer-hit {v['answer_hit']:.3f}, abstains on "
-            f"unanswerable {v['abstains_unanswerable']:.3f} (threshold {v['threshold']})"
+            f"  {name:<22} dev out of fold: gate AUC {v['auc']:.3f}, answer-hit "
+            f"{v['answer_hit']:.3f}, abstains on unanswerable {v['abstains_unanswerable']:.3f} "
+            f"(threshold {v['threshold']})"
         )
     print(
-        f"wrote {CALIBRATION_PATH}: {cal['candidates']} units read, threshold "
+        f"wrote {CALIBRATION_PATH}: {cal['training']['chosen']}, threshold "
         f"{cal['threshold']}, report threshold {cal['report_threshold']}",
         flush=True,
     )
@@ -303,6 +303,12 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _loadtest(args: argparse.Namespace) -> int:
+    if args.hostile:
+        from eval.hostile import run_hostile_command
+
+        return run_hostile_command(
+            args.url, args.index, args.corpus, args.clients, args.seconds, args.api_key
+        )
     if args.mixed:
         from eval.mixed import run_mixed_command
 
@@ -457,6 +463,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="idle load, then the same load while uploads (one a bomb PDF), deletes and "
         "unknown-id deletes run; prints search p50/p95 of both, errors and peak server RSS",
+    )
+    p.add_argument(
+        "--hostile",
+        action="store_true",
+        help="idle load, then the same load while 2,000-character queries, half-sent "
+        "connections and uploads of an 80 KB paragraph, an OCR bomb and a flate bomb arrive; "
+        "prints search p50/p95 of both, answers >= 500 and peak server RSS",
     )
     p.add_argument("--no-upload", action="store_true", help="only queries, no upload")
     p.set_defaults(func=_loadtest)

@@ -1,0 +1,245 @@
+"""`rapportsok loadtest --hostile`: query latency while hostile input arrives.
+
+First `clients` threads send /search and /ask to an idle server; then the same load runs
+while, at once: two clients send 2,000-character queries of Chinese (about one token a
+character: the longest a query may be), a hundred connections send their headers a byte
+at a time and never finish, and a writer uploads what once held the server: a report of
+one 80 KB paragraph without a full stop, a PDF of 120 pages that are each one page image
+(an OCR bomb) and a flate bomb. It prints search p50/p95 during it next to the idle ones,
+every answer of 500 or more, what the uploads answered, and the server's peak RSS.
+Targets (issue 25): search p95 at most 2× idle, no answer ≥ 500, peak RSS at most idle +
+150 MB.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+import threading
+import time
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from eval.loadtest import LoadReport, run_load, temporary_server
+from eval.mixed import flate_bomb, one_page_pdf, rss_mb
+from eval.servers import LOOPBACK, percentile
+
+P95_FACTOR, RSS_HEADROOM_MB = 2.0, 150  # the targets
+LONG_QUERY = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(2000))
+SLOW_CONNECTIONS = 100
+BOMB_PAGES = 120
+
+
+def one_paragraph(words: int = 12_000, seed: int = 0) -> bytes:
+    """A report of one paragraph without a full stop (the chunker must still cut it)."""
+    rng = random.Random(seed)
+    vocabulary = "kommunen budget skola ekonomi omsorg personal".split()
+    return ("Rubrik\n\n" + " ".join(rng.choice(vocabulary) for _ in range(words))).encode()
+
+
+def image_pages_pdf(pages: int) -> bytes:
+    """A PDF of `pages` pages, each only one white page image (no text layer): every page
+    goes to OCR."""
+    width, height = 850, 1100
+    image = zlib.compress(b"\xff" * (width * height), 9)
+    kids = " ".join(f"{4 + i} 0 R" for i in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n"
+        % (width, height, len(image))
+        + image
+        + b"\nendstream",
+    ]
+    content = zlib.compress(b"q 595 0 0 842 0 0 cm /Im1 Do Q")
+    content_ref = 4 + pages
+    for _ in range(pages):
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+            b"/Resources << /XObject << /Im1 3 0 R >> >> >>" % content_ref
+        )
+    objects.append(
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream"
+    )
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+@dataclass
+class HostileReport:
+    """Idle and hostile load, what the hostile requests answered, and the server's memory."""
+
+    idle: LoadReport
+    hostile: LoadReport
+    answers: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)  # answers ≥ 500, connection failures
+    idle_rss_mb: float = 0.0
+    peak_rss_mb: float = 0.0
+
+    def p95_ratio(self) -> float:
+        idle, busy = self.idle.latencies["/search"], self.hostile.latencies["/search"]
+        return percentile(busy, 95) / percentile(idle, 95) if idle and busy else 0.0
+
+    @property
+    def ok(self) -> bool:
+        failed = self.idle.failures + self.hostile.failures + self.errors
+        rss_ok = not self.peak_rss_mb or self.peak_rss_mb <= self.idle_rss_mb + RSS_HEADROOM_MB
+        return not failed and self.p95_ratio() <= P95_FACTOR and rss_ok
+
+    def lines(self) -> list[str]:
+        """The report as printed by `rapportsok loadtest --hostile`."""
+        idle, busy = self.idle.latencies["/search"], self.hostile.latencies["/search"]
+        out = [
+            f"search idle           {len(idle):5d} requests  p50 {percentile(idle, 50):7.1f} ms"
+            f"  p95 {percentile(idle, 95):7.1f} ms",
+            f"search during hostile {len(busy):5d} requests  p50 {percentile(busy, 50):7.1f} ms"
+            f"  p95 {percentile(busy, 95):7.1f} ms  ({self.p95_ratio():.2f}× idle p95, "
+            f"target ≤ {P95_FACTOR:g}×)",
+            f"errors: {len(self.idle.failures)} idle, {len(self.hostile.failures)} under load, "
+            f"{len(self.errors)} hostile requests answered ≥ 500 or failed",
+            "hostile: " + ", ".join(f"{k} {n}" for k, n in sorted(self.answers.items())),
+        ]
+        if self.peak_rss_mb:
+            out.append(
+                f"server RSS: idle {self.idle_rss_mb:.0f} MB, peak {self.peak_rss_mb:.0f} MB "
+                f"(+{self.peak_rss_mb - self.idle_rss_mb:.0f} MB, target ≤ +{RSS_HEADROOM_MB})"
+            )
+        failed = self.idle.failures + self.hostile.failures + self.errors
+        return out + [f"failed: {f}" for f in failed[:10]]
+
+
+class _Hostile:
+    """The hostile requests, each kind on its own thread until `stop`."""
+
+    def __init__(self, url: str, api_key: str) -> None:
+        self.url, self.api_key = url, api_key
+        self.stop = threading.Event()
+        self.answers: Counter[str] = Counter()
+        self.errors: list[str] = []
+        self._lock = threading.Lock()
+
+    def _note(self, what: str, status: int | None, detail: str = "") -> None:
+        with self._lock:
+            self.answers[f"{what} {status if status is not None else 'failed'}"] += 1
+            if status is None or status >= 500:
+                self.errors.append(f"{what}: {status} {detail}"[:200])
+
+    def long_queries(self) -> None:
+        import httpx
+
+        with httpx.Client(base_url=self.url, timeout=60) as http:
+            while not self.stop.is_set():
+                try:
+                    r = http.post("/search", json={"query": LONG_QUERY, "k": 10})
+                    self._note("long query", r.status_code, r.text)
+                except httpx.HTTPError as exc:
+                    self._note("long query", None, str(exc))
+
+    def slow_connections(self) -> None:
+        host = urlparse(self.url)
+        while not self.stop.is_set():
+            socks = []
+            for _ in range(SLOW_CONNECTIONS):
+                try:
+                    s = socket.create_connection((host.hostname, host.port or 80), timeout=5)
+                    s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # never finished
+                    socks.append(s)
+                except OSError as exc:
+                    self._note("slow connection", None, str(exc))
+                    break
+            self.answers["slow connections opened"] += len(socks)
+            self.stop.wait(15)  # past the header deadline: the server has closed them
+            for s in socks:
+                s.close()
+
+    def uploads(self) -> None:
+        import httpx
+
+        files = [
+            ("hostile-paragraph.txt", one_paragraph()),
+            ("hostile-ocr-bomb.pdf", image_pages_pdf(BOMB_PAGES)),
+            ("hostile-flate-bomb.pdf", one_page_pdf(flate_bomb(3 * 1024))),
+        ]
+        auth = {"Authorization": f"Bearer {self.api_key}"}
+        with httpx.Client(base_url=self.url, timeout=900, headers=auth) as http:
+            for name, data in files:
+                if self.stop.is_set():
+                    break
+                try:
+                    r = http.post("/documents", files={"file": (name, data)})
+                    self._note(f"upload {name}", r.status_code, r.text)
+                    if r.status_code == 201:
+                        http.delete(f"/documents/{r.json()['document_id']}")
+                except httpx.HTTPError as exc:
+                    self._note(f"upload {name}", None, str(exc))
+
+
+def run_hostile(
+    url: str, api_key: str, *, clients: int = 8, seconds: float = 30.0, pid: int | None = None
+) -> HostileReport:
+    """Idle load for `seconds`, then the same load with the hostile requests (see above)."""
+    peak = [0.0]
+    sampling = threading.Event()
+
+    def sample() -> None:
+        while not sampling.is_set():
+            peak[0] = max(peak[0], rss_mb(pid) if pid else 0.0)
+            time.sleep(0.1)
+
+    idle = run_load(url, clients=clients, seconds=seconds)
+    idle_rss = rss_mb(pid) if pid else 0.0
+    hostile = _Hostile(url, api_key)
+    jobs = [hostile.long_queries, hostile.long_queries, hostile.slow_connections]
+    threads = [threading.Thread(target=job, daemon=True) for job in jobs]
+    threads += [threading.Thread(target=hostile.uploads), threading.Thread(target=sample)]
+    for th in threads:
+        th.start()
+    try:
+        load = run_load(url, clients=clients, seconds=seconds)
+    finally:
+        hostile.stop.set()
+        for th in threads[:-1]:
+            th.join(timeout=900)
+        sampling.set()
+    return HostileReport(idle, load, hostile.answers, hostile.errors, idle_rss, peak[0])
+
+
+def run_hostile_command(
+    url: str | None,
+    index: str | None,
+    corpus: str | None,
+    clients: int,
+    seconds: float,
+    api_key: str | None,
+) -> int:
+    """`rapportsok loadtest --hostile`: idle, then under hostile input."""
+    if url is None:
+        with temporary_server(index, corpus) as (own, key, pid):
+            print(f"server {own} (pid {pid}) over a temporary copy of the index and corpus")
+            report = run_hostile(own, key, clients=clients, seconds=seconds, pid=pid)
+    else:
+        if urlparse(url).hostname not in LOOPBACK:
+            raise ValueError(f"the load test only runs against this machine, got {url}")
+        from rapportsok.settings import get_settings
+
+        api_key = api_key or get_settings().api_key
+        if not api_key:
+            raise ValueError("--hostile uploads: it needs the server's API key (--api-key)")
+        print(f"server {url} (its memory is not sampled)")
+        report = run_hostile(url.rstrip("/"), api_key, clients=clients, seconds=seconds)
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
