@@ -73,6 +73,7 @@ def _variant_flags(args: argparse.Namespace) -> dict[str, Any]:
             ("analyzer", args.analyzer),
             ("threshold", args.threshold),
             ("reader", args.reader),
+            ("rerank", args.rerank),
         )
         if v is not None
     }
@@ -131,8 +132,9 @@ def _eval_in_process(
         + (f", {variant}" if variant else ""),
         flush=True,
     )
-    retrieval = evaluate_retrieval(searcher, questions, args.modes)
-    ask = evaluate_ask(InProcess(searcher, answerer), questions)
+    backend = InProcess(searcher, answerer)  # /search reranks with the variant's answerer
+    retrieval = evaluate_retrieval(backend, questions, args.modes)
+    ask = evaluate_ask(backend, questions)
     if args.baseline:
         base, base_chunks = _eval_baseline(args, searcher, questions)
         retrieval.rows.extend(base.rows)
@@ -221,7 +223,9 @@ def _variant(searcher: Any, args: argparse.Namespace) -> tuple[Any, Any]:
         searcher = with_analyzer(searcher, make_analyzer(args.analyzer))
     if args.reader == "first":
         return searcher, Answerer(searcher, threshold=args.threshold, cross=None)
-    return searcher, Answerer(searcher, threshold=args.threshold)
+    return searcher, Answerer(
+        searcher, threshold=args.threshold, rerank_with_cross=args.rerank == "cross"
+    )
 
 
 def _train_reader(searcher: Any) -> None:
@@ -391,6 +395,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=["cross", "first"],
         help="/ask's reader: the cross-encoder over the first reader (default), or the "
         "first reader alone",
+    )
+    g.add_argument(
+        "--rerank",
+        choices=["first", "cross"],
+        help="which reader orders /search's first passages (default: first)",
     )
     p.add_argument(
         "--reader-benchmarks",

@@ -111,12 +111,15 @@ class Answerer:
         keep_ratio: float = 0.5,
         threshold: float | None = None,
         cross: CrossReader | None | object = _PACKAGED,
+        rerank_with_cross: bool = False,
     ) -> None:
         self.searcher = searcher
         if cross is _PACKAGED:
             cross = packaged_cross_reader() if model is None else None
         assert cross is None or isinstance(cross, CrossReader)
         self.cross: CrossReader | None = cross
+        # /search's reranking by the second reader: measured on dev (docs/reader.md)
+        self.rerank_with_cross = rerank_with_cross and cross is not None
         self.model = model or _packaged_model()
         gates = self.cross.calibration if self.cross else self.model
         self.threshold = gates.threshold if threshold is None else threshold
@@ -218,7 +221,10 @@ class Answerer:
     def _by_reader(self, query: str, hits: list[Hit], qvec: np.ndarray, ctx: Context) -> list[Hit]:
         """`hits` ordered by RERANK_WEIGHT × their best unit's probability + 1 / rank."""
         best: dict[str, float] = {}
-        for s in self.scored_units(query, hits, qvec, ctx):
+        scored = self.scored_units(query, hits, qvec, ctx)
+        if self.rerank_with_cross and self.cross:
+            scored = self.cross.rescore(query, scored)
+        for s in scored:
             best.setdefault(s.unit.hit.chunk.id, s.probability)  # scored best first
         return sorted(
             hits, key=lambda h: (-(RERANK_WEIGHT * best.get(h.chunk.id, 0.0) + 1 / h.rank), h.rank)
@@ -275,11 +281,10 @@ class Answerer:
         scored = self.scored_units(question, hits, qvec, ctx)
         if not scored:
             return self._abstain(ctx)
+        confidence = self.model.answerable(scored[0].features, scored[0].probability)
         if self.cross:
             scored = self.cross.rescore(question, scored)
-            confidence = self.cross.answerable(scored)
-        else:
-            confidence = self.model.answerable(scored[0].features, scored[0].probability)
+            confidence = self.cross.answerable(scored, confidence)
         best = scored[0]
         # The question's subject must occur in a passage: the model weighs support, but a
         # question none of whose content words the reports use is never answered.
@@ -356,9 +361,8 @@ class Answerer:
         named = len(ctx.info.municipalities) >= 2
         rows: list[ComparisonRow] = []
         for doc_id in scope:
-            scored = self.report_units(question, doc_id, qvec, ctx)
+            scored, p = self._read_report(question, self.report_units(question, doc_id, qvec, ctx))
             best = scored[0] if scored else None
-            p = self._states(scored)
             # Of every report ("Vilken kommun …"), one none of whose best passages uses any of
             # the question's content words is never quoted, however the gate reads it: the
             # gate learns from reports that speak of the subject. A report the question
@@ -415,18 +419,20 @@ class Answerer:
         )
         if not hits:
             return []
-        scored = self.scored_units(
-            question, hits, qvec, self.context(question, hits, qvec, like=ctx)
-        )
-        return self.cross.rescore(question, scored, report=True) if self.cross else scored
+        return self.scored_units(question, hits, qvec, self.context(question, hits, qvec, like=ctx))
 
-    def _states(self, scored: list[ScoredUnit]) -> float:
-        """P(a comparison's report states the fact), from `report_units`."""
+    def _read_report(
+        self, question: str, scored: list[ScoredUnit]
+    ) -> tuple[list[ScoredUnit], float]:
+        """A comparison report's units as the second reader orders them (when there is one)
+        and P(the report states the fact), from the first reader's `report_units`."""
         if not scored:
-            return 0.0
+            return [], 0.0
+        p = self.model.states(scored[0].features, scored[0].probability)
         if self.cross:
-            return self.cross.states(scored)
-        return self.model.states(scored[0].features, scored[0].probability)
+            scored = self.cross.rescore(question, scored, report=True)
+            p = self.cross.states(scored, p)
+        return scored, p
 
     def content_words(self, question: str) -> list[tuple[frozenset[str], float]]:
         """The question's subject words: (analyzer terms, IDF weight) of each word that is
