@@ -9,9 +9,10 @@ Everything is out of fold by question, as /ask meets questions it has not seen: 
 reader's probabilities come from unit models fitted without the question (they choose
 which units the cross-encoder reads), and the thresholds are chosen on gate probabilities
 from regressions fitted without it, over `DEALINGS` dealings of the folds (the question
-threshold by balanced accuracy, the report threshold by `COMPLETE`, as the first reader's).
-`candidates` is the smallest number of units read whose out-of-fold answer-hit on dev is
-within `CANDIDATES_SLACK` of the best: each unit read costs about 3 ms (two cores).
+threshold by balanced accuracy, the report threshold by `COMPLETE`, as the first reader's;
+the first reader's gate probabilities, which the second gate may read, out of fold too).
+How many units it reads and which inputs its gates have are chosen there as well (`train`);
+each unit read costs about 3 ms on two cores.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from eval.reader_training import (
     choose_threshold,
     question_of,
 )
+from eval.reader_training import out_of_fold as first_gates_out_of_fold
 from search.answer_scoring import AnswerModel, ScoredUnit, fit
 from search.cross_reader import (
     GATE_FEATURES,
@@ -45,19 +47,26 @@ if TYPE_CHECKING:
     from indexer.embedding.cross import CrossEncoder
 
 CANDIDATE_CHOICES = (4, 6, 8, 12, 16)
+# The gates' inputs tried: the cross-encoder's view alone, and with the first reader's gate.
+GATES = {
+    "cross": tuple(n for n in GATE_FEATURES if n != "first_gate"),
+    "cross+first": GATE_FEATURES,
+}
 REPORT_CANDIDATES = 6  # a comparison reads this many units per report (up to 10 reports)
-CANDIDATES_SLACK = 0.01
 GATE_C = 1.0  # four inputs, all logits or shares: little to regularise
 
 
 class Read:
     """A training id's units as the cross reader sees them: the first reader's out-of-fold
     probability, the cross-encoder's logit (for the first `max(CANDIDATE_CHOICES)`), the
-    features and the label."""
+    features and the label; and the first reader's out-of-fold gate probability."""
 
-    def __init__(self, key: str, rows: list[TrainingRow], first: list[float]) -> None:
+    def __init__(
+        self, key: str, rows: list[TrainingRow], first: list[float], first_gate: float
+    ) -> None:
         order = sorted(range(len(rows)), key=lambda i: -first[i])
         self.key = key
+        self.first_gate = first_gate
         self.rows = [rows[i] for i in order]
         self.first = [first[i] for i in order]
         self.cross: list[float] = []
@@ -86,16 +95,22 @@ def first_reader_out_of_fold(rows: list[TrainingRow], folds: int = FOLDS) -> lis
     return out
 
 
-def reads(rows: list[TrainingRow], encoder: CrossEncoder, questions: dict[str, str]) -> list[Read]:
+def reads(
+    rows: list[TrainingRow],
+    encoder: CrossEncoder,
+    questions: dict[str, str],
+    labels: tuple[dict[str, bool], dict[str, bool]],
+) -> list[Read]:
     """Every training id's `Read`, the cross-encoder's logits filled in."""
     first = first_reader_out_of_fold(rows)
+    gates = first_gates_out_of_fold(rows, labels)
     by_key: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
         by_key.setdefault(r.key, []).append(i)
     out = []
     reader = CrossReader(encoder, None)  # type: ignore[arg-type]  # logits only
     for key, idx in by_key.items():
-        read = Read(key, [rows[i] for i in idx], [first[i] for i in idx])
+        read = Read(key, [rows[i] for i in idx], [first[i] for i in idx], gates.get(key, 0.5))
         k = REPORT_CANDIDATES if REPORT_SEP in key else max(CANDIDATE_CHOICES)
         units = [r.unit for r in read.rows[:k] if r.unit is not None]
         read.cross = [float(x) for x in reader.logits(questions[question_of(key)], units)]
@@ -116,8 +131,15 @@ def _rescored(read: Read, k: int, unit_model: dict[str, Any]) -> tuple[list[Scor
     return [scored[i] for i in order], bool(read.labels(k)[order[0]])
 
 
-def _fit(reads_: Sequence[Read], k: int, answerable: dict[str, bool], states: dict[str, bool]):
-    """The three regressions on `reads_` with `k` candidates per question."""
+def _fit(
+    reads_: Sequence[Read],
+    k: int,
+    answerable: dict[str, bool],
+    states: dict[str, bool],
+    names: Sequence[str] = GATE_FEATURES,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The three regressions on `reads_` with `k` candidates per question, the gates over
+    `names`."""
     units, labels = [], []
     for r in reads_:
         n = REPORT_CANDIDATES if REPORT_SEP in r.key else k
@@ -130,18 +152,22 @@ def _fit(reads_: Sequence[Read], k: int, answerable: dict[str, bool], states: di
         for r in reads_:
             if r.key in target and r.cross:
                 n = REPORT_CANDIDATES if REPORT_SEP in r.key else k
-                rows.append(gate_inputs(_rescored(r, n, unit)[0]))
+                rows.append(gate_inputs(_rescored(r, n, unit)[0], r.first_gate))
                 ys.append(int(target[r.key]))
-        gates[name] = fit_logistic(rows, ys, GATE_FEATURES, c=GATE_C)
+        gates[name] = fit_logistic(rows, ys, names, c=GATE_C)
     return unit, gates["answerable"], gates["states"]
 
 
-def _gate_probability(scored: list[ScoredUnit], gate: dict[str, Any]) -> float:
-    return float(Logistic(gate).probability([gate_inputs(scored)])[0])
+def _gate_probability(read: Read, scored: list[ScoredUnit], gate: dict[str, Any]) -> float:
+    return float(Logistic(gate).probability([gate_inputs(scored, read.first_gate)])[0])
 
 
 def out_of_fold(
-    reads_: list[Read], k: int, labels: tuple[dict[str, bool], dict[str, bool]], dealing: int
+    reads_: list[Read],
+    k: int,
+    labels: tuple[dict[str, bool], dict[str, bool]],
+    dealing: int,
+    names: Sequence[str] = GATE_FEATURES,
 ) -> tuple[dict[str, float], dict[str, bool]]:
     """Each training id's gate probability, and whether its best unit answers, from the
     regressions fitted without its question."""
@@ -154,14 +180,14 @@ def out_of_fold(
     for f in range(FOLDS):
         held = set(ids[f::FOLDS])
         unit, gate, report_gate = _fit(
-            [r for r in reads_ if question_of(r.key) not in held], k, answerable, states
+            [r for r in reads_ if question_of(r.key) not in held], k, answerable, states, names
         )
         for r in reads_:
             if question_of(r.key) not in held or not r.cross:
                 continue
             report = REPORT_SEP in r.key
             scored, hit[r.key] = _rescored(r, REPORT_CANDIDATES if report else k, unit)
-            probs[r.key] = _gate_probability(scored, report_gate if report else gate)
+            probs[r.key] = _gate_probability(r, scored, report_gate if report else gate)
     return probs, hit
 
 
@@ -173,6 +199,14 @@ def answer_hit(
     return sum(probs[k] >= threshold and hit[k] for k in keys) / max(len(keys), 1)
 
 
+def auc(probs: dict[str, float], answerable: dict[str, bool]) -> float:
+    """How well `probs` rank answerable dev questions above unanswerable ones (ties half)."""
+    pos = [p for k, p in probs.items() if answerable.get(k)]
+    neg = [p for k, p in probs.items() if k in answerable and not answerable[k]]
+    pairs = [(a > b) + 0.5 * (a == b) for a in pos for b in neg]
+    return sum(pairs) / max(len(pairs), 1)
+
+
 def train(
     rows: list[TrainingRow],
     questions: dict[str, str],
@@ -180,35 +214,48 @@ def train(
     encoder: CrossEncoder,
 ) -> dict[str, Any]:
     """The calibration's JSON form (see the module docstring), with the dev figures it was
-    chosen on."""
+    chosen on: of every number of units read and both gates (with and without the first
+    reader's gate among its inputs), the one with the best mean of out-of-fold answer-hit
+    and abstention on unanswerable dev questions (ties: fewer units)."""
     answerable, states = labels
-    all_reads = reads(rows, encoder, questions)
-    table: dict[int, dict[str, float]] = {}
-    runs_by_k: dict[int, list[tuple[dict[str, float], dict[str, bool]]]] = {}
-    for k in CANDIDATE_CHOICES:
-        runs = [out_of_fold(all_reads, k, labels, d) for d in range(DEALINGS)]
-        runs_by_k[k] = runs
-        q_runs = [{key: p for key, p in probs.items() if key in answerable} for probs, _ in runs]
-        t = choose_threshold(q_runs, answerable)
-        hits = [answer_hit(p, h, answerable, t) for p, h in runs]
-        unans = [k_ for k_ in answerable if not answerable[k_]]
-        abst = [sum(p.get(k_, 0.0) < t for k_ in unans) / max(len(unans), 1) for p, _ in runs]
-        table[k] = {
-            "threshold": t,
-            "answer_hit": round(sum(hits) / len(hits), 4),
-            "abstains_unanswerable": round(sum(abst) / len(abst), 4),
-        }
-    best = max(v["answer_hit"] for v in table.values())
-    k = min(c for c, v in table.items() if v["answer_hit"] >= best - CANDIDATES_SLACK)
-    unit, gate, report_gate = _fit(all_reads, k, answerable, states)
-    s_runs = [{key: p for key, p in probs.items() if key in states} for probs, _ in runs_by_k[k]]
+    all_reads = reads(rows, encoder, questions, labels)
+    unans = [k_ for k_ in answerable if not answerable[k_]]
+    table: dict[str, dict[str, Any]] = {}
+    runs_by: dict[str, list[tuple[dict[str, float], dict[str, bool]]]] = {}
+    for gate_name, names in GATES.items():
+        for k in CANDIDATE_CHOICES:
+            key = f"{gate_name}, {k} units"
+            runs = [out_of_fold(all_reads, k, labels, d, names) for d in range(DEALINGS)]
+            runs_by[key] = runs
+            q_runs = [{q: p for q, p in probs.items() if q in answerable} for probs, _ in runs]
+            t = choose_threshold(q_runs, answerable)
+            hits = [answer_hit(p, h, answerable, t) for p, h in runs]
+            abst = [sum(p.get(q, 0.0) < t for q in unans) / max(len(unans), 1) for p, _ in runs]
+            table[key] = {
+                "gate": gate_name,
+                "candidates": k,
+                "threshold": t,
+                "auc": round(sum(auc(p, answerable) for p in q_runs) / len(q_runs), 4),
+                "answer_hit": round(sum(hits) / len(hits), 4),
+                "abstains_unanswerable": round(sum(abst) / len(abst), 4),
+            }
+    chosen = max(
+        table,
+        key=lambda c: (
+            round(table[c]["answer_hit"] + table[c]["abstains_unanswerable"], 3),
+            -table[c]["candidates"],
+        ),
+    )
+    k, names = int(table[chosen]["candidates"]), GATES[str(table[chosen]["gate"])]
+    unit, gate, report_gate = _fit(all_reads, k, answerable, states, names)
+    s_runs = [{q: p for q, p in probs.items() if q in states} for probs, _ in runs_by[chosen]]
     return {
         "unit": unit,
         "answerable": gate,
         "states": report_gate,
         "candidates": k,
         "report_candidates": REPORT_CANDIDATES,
-        "threshold": table[k]["threshold"],
+        "threshold": table[chosen]["threshold"],
         "report_threshold": choose_report_threshold(s_runs, states),
         # A quote less likely right than wrong is shown as uncertain ("Osäkert svar").
         "uncertain": 0.5,
@@ -217,6 +264,7 @@ def train(
             "questions": len({question_of(r.key) for r in all_reads}),
             "units_read": sum(len(r.cross) for r in all_reads),
             "complete_target": COMPLETE,
-            "dev_out_of_fold_by_candidates": {str(c): v for c, v in table.items()},
+            "chosen": chosen,
+            "dev_out_of_fold": table,
         },
     }

@@ -10,9 +10,9 @@ calibrated:
 
 * `unit`: P(the unit states the answer) from the cross-encoder's logit and the first
   reader's logit: the order of the candidates and `Answer.unit_probability`;
-* `answerable`: P(the reports answer the question) from the best candidate: /ask's
-  confidence, which abstains below `threshold`;
-* `states`: P(a report states what a comparison asks) from its best candidate.
+* `answerable`: P(the reports answer the question) from the best two candidates and the
+  first reader's own gate: /ask's confidence, which abstains below `threshold`;
+* `states`: P(a report states what a comparison asks), from the same for one report.
 
 The calibration is a JSON file beside this module (`cross_model.json`); the cross-encoder
 file is ``cross_encoder.npz``. Without the cross-encoder file the first reader decides
@@ -42,8 +42,7 @@ logger = logging.getLogger(__name__)
 ENCODER_PATH = Path(__file__).with_name("cross_encoder.npz")
 CALIBRATION_PATH = Path(__file__).with_name("cross_model.json")
 UNIT_FEATURES = ("cross", "first")
-GATE_FEATURES = ("best", "second", "support", "english")
-STATES_FEATURES = ("best", "support")
+GATE_FEATURES = ("best", "second", "support", "english", "first_gate")
 _CLIP = 1e-6  # probabilities as logits stay finite
 
 
@@ -113,8 +112,9 @@ class Calibration:
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
 
-def gate_inputs(scored: Sequence[ScoredUnit]) -> dict[str, float]:
-    """What the gates read of a question's (or a report's) rescored units, best first."""
+def gate_inputs(scored: Sequence[ScoredUnit], first_gate: float) -> dict[str, float]:
+    """What the gates read of a question's (or a report's) rescored units, best first, and
+    of the first reader's gate probability for it."""
     best = scored[0]
     second = scored[1].probability if len(scored) > 1 else 0.0
     return {
@@ -122,6 +122,7 @@ def gate_inputs(scored: Sequence[ScoredUnit]) -> dict[str, float]:
         "second": logit(second),
         "support": best.features["support"],
         "english": best.features["english"],
+        "first_gate": logit(first_gate),
     }
 
 
@@ -154,13 +155,16 @@ class CrossReader:
         out.sort(key=lambda s: (-s.probability, s.unit.hit.rank, s.unit.start))
         return out + [ScoredUnit(0.0, s.unit, s.features) for s in rest]
 
-    def answerable(self, scored: Sequence[ScoredUnit]) -> float:
-        """/ask's confidence: P(the reports answer the question), from `rescore`'s units."""
-        return float(self.calibration.gate.probability([gate_inputs(scored)])[0])
+    def answerable(self, scored: Sequence[ScoredUnit], first_gate: float) -> float:
+        """/ask's confidence: P(the reports answer the question), from `rescore`'s units and
+        the first reader's gate probability."""
+        return float(self.calibration.gate.probability([gate_inputs(scored, first_gate)])[0])
 
-    def states(self, scored: Sequence[ScoredUnit]) -> float:
-        """P(a comparison's report states the fact), from `rescore`'s units of the report."""
-        return float(self.calibration.report_gate.probability([gate_inputs(scored)])[0])
+    def states(self, scored: Sequence[ScoredUnit], first_gate: float) -> float:
+        """P(a comparison's report states the fact), from `rescore`'s units of the report and
+        the first reader's report gate."""
+        rows = [gate_inputs(scored, first_gate)]
+        return float(self.calibration.report_gate.probability(rows)[0])
 
 
 @lru_cache(maxsize=1)
