@@ -28,13 +28,15 @@ def real_reports() -> Path:
 @dataclass(frozen=True)
 class Read:
     """One report as the indexer reads it: its metadata, its passages' texts, the pages
-    OCR'd, the words joined over a line-end hyphen (word, how) and the seconds it took."""
+    OCR'd, the words joined over a line-end hyphen (word, how) and the seconds it took; the
+    section titles its passages stand under."""
 
     document: Document
     texts: list[str]
     ocr_pages: int
     joined: list[tuple[str, str]]
     seconds: float
+    headings: frozenset[str] = frozenset()
 
 
 def read_report(path: str) -> Read:
@@ -55,4 +57,5 @@ def read_report(path: str) -> Read:
         ocr_pages=ocr_pages,
         joined=[(j.word, j.how) for j in joined],
         seconds=time.perf_counter() - started,
+        headings=frozenset(title for c in chunks for title in c.section),
     )

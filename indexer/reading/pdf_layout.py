@@ -42,6 +42,7 @@ BOLD_HEADING_MAX_WORDS = 12
 # heading set tight under another one is another heading).
 HEADING_WRAP_GAP = 0.8
 HEADING_WRAP_EXTRA = 0.25
+WRAP_X_TOLERANCE = 2.0  # pt: a wrapped heading's lines start at the same left edge
 # A new paragraph starts where the line gap exceeds the usual one by this share of the body
 # text's size.
 PARAGRAPH_GAP = 0.4
@@ -413,9 +414,13 @@ def _runs_on(prev: Line, room: float, line: Line) -> bool:
 
 def _wraps(prev: Line, line: Line, usual_gap: float) -> bool:
     """Whether `line` is the next printed line of a heading `prev` (same font, close below;
-    a line ending in "och", "," or "-" may have a wider gap)."""
+    a line ending in "och", "," or "-" may have a wider gap). A heading set across the page
+    (column 0) may wrap into its left column: a second line as short as one column's width,
+    at the same left edge ("Måluppfyllelse för elever med intellektuell" / "funktions-
+    nedsättning" over a two-column page)."""
+    into_column = prev.column == 0 and abs(line.x0 - prev.x0) <= WRAP_X_TOLERANCE
     if (
-        line.column != prev.column
+        (line.column != prev.column and not into_column)
         or abs(line.size - prev.size) > FONT_SIZE_TOLERANCE
         or line.bold != prev.bold
     ):

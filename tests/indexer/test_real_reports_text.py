@@ -137,3 +137,14 @@ def test_pictures_of_text_under_a_running_footer_are_read_by_ocr(
         "borlange-riskochsarbarhetsanalys-2023.pdf": 6,
         "helsingborg-samsynsguiden-2023.pdf": 5,
     }
+
+
+def test_a_heading_across_the_page_wrapped_into_its_left_column_stays_whole(
+    real_reads: dict[str, Read],
+) -> None:
+    # The heading runs over both columns, its second line sits in the left one: it was cut
+    # in two, and "funktionsnedsättning" began the text under "… med intellektuell".
+    headings = real_reads["goteborg-stadsrevisionen-arsredogorelse-2022.pdf"].headings
+    assert "Måluppfyllelse för elever med intellektuell funktionsnedsättning" in headings
+    assert "Förebyggande arbete mot arbetslivskriminalitet i byggprocessen" in headings
+    assert "Måluppfyllelse för elever med intellektuell" not in headings
