@@ -268,9 +268,11 @@ def _train_reader(searcher: Any) -> None:
             f"{v['answer_hit']:.3f}, abstains on unanswerable {v['abstains_unanswerable']:.3f} "
             f"(threshold {v['threshold']})"
         )
+    t = cal["training"]
     print(
-        f"wrote {CALIBRATION_PATH}: {cal['training']['chosen']}, threshold "
-        f"{cal['threshold']}, report threshold {cal['report_threshold']}",
+        f"  the first reader's own gate: dev out of fold AUC {t['first_gate_auc']:.3f}\n"
+        f"wrote {CALIBRATION_PATH}: {t['chosen']}; the {cal['decides']} reader's gates decide"
+        + (f" (threshold {cal['threshold']})" if cal["decides"] == "cross" else ""),
         flush=True,
     )
     packaged_cross_reader.cache_clear()

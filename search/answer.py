@@ -121,10 +121,14 @@ class Answerer:
         # /search's reranking by the second reader: measured on dev (docs/reader.md)
         self.rerank_with_cross = rerank_with_cross and cross is not None
         self.model = model or _packaged_model()
-        gates = self.cross.calibration if self.cross else self.model
+        # whose gates decide whether to answer (the cross reader's where calibration found
+        # them better than the first reader's own: `search.cross_reader`)
+        self.cross_gates = self.cross is not None and self.cross.calibration.decides == "cross"
+        gates = self.cross.calibration if self.cross and self.cross_gates else self.model
         self.threshold = gates.threshold if threshold is None else threshold
         self.report_threshold = gates.report_threshold
-        self.uncertain = gates.uncertain
+        # the unit probability is the cross reader's when there is one
+        self.uncertain = self.cross.calibration.uncertain if self.cross else self.model.uncertain
         self.max_units = max_units
         self.keep_ratio = keep_ratio  # a second unit needs this share of the best's probability
         self._idf = _idf_table(searcher)
@@ -284,7 +288,8 @@ class Answerer:
         confidence = self.model.answerable(scored[0].features, scored[0].probability)
         if self.cross:
             scored = self.cross.rescore(question, scored)
-            confidence = self.cross.answerable(scored, confidence)
+            if self.cross_gates:
+                confidence = self.cross.answerable(scored, confidence)
         best = scored[0]
         # The question's subject must occur in a passage: the model weighs support, but a
         # question none of whose content words the reports use is never answered.
@@ -431,7 +436,8 @@ class Answerer:
         p = self.model.states(scored[0].features, scored[0].probability)
         if self.cross:
             scored = self.cross.rescore(question, scored, report=True)
-            p = self.cross.states(scored, p)
+            if self.cross_gates:
+                p = self.cross.states(scored, p)
         return scored, p
 
     def content_words(self, question: str) -> list[tuple[frozenset[str], float]]:

@@ -14,6 +14,10 @@ calibrated:
   first reader's own gate: /ask's confidence, which abstains below `threshold`;
 * `states`: P(a report states what a comparison asks), from the same for one report.
 
+The gates decide only where calibration found them better than the first reader's own
+gate (`decides`: "cross"); otherwise (`decides`: "first") the first reader's gates and
+thresholds decide whether to answer, and the cross-encoder chooses what to quote.
+
 The calibration is a JSON file beside this module (`cross_model.json`); the cross-encoder
 file is ``cross_encoder.npz``. Without the cross-encoder file the first reader decides
 alone, as before.
@@ -106,6 +110,7 @@ class Calibration:
         self.threshold = float(data["threshold"])
         self.report_threshold = float(data["report_threshold"])
         self.uncertain = float(data["uncertain"])
+        self.decides: str = data.get("decides", "cross")  # whose gates: "cross" or "first"
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_PATH) -> Calibration:

@@ -89,3 +89,24 @@ def test_the_answer_takes_confidence_and_uncertainty_from_the_cross_reader(tiny_
     assert round(answer.confidence, 4) == round(1 / (1 + np.exp(-4.0)), 4)
     assert answer.unit_probability == answer.confidence  # the gate reads the best unit only
     assert not answer.uncertain
+
+
+def test_where_the_first_readers_gate_decides_the_cross_encoder_only_chooses_the_unit(
+    tiny_searcher,
+) -> None:
+    from search.answer import Answerer
+
+    hits, _ = tiny_searcher.search(QUESTION, k=3)
+    calibration = _calibration(candidates=20, threshold=0.99)
+    calibration.decides = "first"
+    first_only = Answerer(tiny_searcher, model=AnswerModel.untrained(), cross=None)
+    both = Answerer(
+        tiny_searcher,
+        model=AnswerModel.untrained(),
+        cross=CrossReader(_Fake(), calibration),  # type: ignore[arg-type]
+    )
+    alone, read = first_only.answer(QUESTION, hits), both.answer(QUESTION, hits)
+    assert both.threshold == first_only.threshold == 0.5  # the first reader's, not 0.99
+    assert read.confidence == alone.confidence == 0.5  # the untrained first gate
+    assert read.answered and "%" in read.units[0].answer_text()
+    assert round(read.unit_probability, 6) == 0.982014  # the cross-encoder's logit 4
