@@ -13,14 +13,15 @@ from eval.metrics import Question, load_questions
 from eval.runner import AskOutcome, Passage, evaluate_ask, evaluate_retrieval, quotes_evidence
 
 # Guards a little under what is reached on the 387 questions (hybrid test hit@5 0.973,
-# MRR@10 0.830; /ask dev answer-hit 0.552, abstains on unanswerable 0.821, wrongly abstains
-# 0.221, comparisons complete 1.000, reports without the fact left out 0.423): not targets.
+# MRR@10 0.830; /ask dev answer-hit 0.571 with the cross-encoder choosing the quote (0.552
+# without), abstains on unanswerable 0.821, wrongly abstains 0.221, comparisons complete
+# 1.000, reports without the fact left out 0.423): not targets.
 # The abstention floor and the ceiling on wrong abstentions follow the dev threshold's
 # operating point (0.66 since it is chosen over five dealings of the folds: 0.85 and 0.30
 # at 0.73 before).
 HYBRID_TEST_HIT5_FLOOR = 0.96
 HYBRID_TEST_MRR_FLOOR = 0.80
-ASK_DEV_ANSWER_HIT_FLOOR = 0.52
+ASK_DEV_ANSWER_HIT_FLOOR = 0.55
 ASK_DEV_ABSTAIN_FLOOR = 0.80
 ASK_DEV_WRONG_ABSTAIN_CEILING = 0.25
 ASK_DEV_COMPARISONS_FLOOR = 0.95
