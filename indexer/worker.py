@@ -123,8 +123,12 @@ CHILD_NICENESS = 10
 
 
 def child_main(fd: int, memory_mb: int) -> None:
-    """Entry point of the child process: serve requests on the socket `fd`."""
-    _child(Connection(fd), memory_mb)
+    """Entry point of the child process: serve requests on the socket `fd`. A parent gone
+    (the server stopped while a report was read) ends the child without a traceback."""
+    try:
+        _child(Connection(fd), memory_mb)
+    except (BrokenPipeError, ConnectionResetError, EOFError):
+        pass
 
 
 def _child(conn: Connection, memory_mb: int) -> None:
