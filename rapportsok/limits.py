@@ -10,6 +10,7 @@ from __future__ import annotations
 
 MAX_K = 50  # passages one search returns at most (POST /search `k`, `Searcher.search`)
 MAX_QUERY_CHARS = 2000  # characters of a query or question
+MAX_FILTER_VALUES = 50  # values of one filter list
 # A query is embedded as its first QUERY_MAX_TOKENS tokens (with "query: ", <s> and </s>):
 # the API's 2,000-character limit is ~500 tokens of Swedish but ~2,000 of Chinese, which
 # the engine embedded as four 510-token windows (~0.9 s on one thread, under the model

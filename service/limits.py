@@ -21,6 +21,7 @@ from fastapi import HTTPException
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from rapportsok.limits import MAX_FILTER_VALUES, MAX_QUERY_CHARS
 from rapportsok.settings import MB
 
 KB = 1024
@@ -41,7 +42,8 @@ def body_too_large(received: int, limit_kb: int, *, complete: bool) -> str:
     size = f"{received} bytes" if complete else f"more than {received} bytes"
     return (
         f"the request body is {size}, the limit is {limit_kb * KB} bytes ({limit_kb} KB); "
-        "send fewer or shorter filter values"
+        f"a query or question has at most {MAX_QUERY_CHARS:,} characters and a filter at "
+        f"most {MAX_FILTER_VALUES} values"
     )
 
 

@@ -8,13 +8,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # The UI imports the request limits from here. MAX_K and MAX_QUERY_CHARS are the search
 # core's limits too, so they live in rapportsok.limits, where the search core sees them.
-from rapportsok.limits import MAX_K, MAX_QUERY_CHARS, MAX_QUERY_TERMS, QUERY_MAX_TOKENS
+from rapportsok.limits import (
+    MAX_FILTER_VALUES,
+    MAX_K,
+    MAX_QUERY_CHARS,
+    MAX_QUERY_TERMS,
+    QUERY_MAX_TOKENS,
+)
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MAX_ASK_K = 20  # passages an answer is read from
 # A filter names reports by a few values; 50 is more than the UI ever sends, and bounds the
 # work (and the error message) of a request that lists thousands.
-MAX_FILTER_VALUES = 50
 MAX_FILTER_VALUE_CHARS = 200
 
 

@@ -24,7 +24,7 @@ def test_a_json_body_over_the_limit_is_413_naming_it(http) -> None:
     assert r.status_code == 413
     assert r.json()["detail"] == (
         "the request body is 65537 bytes, the limit is 65536 bytes (64 KB); "
-        "send fewer or shorter filter values"
+        "a query or question has at most 2,000 characters and a filter at most 50 values"
     )
     assert r.headers["x-request-id"] == r.json()["request_id"]
     r = http.post(  # at the limit: read, then 422 for the query's length
@@ -45,7 +45,7 @@ def test_a_chunked_json_body_is_cut_off_at_the_limit(http) -> None:
     detail = r.json()["detail"]
     m = re.fullmatch(
         r"the request body is more than (\d+) bytes, the limit is 65536 bytes \(64 KB\); "
-        r"send fewer or shorter filter values",
+        r"a query or question has at most 2,000 characters and a filter at most 50 values",
         detail,
     )
     assert m, detail

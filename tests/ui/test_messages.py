@@ -43,7 +43,7 @@ def test_several_problems_each_once_and_unknown_ones_in_general_swedish() -> Non
 def test_413_says_the_question_is_too_long() -> None:
     detail = (
         "the request body is 70000 bytes, the limit is 65536 bytes (64 KB); "
-        "send fewer or shorter filter values"
+        "a query or question has at most 2,000 characters and a filter at most 50 values"
     )
     message = swedish_error(413, detail)
     assert message.startswith("Frågan är för lång")
