@@ -1,7 +1,7 @@
 """The corpus reports printed to PDF (`tests/corpus_pdfs.py`: one column, running header,
 "Sida N" footer, ruled tables) and indexed with the real model search and answer like the
 .txt reports: on the test split, hybrid hit@5, MRR@10 and /ask answer-hit are within 0.03
-of the .txt-built index (issue #10's parity target; the README's table is the same run)."""
+of the .txt-built index (issue #10's parity target; docs/evaluation.md's table is the same run)."""
 
 from __future__ import annotations
 
