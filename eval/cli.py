@@ -309,17 +309,13 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _loadtest(args: argparse.Namespace) -> int:
-    if args.hostile:
-        from eval.hostile import run_hostile_command
+    if args.hostile or args.mixed:
+        from eval.hostile import run_hostile
+        from eval.mixed import run_command, run_mixed
 
-        return run_hostile_command(
-            args.url, args.index, args.corpus, args.clients, args.seconds, args.api_key
-        )
-    if args.mixed:
-        from eval.mixed import run_mixed_command
-
-        return run_mixed_command(
-            args.url, args.index, args.corpus, args.clients, args.seconds, args.api_key
+        what, run = ("hostile", run_hostile) if args.hostile else ("mixed", run_mixed)
+        return run_command(
+            what, run, args.url, args.index, args.corpus, args.clients, args.seconds, args.api_key
         )
     from eval.loadtest import run_loadtest
 

@@ -16,15 +16,14 @@ from __future__ import annotations
 import random
 import socket
 import threading
-import time
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from eval.loadtest import LoadReport, run_load, temporary_server
-from eval.mixed import flate_bomb, one_page_pdf, rss_mb
-from eval.servers import LOOPBACK, percentile
+from eval.loadtest import LoadReport, run_load
+from eval.mixed import PeakRss, flate_bomb, one_page_pdf
+from eval.servers import percentile
 
 P95_FACTOR, RSS_HEADROOM_MB = 2.0, 150  # the targets
 LONG_QUERY = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(2000))
@@ -200,62 +199,24 @@ class _Hostile:
 def run_hostile(
     url: str, api_key: str, *, clients: int = 8, seconds: float = 30.0, pid: int | None = None
 ) -> HostileReport:
-    """Idle load for `seconds`, then the same load with the hostile requests (see above)."""
-    peak = [0.0]
-    sampling = threading.Event()
-
-    def sample() -> None:
-        while not sampling.is_set():
-            peak[0] = max(peak[0], rss_mb(pid) if pid else 0.0)
-            time.sleep(0.1)
-
+    """Idle load for `seconds`, then the same load during each hostile input (see above)."""
     idle = run_load(url, clients=clients, seconds=seconds)
-    idle_rss = rss_mb(pid) if pid else 0.0
     hostile = _Hostile(url, api_key)
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
     phases: dict[str, LoadReport] = {}
-    for phase, jobs in (
-        ("long queries", [hostile.long_queries, hostile.long_queries]),
-        ("slow clients", [hostile.slow_connections]),
-        ("uploads", [hostile.uploads]),
-    ):
-        hostile.stop.clear()
-        threads = [threading.Thread(target=job, daemon=True) for job in jobs]
-        for th in threads:
-            th.start()
-        try:
-            phases[phase] = run_load(url, clients=clients, seconds=seconds)
-        finally:
-            hostile.stop.set()
+    with PeakRss(pid) as rss:
+        for phase, jobs in (
+            ("long queries", [hostile.long_queries, hostile.long_queries]),
+            ("slow clients", [hostile.slow_connections]),
+            ("uploads", [hostile.uploads]),
+        ):
+            hostile.stop.clear()
+            threads = [threading.Thread(target=job, daemon=True) for job in jobs]
             for th in threads:
-                th.join(timeout=900)
-    sampling.set()
-    return HostileReport(idle, phases, hostile.answers, hostile.errors, idle_rss, peak[0])
-
-
-def run_hostile_command(
-    url: str | None,
-    index: str | None,
-    corpus: str | None,
-    clients: int,
-    seconds: float,
-    api_key: str | None,
-) -> int:
-    """`rapportsok loadtest --hostile`: idle, then under hostile input."""
-    if url is None:
-        with temporary_server(index, corpus) as (own, key, pid):
-            print(f"server {own} (pid {pid}) over a temporary copy of the index and corpus")
-            report = run_hostile(own, key, clients=clients, seconds=seconds, pid=pid)
-    else:
-        if urlparse(url).hostname not in LOOPBACK:
-            raise ValueError(f"the load test only runs against this machine, got {url}")
-        from rapportsok.settings import get_settings
-
-        api_key = api_key or get_settings().api_key
-        if not api_key:
-            raise ValueError("--hostile uploads: it needs the server's API key (--api-key)")
-        print(f"server {url} (its memory is not sampled)")
-        report = run_hostile(url.rstrip("/"), api_key, clients=clients, seconds=seconds)
-    print("\n".join(report.lines()))
-    return 0 if report.ok else 1
+                th.start()
+            try:
+                phases[phase] = run_load(url, clients=clients, seconds=seconds)
+            finally:
+                hostile.stop.set()
+                for th in threads:
+                    th.join(timeout=900)
+    return HostileReport(idle, phases, hostile.answers, hostile.errors, rss.start, rss.peak)

@@ -14,8 +14,10 @@ import threading
 import time
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from eval.loadtest import SAMPLE_REPORT, LoadReport, run_load, temporary_server
@@ -139,37 +141,53 @@ def _writer(url: str, api_key: str, stop: threading.Event, answers: Counter[str]
             n += 1
 
 
+class PeakRss:
+    """The largest resident memory of process `pid` while the block runs (sampled every
+    0.1 s; 0 without a pid), and its RSS when the block began (`start`)."""
+
+    def __init__(self, pid: int | None) -> None:
+        self.pid, self.peak = pid, 0.0
+        self.start = rss_mb(pid) if pid else 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            self.peak = max(self.peak, rss_mb(self.pid) if self.pid else 0.0)
+            time.sleep(0.1)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
+
+
 def run_mixed(
     url: str, api_key: str, *, clients: int = 8, seconds: float = 30.0, pid: int | None = None
 ) -> MixedReport:
     """Idle load for `seconds`, then the same load with the writer running (see above)."""
-    peak = [0.0]
-    sampling = threading.Event()
-
-    def sample() -> None:
-        while not sampling.is_set():
-            peak[0] = max(peak[0], rss_mb(pid) if pid else 0.0)
-            time.sleep(0.1)
-
     idle = run_load(url, clients=clients, seconds=seconds)
-    idle_rss = rss_mb(pid) if pid else 0.0
     stop, answers = threading.Event(), Counter[str]()
-    threads = [
-        threading.Thread(target=_writer, args=(url, api_key, stop, answers), daemon=True),
-        threading.Thread(target=sample, daemon=True),
-    ]
-    for th in threads:
-        th.start()
-    try:
-        writes = run_load(url, clients=clients, seconds=seconds)
-    finally:
-        stop.set()
-        threads[0].join(timeout=600)
-        sampling.set()
-    return MixedReport(idle, writes, answers, idle_rss, peak[0])
+    writer = threading.Thread(target=_writer, args=(url, api_key, stop, answers), daemon=True)
+    with PeakRss(pid) as rss:
+        writer.start()
+        try:
+            writes = run_load(url, clients=clients, seconds=seconds)
+        finally:
+            stop.set()
+            writer.join(timeout=600)
+    return MixedReport(idle, writes, answers, rss.start, rss.peak)
 
 
-def run_mixed_command(
+Run = Callable[..., Any]  # run_mixed or run_hostile: (url, key, clients=, seconds=, pid=)
+
+
+def run_command(
+    what: str,
+    run: Run,
     url: str | None,
     index: str | None,
     corpus: str | None,
@@ -177,11 +195,13 @@ def run_mixed_command(
     seconds: float,
     api_key: str | None,
 ) -> int:
-    """`rapportsok loadtest --mixed` (see `eval.mixed`): idle, then with writes running."""
+    """`rapportsok loadtest --mixed` or `--hostile`: `run` against a server of its own over
+    a temporary copy of the index and corpus (its memory sampled), or against `url` on this
+    machine with its API key; print the report, exit 1 when a target is missed."""
     if url is None:
         with temporary_server(index, corpus) as (own, key, pid):
             print(f"server {own} (pid {pid}) over a temporary copy of the index and corpus")
-            report = run_mixed(own, key, clients=clients, seconds=seconds, pid=pid)
+            report = run(own, key, clients=clients, seconds=seconds, pid=pid)
     else:
         if urlparse(url).hostname not in LOOPBACK:
             raise ValueError(f"the load test only runs against this machine, got {url}")
@@ -189,8 +209,8 @@ def run_mixed_command(
 
         api_key = api_key or get_settings().api_key
         if not api_key:
-            raise ValueError("--mixed writes: it needs the server's API key (--api-key)")
+            raise ValueError(f"--{what} uploads: it needs the server's API key (--api-key)")
         print(f"server {url} (its memory is not sampled)")
-        report = run_mixed(url.rstrip("/"), api_key, clients=clients, seconds=seconds)
+        report = run(url.rstrip("/"), api_key, clients=clients, seconds=seconds)
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
