@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from eval.loadtest import LoadReport, run_load
-from eval.mixed import PeakRss, flate_bomb, one_page_pdf
+from eval.mixed import PeakRss, flate_bomb, one_page_pdf, pdf_file, rss_line
 from eval.servers import percentile
 
 P95_FACTOR, RSS_HEADROOM_MB = 2.0, 150  # the targets
@@ -63,19 +63,7 @@ def image_pages_pdf(pages: int) -> bytes:
     objects.append(
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream"
     )
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_file(objects)
 
 
 @dataclass
@@ -123,10 +111,7 @@ class HostileReport:
             "hostile: " + ", ".join(f"{k} {n}" for k, n in sorted(self.answers.items())),
         ]
         if self.peak_rss_mb:
-            out.append(
-                f"server RSS: idle {self.idle_rss_mb:.0f} MB, peak {self.peak_rss_mb:.0f} MB "
-                f"(+{self.peak_rss_mb - self.idle_rss_mb:.0f} MB, target ≤ +{RSS_HEADROOM_MB})"
-            )
+            out.append(rss_line(self.idle_rss_mb, self.peak_rss_mb, RSS_HEADROOM_MB))
         return out + [f"failed: {f}" for f in self.failures[:10]]
 
 

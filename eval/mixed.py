@@ -49,6 +49,12 @@ def one_page_pdf(content: bytes) -> bytes:
         + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    return pdf_file(objects)
+
+
+def pdf_file(objects: list[bytes]) -> bytes:
+    """A PDF of `objects` (numbered from 1, the catalogue first) with its cross-reference
+    table and trailer."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for n, body in enumerate(objects, start=1):
@@ -109,10 +115,7 @@ class MixedReport:
             "writes: " + ", ".join(f"{k} {n}" for k, n in sorted(self.answers.items())),
         ]
         if self.peak_rss_mb:
-            out.append(
-                f"server RSS: idle {self.idle_rss_mb:.0f} MB, peak {self.peak_rss_mb:.0f} MB "
-                f"(+{self.peak_rss_mb - self.idle_rss_mb:.0f} MB, target ≤ +{RSS_HEADROOM_MB})"
-            )
+            out.append(rss_line(self.idle_rss_mb, self.peak_rss_mb, RSS_HEADROOM_MB))
         out += [f"failed: {f}" for f in (self.idle.failures + self.writes.failures)[:10]]
         return out
 
@@ -139,6 +142,14 @@ def _writer(url: str, api_key: str, stop: threading.Event, answers: Counter[str]
                 d = http.delete(f"/documents/{r.json()['document_id']}")
                 answers[f"delete {d.status_code}"] += 1
             n += 1
+
+
+def rss_line(idle_mb: float, peak_mb: float, headroom_mb: float) -> str:
+    """The server's memory as the load tests print it."""
+    return (
+        f"server RSS: idle {idle_mb:.0f} MB, peak {peak_mb:.0f} MB "
+        f"(+{peak_mb - idle_mb:.0f} MB, target ≤ +{headroom_mb:g})"
+    )
 
 
 class PeakRss:

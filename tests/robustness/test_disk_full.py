@@ -31,6 +31,15 @@ def test_an_out_of_space_error_is_a_507_however_deep_it_was_raised() -> None:
     assert failure_of(OSError(errno.EACCES, "x")).status == 500
 
 
+def _upload(url: str) -> httpx.Response:
+    return httpx.post(
+        f"{url}/documents",
+        files={"file": ("Sundsvik full.md", UPLOAD_TEXT.encode())},
+        headers=auth(),
+        timeout=300,
+    )
+
+
 @pytest.mark.slow
 def test_an_upload_on_a_full_disk_is_refused_507_and_changes_nothing(
     corpus_copy, corpus_index, base_searcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -49,21 +58,11 @@ def test_an_upload_on_a_full_disk_is_refused_507_and_changes_nothing(
         before = sorted(p.name for p in (tmp_path / "corpus").iterdir())
         docs = httpx.get(f"{w.url}/documents").json()
         monkeypatch.setattr(uploads, "store_file", half_written)
-        r = httpx.post(
-            f"{w.url}/documents",
-            files={"file": ("Sundsvik full.md", UPLOAD_TEXT.encode())},
-            headers=auth(),
-            timeout=120,
-        )
+        r = _upload(w.url)
         assert r.status_code == 507, r.text
         assert r.json()["detail"] == DISK_FULL
         assert sorted(p.name for p in (tmp_path / "corpus").iterdir()) == before
         assert httpx.get(f"{w.url}/documents").json() == docs
         monkeypatch.setattr(uploads, "store_file", real_store)
-        again = httpx.post(
-            f"{w.url}/documents",
-            files={"file": ("Sundsvik full.md", UPLOAD_TEXT.encode())},
-            headers=auth(),
-            timeout=300,
-        )
+        again = _upload(w.url)
         assert again.status_code == 201, again.text
