@@ -36,11 +36,11 @@ from search.answer_scoring import AnswerModel, ScoredUnit, fit
 from search.cross_reader import (
     GATE_FEATURES,
     UNIT_FEATURES,
-    CrossReader,
     Logistic,
     fit_logistic,
     gate_inputs,
     logit,
+    pair_texts,
 )
 
 if TYPE_CHECKING:
@@ -113,12 +113,12 @@ def reads(
     for i, r in enumerate(rows):
         by_key.setdefault(r.key, []).append(i)
     out = []
-    reader = CrossReader(encoder, None)  # type: ignore[arg-type]  # logits only
     for key, idx in by_key.items():
         read = Read(key, [rows[i] for i in idx], [first[i] for i in idx], gates.get(key, 0.5))
         k = REPORT_CANDIDATES if REPORT_SEP in key else max(CANDIDATE_CHOICES)
         units = [r.unit for r in read.rows[:k] if r.unit is not None]
-        read.cross = [float(x) for x in reader.logits(questions[question_of(key)], units)]
+        texts = pair_texts(questions[question_of(key)], units)
+        read.cross = [float(x) for x in encoder.logits(texts)]
         out.append(read)
     return out
 

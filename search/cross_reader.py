@@ -66,6 +66,11 @@ def unit_in_context(unit: Unit) -> str:
     return in_context(unit.answer_text(), section[-1] if section else "")
 
 
+def pair_texts(question: str, units: Sequence[Unit]) -> list[str]:
+    """What the cross-encoder reads for each of `units`."""
+    return [pair_text(question, unit_in_context(u)) for u in units]
+
+
 class Logistic:
     """A logistic regression over named inputs, read from its JSON form."""
 
@@ -139,7 +144,7 @@ class CrossReader:
         self.calibration = calibration
 
     def logits(self, question: str, units: Sequence[Unit]) -> np.ndarray:
-        return self.encoder.logits([pair_text(question, unit_in_context(u)) for u in units])
+        return self.encoder.logits(pair_texts(question, units))
 
     def rescore(
         self, question: str, scored: list[ScoredUnit], report: bool = False

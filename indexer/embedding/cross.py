@@ -20,7 +20,6 @@ import json
 import os
 import struct
 import tempfile
-import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -178,7 +177,6 @@ class CrossEncoder:
         self._set_threads = None if library is None else self._engine._lib.e5_set_threads
         # OpenMP keeps a thread team per calling thread: always call from this one.
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="cross-encoder")
-        self._lock = threading.Lock()
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         """One logit per text ("{question}\\n{unit in context}")."""
