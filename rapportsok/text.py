@@ -10,6 +10,7 @@ Pure functions over strings and offsets; imports nothing of ours.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 
 # HTML-ish tags left by converters ("<b>", "</td>").
@@ -166,7 +167,8 @@ _HYPHEN_KEEP_NEXT = frozenset("och eller samt respektive resp. som till men".spl
 SOFT_HYPHEN = "\u00ad"
 # A line ending in one of these goes on on the next line: it is no heading by itself.
 DANGLING_WORDS = frozenset(
-    "och att för i av med samt till på om som eller men den det de en ett".split()
+    "och att för i av med samt till på om som eller men den det de en ett "
+    "från mot vid hos genom inom enligt mellan".split()
 )
 # A bullet or a numbered item opening a line: "▪ Text", "• Text", "– Text", "2) Text", "2. Text".
 # A numbered line is an item, never a heading, to every reader: alone, "2. Bakgrund" reads
@@ -267,3 +269,9 @@ def has_word(text: str) -> bool:
     """Whether `text` holds a word (two letters or more): "-", "2024-04-03" and "§ 71"
     do not, and a passage of them is noise, no passage."""
     return _WORD.search(text) is not None
+
+
+def is_control(text: str) -> bool:
+    """Whether a text is control codes only (Unicode's Cc, but TAB and newline): no letter
+    of a report, though PDFs draw leaders and rules with them ("\\x08")."""
+    return bool(text) and all(c not in "\t\n" and unicodedata.category(c) == "Cc" for c in text)

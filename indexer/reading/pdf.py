@@ -33,6 +33,7 @@ from indexer.reading.pdf_layout import assemble
 from indexer.reading.pdf_page import Line, Page, Stats, Table, font_size
 from indexer.reading.pdf_tables import find_tables, render_table, table_rows
 from rapportsok.errors import UnreadableReport
+from rapportsok.text import is_control
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +204,8 @@ def _read_page(page: Any, stats: Stats, ocr: bool) -> Page:
         if text.startswith("(cid:"):
             unmapped += 1
             continue
+        if is_control(text):
+            continue  # a leader or rule drawn with a control code ("\x08" in Göteborg's TOC)
         cx = (char["x0"] + char["x1"]) / 2
         cy = (char["top"] + char["bottom"]) / 2
         # Text outside the page (or cut off at its trim box) is not shown; text up the

@@ -21,6 +21,7 @@ from indexer.reading.pdf_page import Line, Page, Stats, Table, font_size
 from indexer.reading.pdf_running import running_lines
 from indexer.reading.pdf_tables import continuation
 from rapportsok.text import (
+    DANGLING_WORDS,
     HEADING_FAMILY,
     LIST_ITEM,
     ends_sentence,
@@ -58,7 +59,6 @@ _TOC_ENTRY = re.compile(r"(?:\.\s*){4,}\d+$")  # "Ekonomi ........ 12" is no hea
 # A word hyphenated at the line end ("besvar-"): the printer breaks words only where the
 # line is full, however short it looks next to the column's longest line.
 _HYPHENATED = re.compile(r"[^\W\d_][-\u00ad]$")
-_CONTINUES = frozenset("och att för i av med samt till på om som eller men".split())
 
 
 def body_size(sizes: Counter[float]) -> float:
@@ -78,13 +78,13 @@ class _Levels:
     def __init__(self, kept: list[list[Line]], body: float) -> None:
         self.body = body
         large = sorted(
-            {font_size(ln.size) for lines in kept for ln in lines if self._large(ln)},
+            {font_size(ln.size) for lines in kept for ln in lines if self.large(ln)},
             reverse=True,
         )
         self.size_level = {size: level for level, size in enumerate(large, start=1)}
         self.bold_level = max(3, len(large) + 1)
 
-    def _large(self, line: Line, text: str | None = None) -> bool:
+    def large(self, line: Line, text: str | None = None) -> bool:
         text = line.text if text is None else text
         return (
             not _TOC_ENTRY.search(text)
@@ -108,14 +108,14 @@ class _Levels:
 
     def styled(self, line: Line) -> bool:
         """Whether a line's font is a heading's (large, or bold at body size)."""
-        return line.bold and line.size >= self.body - FONT_SIZE_TOLERANCE or self._large(line)
+        return line.bold and line.size >= self.body - FONT_SIZE_TOLERANCE or self.large(line)
 
     def of(self, line: Line, text: str | None = None) -> int | None:
         """The heading level of `text` (default: the line's own) printed in `line`'s font,
         or None for body text (a caption, a role line, a table cell or a sentence is never
         a heading, whatever its font)."""
         text = line.text if text is None else text
-        if self._large(line, text):
+        if self.large(line, text):
             level = self.size_level[font_size(line.size)]
         elif self._bold(line, text):
             level = self.bold_level
@@ -361,7 +361,12 @@ class _Paragraphs:
         run = [first]
         while len(run) < 2 * HEADING_MAX_LINES and i + len(run) < len(flow):
             nxt = flow[i + len(run)]
-            if not isinstance(nxt, Line) or not _wraps(run[-1], nxt, self.usual_gap):
+            if not isinstance(nxt, Line):
+                break
+            # A large title may change weight mid-sentence ("Stadsrevisionen sammanfattar"
+            # in bold, "granskningen av verksamhetsåret 2022" not): its words go on.
+            same_weight = not (_goes_on(nxt) and self.levels.large(nxt))
+            if not _wraps(run[-1], nxt, self.usual_gap, same_weight):
                 break
             if len(run) >= HEADING_MAX_LINES and not _goes_on(nxt):
                 break
@@ -412,7 +417,7 @@ def _runs_on(prev: Line, room: float, line: Line) -> bool:
     return (full or bool(_HYPHENATED.search(prev.text))) and not ends_sentence(prev.text)
 
 
-def _wraps(prev: Line, line: Line, usual_gap: float) -> bool:
+def _wraps(prev: Line, line: Line, usual_gap: float, same_weight: bool = True) -> bool:
     """Whether `line` is the next printed line of a heading `prev` (same font, close below;
     a line ending in "och", "," or "-" may have a wider gap). A heading set across the page
     (column 0) may wrap into its left column: a second line as short as one column's width,
@@ -422,11 +427,11 @@ def _wraps(prev: Line, line: Line, usual_gap: float) -> bool:
     if (
         (line.column != prev.column and not into_column)
         or abs(line.size - prev.size) > FONT_SIZE_TOLERANCE
-        or line.bold != prev.bold
+        or (same_weight and line.bold != prev.bold)
     ):
         return False
     last = prev.text.split()[-1].lower()
-    dangling = last in _CONTINUES or prev.text.endswith((",", "-"))
+    dangling = last in DANGLING_WORDS or prev.text.endswith((",", "-"))
     gap = line.top - prev.bottom
     limit = min(HEADING_WRAP_GAP * line.size, usual_gap + HEADING_WRAP_EXTRA * line.size)
     return -1 <= gap <= limit * (2 if dangling else 1)  # -1: rounding, overlapping boxes
