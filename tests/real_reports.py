@@ -29,7 +29,8 @@ def real_reports() -> Path:
 class Read:
     """One report as the indexer reads it: its metadata, its passages' texts, the pages
     OCR'd, the words joined over a line-end hyphen (word, how) and the seconds it took; the
-    section titles its passages stand under."""
+    section titles its passages stand under, and each section's title with the first 40
+    characters of its first passage."""
 
     document: Document
     texts: list[str]
@@ -37,6 +38,7 @@ class Read:
     joined: list[tuple[str, str]]
     seconds: float
     headings: frozenset[str] = frozenset()
+    openings: frozenset[tuple[str, str]] = frozenset()
 
 
 def read_report(path: str) -> Read:
@@ -58,4 +60,9 @@ def read_report(path: str) -> Read:
         joined=[(j.word, j.how) for j in joined],
         seconds=time.perf_counter() - started,
         headings=frozenset(title for c in chunks for title in c.section),
+        openings=frozenset(
+            (c.section[-1], c.text[:40])
+            for before, c in zip([None, *chunks], chunks, strict=False)
+            if c.section and (before is None or before.section != c.section)
+        ),
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 from indexer.reading.pdf import read_pdf
+from indexer.reading.pdf_columns import layout, line_text
 from indexer.reading.pdf_layout import assemble
 from indexer.reading.pdf_page import Line, Page, Stats
 
@@ -120,3 +121,31 @@ def test_a_heading_of_many_lines_in_a_narrow_column_stays_one_heading() -> None:
     title = " ".join(words)
     assert source.text.startswith(f"{title}\n\nUppdrag: KS")
     assert [source.text[a:b] for a, b, _ in source.headings] == [title]
+
+
+def _word(text: str, x0: float, x1: float, top: float, size: float = 11.5) -> dict[str, object]:
+    return {"text": text, "x0": x0, "x1": x1, "top": top, "bottom": top + size, "size": size}
+
+
+def test_a_title_whose_word_space_falls_on_the_gutter_is_one_line() -> None:
+    # Göteborg's årsredogörelse 2022, page 26: the title's "Stads" ends at 290 pt and
+    # "årsredovisning" starts at 297, either side of the gutter; the right column's lines
+    # start at 304 or 306 (justified text, some lines indented by 2 pt).
+    title = [
+        _word("Göteborgs", 62, 190, 65, 27),
+        _word("Stads", 197, 290, 65, 27),
+        _word("årsredovisning", 297, 499, 65, 27),
+    ]
+    body = []
+    for i in range(10):
+        top = 130 + 15 * i
+        body += [_word("vänster", 62, 150, top), _word("spalt", 153, 288, top)]
+        start = 304 if i % 3 == 0 else 306
+        body += [_word("höger", start, 400, top), _word("spalt", 403, 525, top)]
+    order = layout(title + body)
+    assert order.gutter is not None
+    assert [(line_text(r.words), r.column) for r in order.rows] == [
+        ("Göteborgs Stads årsredovisning", 0),
+        *[("vänster spalt", 1)] * 10,
+        *[("höger spalt", 2)] * 10,
+    ]

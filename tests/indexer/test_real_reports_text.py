@@ -1,7 +1,8 @@
 """The twelve real reports (`../shared/real-reports/`) read as clean text: no margin marks,
 turned text or chart ticks as lines of single characters, words hyphenated at line ends
 joined while real hyphens stay, the report drawn in glyph outlines and pictures of text
-under a running footer read by OCR, and no passage without a word. All twelve are read
+under a running footer read by OCR, no passage without a word, and headings that are
+headings: whole, and never the start of a sentence. All twelve are read
 once, by the session's worker processes (about 50 s on two idle cores, OCR included)."""
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections import Counter
 
 import pytest
 from real_reports import OUTLINES, Read
+
+from rapportsok.text import is_heading_text
 
 pytestmark = pytest.mark.slow
 
@@ -148,3 +151,67 @@ def test_a_heading_across_the_page_wrapped_into_its_left_column_stays_whole(
     assert "Måluppfyllelse för elever med intellektuell funktionsnedsättning" in headings
     assert "Förebyggande arbete mot arbetslivskriminalitet i byggprocessen" in headings
     assert "Måluppfyllelse för elever med intellektuell" not in headings
+
+
+def test_titles_on_ocr_pages_are_whole(real_reads: dict[str, Read]) -> None:
+    # Tesseract's line boxes gave the one title three sizes (19.2, 16.4 and 19.6 pt: lines
+    # with and without descenders) and set "av" on a line of its own: the title was cut
+    # into "Missiv till granskningen", "av" and "arbetet mot hedersrelaterat våld".
+    # Sized by x-height, the lines are one font.
+    headings = real_reads[OUTLINES].headings
+    assert "Missiv till granskningen av arbetet mot hedersrelaterat våld och förtryck" in headings
+    assert (
+        "Det förebyggande arbetet mot hedersrelaterat våld och förtryck kan förbättras" in headings
+    )
+    assert not {"Missiv till granskningen", "arbetet mot hedersrelaterat våld"} & headings
+
+
+def test_a_title_that_changes_weight_is_whole(real_reads: dict[str, Read]) -> None:
+    # The cover title is set in one size, its first line bold and its second not.
+    for year in (2022, 2024):
+        headings = real_reads[f"goteborg-stadsrevisionen-arsredogorelse-{year}.pdf"].headings
+        assert f"Stadsrevisionen sammanfattar granskningen av verksamhetsåret {year}" in headings
+        assert "Stadsrevisionen sammanfattar" not in headings
+
+
+def test_columns_of_justified_text_are_read_one_by_one(real_reads: dict[str, Read]) -> None:
+    # The right column's lines start at 304 and 306 pt: read as one column, its lines were
+    # interleaved with the left column's ("de iakttagel- ensstämmelse mellan mål").
+    text = "\n".join(real_reads["goteborg-stadsrevisionen-arsredogorelse-2022.pdf"].texts)
+    assert "de iakttagelser som ligger till grund för revisorernas bedömning" in text
+    assert "iakttagel- ensstämmelse" not in text
+
+
+def test_no_passage_holds_a_control_code(real_reads: dict[str, Read]) -> None:
+    # The årsredogörelser draw their tables of contents' leaders with "\x08".
+    found = {
+        name: [t[:60] for t in read.texts if re.search(r"[\x00-\x08\x0b-\x1f\x7f]", t)]
+        for name, read in real_reads.items()
+    }
+    assert {name: ts for name, ts in found.items() if ts} == {}
+
+
+def test_no_heading_is_the_start_of_a_sentence(real_reads: dict[str, Read]) -> None:
+    # A heading never ends in "och", "från", a comma or a hyphen, nor with a full stop, and
+    # the text under it does not go on with its words in lower case. Before: "Missiv till
+    # granskningen" / "av ...", "Stadsrevisionen sammanfattar" / "granskningen av ...",
+    # "upphandlingsnämnden" / "lever upp till ...", "Yttrande ... anmärkning från" /
+    # "stadsrevisionen" (11 headings). Left: a form's label over its value (Helsingborg's
+    # scanned lease) and a table's title over its unit column.
+    not_headings = {
+        (name, title)
+        for name, read in real_reads.items()
+        for title in read.headings
+        if not is_heading_text(title)
+    }
+    assert not_headings == set()
+    cut = {
+        (name, title)
+        for name, read in real_reads.items()
+        for title, text in read.openings
+        if re.match(r"[a-zåäö]+\s", text)  # a word in lower case ("goteborg.se" is none)
+    }
+    assert cut == {
+        ("helsingborg-samsynsguiden-2023.pdf", "Lägenhetsarrende"),
+        ("goteborg-stadsrevisionen-arsredogorelse-2022.pdf", "Utfall per 2022-12-31"),
+    }
