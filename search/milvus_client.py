@@ -36,6 +36,7 @@ EXTRA = "milvus"  # pip install 'rapportsok[milvus]'
 _PIECE = 15_000  # characters: at most 60 kB in UTF-8, under VARCHAR's 65,535
 TEXT_MAX = 65_535
 _QUERY_BATCH = 4_096
+_QUERY_LIMIT = 16_384  # a Milvus server's largest offset + limit
 _CONNECT_SECONDS = 5.0
 
 
@@ -144,23 +145,22 @@ def ensure_collections(client: Any, prefix: str, dim: int) -> None:
 
 
 def query_all(client: Any, collection: str, expr: str, fields: list[str]) -> list[dict[str, Any]]:
-    """Every row of `collection` that matches `expr` (in batches: a server caps one query)."""
-    # pymilvus warns on every iterator over milvus-lite that it takes the client's clock.
-    quiet = logging.getLogger("pymilvus")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)
+    """Every row of `collection` that matches `expr`: one query when they are fewer than a
+    server returns at once, else by an iterator (which milvus-lite answers only in part)."""
+    rows: list[dict[str, Any]] = client.query(
+        collection, filter=expr, output_fields=fields, limit=_QUERY_LIMIT
+    )
+    if len(rows) < _QUERY_LIMIT:
+        return rows
+    it = client.query_iterator(
+        collection, batch_size=_QUERY_BATCH, filter=expr, output_fields=fields
+    )
+    out: list[dict[str, Any]] = []
     try:
-        it = client.query_iterator(
-            collection, batch_size=_QUERY_BATCH, filter=expr, output_fields=fields
-        )
-        out: list[dict[str, Any]] = []
-        try:
-            while batch := it.next():
-                out.extend(batch)
-        finally:
-            it.close()
+        while batch := it.next():
+            out.extend(batch)
     finally:
-        quiet.setLevel(level)
+        it.close()
     return out
 
 

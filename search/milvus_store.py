@@ -267,7 +267,11 @@ class MilvusLexicon:
     for typos and the reader's idf; the scores themselves are Milvus's)."""
 
     def __init__(self, vocab: Vocabulary, df: np.ndarray, n_live: int, total_len: int) -> None:
-        self.vocab_dict: Mapping[str, int] = vocab.ids
+        ids = dict(vocab.ids)
+        if "" not in ids:  # as `CollectionBM25`, which always has bm25s's empty term
+            ids[""] = len(ids)
+            df = np.append(df, 0)
+        self.vocab_dict: Mapping[str, int] = ids
         self.df = df
         self.n_live = n_live
         self.avg_len = total_len / n_live if n_live else 1.0
