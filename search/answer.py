@@ -168,7 +168,7 @@ class Answerer:
         cosines = dict(
             zip(
                 (index.chunks[r].id for r in rows),
-                map(float, index.vectors[rows] @ qvec) if rows else [],
+                map(float, self.searcher.store.cosines(rows, qvec)) if rows else [],
                 strict=True,
             )
         )

@@ -19,10 +19,9 @@ import numpy as np
 
 from indexer.models import Hit
 from rapportsok.limits import MAX_K, MAX_QUERY_TERMS
-from search.dense import DenseSearch
-from search.lexical import lexical_top
 from search.query import QueryInfo, QueryParser, is_english
 from search.scope import FILTER_FIELDS, Scope, SearchFilters, Selection
+from search.store import PassageStore, SegmentStore
 from search.typos import Correction, TypoCorrector
 
 if TYPE_CHECKING:
@@ -77,7 +76,11 @@ class Timings:
 
 
 class Searcher:
-    """Searches one loaded index; `search` returns ranked `Hit`s and where the time went."""
+    """Searches one loaded index; `search` returns ranked `Hit`s and where the time went.
+
+    The index's two top-k searches and its rows come from `store` (`search.store`: the
+    segments on disk by default, or a Milvus collection); everything else is the same
+    whichever store answers."""
 
     def __init__(
         self,
@@ -86,9 +89,11 @@ class Searcher:
         analyzer: SwedishAnalyzer,
         fusion: FusionConfig | None = None,
         cache_size: int = 1024,
+        store: PassageStore | None = None,
     ) -> None:
         self.cache_size = cache_size
-        self.index = index
+        self.store: PassageStore = store if store is not None else SegmentStore(index)
+        self.index = self.store.index
         self.encoder = encoder
         self.analyzer = analyzer
         # A passage's words and their terms do not depend on the query: analyse each once.
@@ -101,7 +106,6 @@ class Searcher:
         # Filters and report restrictions become row selections once per distinct set of
         # reports (search.scope); nothing per request walks the passages.
         self.row_scope = Scope(index.documents, _doc_of_row(index))
-        self.dense = DenseSearch(index.faiss_index, index.vectors, index.base_rows)
         self.doc_ids = self.row_scope.doc_ids
         self._year_docs: dict[int, set[str]] = {}
         for d in index.documents.values():
@@ -227,9 +231,10 @@ class Searcher:
                 if info.comparison:
                     ranked = self._each_report_first(ranked)
                 ranked = ranked[:k]
+                chunks = self.store.chunks_of([r for r, _ in ranked])
                 hits = [
-                    Hit(self.index.chunks[r], float(s), rank)
-                    for rank, (r, s) in enumerate(ranked, start=1)
+                    Hit(chunk, float(s), rank)
+                    for rank, ((_, s), chunk) in enumerate(zip(ranked, chunks, strict=True), 1)
                 ]
         return hits, timings
 
@@ -281,7 +286,7 @@ class Searcher:
             return lexical
         missing = [r for r in lexical if r not in dense]
         if missing and qvec is not None:  # the exact cosine of BM25-only candidates
-            sims = self.index.vectors[missing] @ qvec
+            sims = self.store.cosines(missing, qvec)
             dense.update(zip(missing, map(float, sims), strict=True))
         return fuse(dense, lexical, self.fusion)
 
@@ -290,13 +295,13 @@ class Searcher:
         return self.row_scope.rows_of(doc_id)
 
     def _dense(self, qvec: np.ndarray, selection: Selection | None, n: int) -> dict[int, float]:
-        """Inner-product top `n` among the selected rows (see `search.dense`)."""
-        return self.dense.search(qvec, selection, n)
+        """Inner-product top `n` among the selected rows (the store's `dense_top`)."""
+        return self.store.dense_top(qvec, selection, n)
 
     def _lexical(self, terms: list[str], selection: Selection | None, n: int) -> dict[int, float]:
         """BM25 top `n` among the selected rows; terms unknown to the index are dropped."""
         ids = [self._vocab[t] for t in terms if t in self._vocab]
-        return lexical_top(self.index.bm25, ids, selection, n)
+        return self.store.lexical_top(ids, selection, n)
 
     def _boost(
         self, scores: dict[int, float], docs: set[str], years: tuple[int, ...]

@@ -24,6 +24,7 @@ from search.retrieval import Searcher
 from service.deps import Services
 from service.errors import error_response, rapportsok_error, validation_error
 from service.limits import BodyLimitMiddleware
+from service.stores import make_searcher
 from service.updates import IndexUpdater
 from service.writer import Writer
 
@@ -57,7 +58,7 @@ def load_services(settings: Settings) -> Services:
         log.warning("starting without an index: %s", exc)
         services.problem = str(exc)
         return services
-    searcher = Searcher(index, encoder, analyzer)
+    searcher = make_searcher(settings, index, encoder, analyzer)
     searcher.warm_up()
     services.searcher, services.answerer = searcher, Answerer(searcher)
     return services

@@ -150,7 +150,7 @@ class IndexUpdater:
         from indexer.update import add_reports, can_update, remove_reports
         from indexer.worker import ParseLimits
         from rapportsok.errors import IndexBusy
-        from search.retrieval import Searcher
+        from service.stores import make_searcher
 
         if self._encoder is None:
             self._encoder = load_encoder(self.settings.model)
@@ -182,7 +182,8 @@ class IndexUpdater:
         except IndexBusy as exc:
             raise UpdateBusy(f"{exc}; try again when it has finished") from exc
         index = load_index(self.index_dir, self._encoder.name)
-        searcher = Searcher(index, self._encoder, self._analyzer)
+        # With a Milvus store, the collection follows the index just published.
+        searcher = make_searcher(self.settings, index, self._encoder, self._analyzer)
         searcher.warm_up()
         self._install(searcher)
         release_memory()
