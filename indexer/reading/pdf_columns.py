@@ -38,9 +38,11 @@ MIN_SIDE_ROWS = 2
 # Column text reaches the gutter: the median left line ends within this share of the
 # column's width from it (label/value forms and tables without rules do not).
 COLUMN_FILL = 0.25
-# ... and the right column's lines start at one x (pt), most of them at least, this many
-# font sizes or more right of where the left column's longest line ends.
-COLUMN_ALIGN = 1.5
+# ... and the right column's lines start at one x (within this many pt: Göteborg's
+# justified columns start at 303.7 and 306.5; right-aligned figures of a table without
+# rules differ by a digit, 5-6 pt), most of them at least, this many font sizes or more
+# right of where the left column's longest line ends.
+COLUMN_ALIGN = 3.0
 COLUMN_GAP_RATIO = 1.0
 # A gap between two words of a line wider than this many times the font size separates
 # cells of a table set without rules ("Ökar        Ja"): the line is written with TABs.
@@ -219,7 +221,7 @@ def _columns(band: list[list[Word]], gutter: float, edges: tuple[float, float]) 
         len(starts) >= MIN_SIDE_ROWS
         and sum(x >= right - COLUMN_FILL * (right - gutter) for x in ends) * 4 >= len(ends)
         # Most lines start at one x, wherever that is: justified columns indent some
-        # lines by a point or two (Göteborg's 304 and 306 pt), so not the low quantile's.
+        # lines by a few points, so not necessarily the low quantile's.
         and max(sum(abs(x - s) <= COLUMN_ALIGN for x in starts) for s in starts) * 2 >= len(starts)
     )
     if right_fill and lefts:

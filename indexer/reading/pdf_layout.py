@@ -356,8 +356,8 @@ class _Paragraphs:
         sentence would be cut there."""
         first = flow[i]
         assert isinstance(first, Line)
-        if not self.levels.styled(first):
-            return None
+        if not self.levels.styled(first) or _goes_on(first):
+            return None  # body text, or the rest of a line above ("olika kanaler")
         run = [first]
         while len(run) < 2 * HEADING_MAX_LINES and i + len(run) < len(flow):
             nxt = flow[i + len(run)]

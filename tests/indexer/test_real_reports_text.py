@@ -180,6 +180,9 @@ def test_columns_of_justified_text_are_read_one_by_one(real_reads: dict[str, Rea
     text = "\n".join(real_reads["goteborg-stadsrevisionen-arsredogorelse-2022.pdf"].texts)
     assert "de iakttagelser som ligger till grund för revisorernas bedömning" in text
     assert "iakttagel- ensstämmelse" not in text
+    # Page 5: the right column's lines start at 303.7 and 306.5 pt and stand 5 pt higher
+    # than the left's ("en ny skolenhetsi undervisningstiden").
+    assert "beslutat om principer för en ny skolenhetsorganisation där målet" in text
 
 
 def test_no_passage_holds_a_control_code(real_reads: dict[str, Read]) -> None:
@@ -211,6 +214,9 @@ def test_no_heading_is_the_start_of_a_sentence(real_reads: dict[str, Read]) -> N
         for title, text in read.openings
         if re.match(r"[a-zåäö]+\s", text)  # a word in lower case ("goteborg.se" is none)
     }
+    # A bold line that goes on in lower case is the rest of the line above.
+    riksbank = "\n".join(real_reads["riksbanken-penningpolitiskrapport-2014.pdf"].texts)
+    assert "påverkar ekonomin genom olika kanaler\n" in riksbank
     assert cut == {
         ("helsingborg-samsynsguiden-2023.pdf", "Lägenhetsarrende"),
         ("goteborg-stadsrevisionen-arsredogorelse-2022.pdf", "Utfall per 2022-12-31"),
