@@ -7,7 +7,9 @@ and heading steps as a text layer (`indexer.reading.pdf_columns`,
 which Tesseract measures per line): the box of a line depends on whether its words reach
 below the baseline ("och förtryck" against "arbetet mot hedersrelaterat våld", one title,
 came out at 19.6 and 16.4 pt), its x-height does not. Every word of a line takes the
-line's box, so a short word set lower than its neighbours ("av") stays on their line.
+line's box, so a short word set lower than its neighbours ("av") stays on their line, and
+carries the number of Tesseract's paragraph, which ends a paragraph of text
+(`indexer.reading.pdf_layout`).
 Debian: `apt-get install tesseract-ocr tesseract-ocr-swe` (`make install-test` installs
 both).
 """
@@ -137,28 +139,12 @@ def hocr_words(hocr: str, page: Any) -> list[dict[str, Any]]:
     scale = 72.0 / DPI
     x_off, y_off = float(page.bbox[0]), float(page.bbox[1])
     lines: list[tuple[float, float, float, list[dict[str, Any]]]] = []
-    for line in ET.fromstring(hocr).iter():
-        if line.get("class") not in _LINE_CLASSES:
-            continue
-        props = _title(line)
-        _, top, _, bottom = props["bbox"]
-        x_size = props.get("x_size", [bottom - top])[0]
-        x_height = x_size - props.get("x_descenders", [0])[0] - props.get("x_ascenders", [0])[0]
-        if x_height <= 0:  # no estimate: the box, as a line of ascenders and descenders
-            x_height = (bottom - top) * 0.4
-        line_words = []
-        for word in line.iter():
-            if word.get("class") != "ocrx_word":
-                continue
-            text = unicodedata.normalize("NFC", "".join(word.itertext()).strip())
-            wprops = _title(word)
-            if text and wprops.get("x_wconf", [100.0])[0] >= MIN_CONFIDENCE:
-                x0, _, x1, _ = wprops["bbox"]
-                line_words.append(
-                    {"text": text, "x0": x_off + x0 * scale, "x1": x_off + x1 * scale}
-                )
-        if line_words:
-            lines.append((x_height, y_off + top * scale, y_off + bottom * scale, line_words))
+    paragraphs = (e for e in ET.fromstring(hocr).iter() if e.get("class") == "ocr_par")
+    for paragraph, par in enumerate(paragraphs):
+        for line in par.iter():
+            if line.get("class") in _LINE_CLASSES:
+                lines.append(_line(line, paragraph, scale, x_off, y_off))
+    lines = [line for line in lines if line[3]]
     snapped = _snap([(x_height, sum(len(w["text"]) for w in ws)) for x_height, _, _, ws in lines])
     words = []
     for (_, top, bottom, line_words), size_px in zip(lines, snapped, strict=True):
@@ -167,6 +153,37 @@ def hocr_words(hocr: str, page: Any) -> list[dict[str, Any]]:
             {**w, "top": top, "bottom": bottom, "size": size, "fontname": ""} for w in line_words
         ]
     return words
+
+
+def _line(
+    line: ET.Element, paragraph: int, scale: float, x_off: float, y_off: float
+) -> tuple[float, float, float, list[dict[str, Any]]]:
+    """One hOCR line: its x-height (px), top and bottom (pt), and its words (text, x0, x1
+    in pt, and the number of Tesseract's paragraph on the page), less those Tesseract is
+    unsure of."""
+    props = _title(line)
+    _, top, _, bottom = props["bbox"]
+    x_size = props.get("x_size", [bottom - top])[0]
+    x_height = x_size - props.get("x_descenders", [0])[0] - props.get("x_ascenders", [0])[0]
+    if x_height <= 0:  # no estimate: the box, as a line of ascenders and descenders
+        x_height = (bottom - top) * 0.4
+    words = []
+    for word in line.iter():
+        if word.get("class") != "ocrx_word":
+            continue
+        text = unicodedata.normalize("NFC", "".join(word.itertext()).strip())
+        props = _title(word)
+        if text and props.get("x_wconf", [100.0])[0] >= MIN_CONFIDENCE:
+            x0, _, x1, _ = props["bbox"]
+            words.append(
+                {
+                    "text": text,
+                    "x0": x_off + x0 * scale,
+                    "x1": x_off + x1 * scale,
+                    "paragraph": paragraph,
+                }
+            )
+    return x_height, y_off + top * scale, y_off + bottom * scale, words
 
 
 def _snap(heights: list[tuple[float, int]]) -> list[float]:

@@ -356,6 +356,7 @@ def _add_lines(result: Page, order: Any, sizes: Counter[float]) -> None:
                 first_width=float(line_words[0]["x1"] - line_words[0]["x0"]),
                 column=row.column,
                 key=row.key,
+                paragraph=line_words[0].get("paragraph"),
             )
         )
     result.lines.sort(key=lambda ln: ln.key)

@@ -394,6 +394,10 @@ class _Paragraphs:
             return " " if _runs_on(prev, right.get(prev.column, prev.x1) - prev.x1, line) else None
         if gap > self.gap or abs(line.size - prev.size) > FONT_SIZE_TOLERANCE:
             return None
+        if prev.paragraph != line.paragraph and not _goes_on(line):
+            # OCR: Tesseract set them in two paragraphs (it may also split one where a line
+            # holds a wide gap: a line going on in lower case goes on).
+            return None
         if LIST_ITEM.match(line.text):
             return "\n"
         room = right.get(prev.column, prev.x1) - prev.x1

@@ -19,7 +19,8 @@ def font_size(size: float) -> float:
 @dataclass(frozen=True)
 class Line:
     """One printed line: its text, box (pt), median font size, boldness, the width of its
-    first word (pt), its column (0: full width, 1/2: left/right) and sort key."""
+    first word (pt), its column (0: full width, 1/2: left/right) and sort key; on an OCR'd
+    page, the number of the paragraph Tesseract set it in (None: a text layer's line)."""
 
     text: str
     top: float
@@ -31,6 +32,7 @@ class Line:
     first_width: float
     column: int = 0
     key: tuple[float, int, float] = (0.0, 0, 0.0)
+    paragraph: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
-"""Words read from Tesseract's hOCR: every word of a printed line on that line, and sized by
-the line's x-height, so one font is one size whether its words reach below the baseline
-or not (the lines below are Tesseract's own for the title of Göteborg's
-rapportsammandrag 2023, at 300 dpi)."""
+"""Words read from Tesseract's hOCR: every word of a printed line on that line, in its
+paragraph, and sized by the line's x-height, so one font is one size whether its words
+reach below the baseline or not (the lines below are Tesseract's own for the title of
+Göteborg's rapportsammandrag 2023, at 300 dpi)."""
 
 from __future__ import annotations
 
@@ -55,5 +55,7 @@ def test_words_take_their_line_and_its_x_height() -> None:
     # 22 (the commoner by characters: 13 against 11).
     sizes = [round(w["size"], 2) for w in words]
     assert sizes == [round(56 * pt / 0.5, 2)] * 5 + [round(22 * pt / 0.5, 2)] * 3
+    # Tesseract's paragraphs, numbered down the page: the title's, then the body's.
+    assert [w["paragraph"] for w in words] == [0] * 5 + [1] * 3
     # "~" (confidence 12) is noise.
     assert "~" not in [w["text"] for w in words]
