@@ -250,6 +250,12 @@ def is_heading_text(text: str) -> bool:
     return not (stripped.endswith(".") and ends_sentence(stripped))
 
 
+def goes_on(text: str) -> bool:
+    """Whether a line or paragraph starts in lower case: it goes on with the words before
+    it (a wrapped heading's next line, a paragraph over a page break)."""
+    return text[:1].islower()
+
+
 def fold_whitespace(text: str) -> str:
     """Collapse every run of whitespace (tabs, newlines, NBSP) to one space and strip."""
     return " ".join(text.split())

@@ -130,7 +130,9 @@ def ensure_collections(client: Any, prefix: str, dim: int) -> None:
         # IVF_PQ (docs/national-scale.md).
         ip.add_index(field_name="dense", index_type="FLAT", metric_type="IP")
         ip.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
-        client.create_collection(passages, schema=s, index_params=ip)
+        # Strong: a search or the catalogue read right after a sync sees what it wrote (a
+        # server's default, Bounded, may not yet).
+        client.create_collection(passages, schema=s, index_params=ip, consistency_level="Strong")
     if not client.has_collection(catalogue):
         s = client.create_schema(auto_id=False, enable_dynamic_field=False)
         s.add_field("name", DataType.VARCHAR, max_length=1024, is_primary=True)
@@ -139,7 +141,7 @@ def ensure_collections(client: Any, prefix: str, dim: int) -> None:
         s.add_field("pad", DataType.FLOAT_VECTOR, dim=2)
         ip = client.prepare_index_params()
         ip.add_index(field_name="pad", index_type="FLAT", metric_type="L2")
-        client.create_collection(catalogue, schema=s, index_params=ip)
+        client.create_collection(catalogue, schema=s, index_params=ip, consistency_level="Strong")
     client.load_collection(passages)
     client.load_collection(catalogue)
 
@@ -175,6 +177,7 @@ class Catalogue:
 
     def put(self, kind: str, name: str, value: Any) -> None:
         """Write `value` under `name` (its head row last, flushed)."""
+        before = self._rows([name]).get(name)  # the piece count of the value it replaces
         text = json.dumps(value, ensure_ascii=False)
         pieces = [text[i : i + _PIECE] for i in range(0, len(text), _PIECE)] or [""]
         rows = [
@@ -186,6 +189,8 @@ class Catalogue:
         head = {"name": name, "kind": kind, "value": json.dumps(len(pieces)), "pad": [0.0, 0.0]}
         self.client.upsert(self.collection, [head])
         self.client.flush(self.collection)
+        if before is not None and int(before) > len(pieces):  # the old value's extra pieces
+            self._delete_names([f"{name}#{i}" for i in range(len(pieces), int(before))])
 
     def names(self, kind: str) -> list[str]:
         """The names of the values of one kind (those whose head row is written), sorted."""
@@ -210,9 +215,18 @@ class Catalogue:
         return self.get_many([name]).get(name)
 
     def delete(self, name: str) -> None:
-        """Remove a value: its head first (then it is gone), then its pieces."""
+        """Remove a value: its head first (then it is gone), then its pieces, by their exact
+        names (in `like`, "_" is a wildcard: "rapport_2022#%" is also "rapport-2022#0")."""
+        head = self._rows([name]).get(name)
         self.client.delete(self.collection, filter=f"name == {json.dumps(name)}")
-        self.client.delete(self.collection, filter=f"name like {json.dumps(name + '#%')}")
+        if head is not None:
+            self._delete_names([f"{name}#{i}" for i in range(int(head))])
+        self.client.flush(self.collection)
+
+    def _delete_names(self, names: list[str]) -> None:
+        for i in range(0, len(names), 1000):
+            expr = f"name in {json.dumps(names[i : i + 1000], ensure_ascii=False)}"
+            self.client.delete(self.collection, filter=expr)
         self.client.flush(self.collection)
 
     def _rows(self, names: list[str]) -> dict[str, str]:

@@ -5,7 +5,7 @@ of the published segment index (`search.milvus_sync.sync`) and reads the catalog
 reports, the term vocabulary with each term's document frequency, the passage count, each
 report's passage keys. That is what the searcher keeps in memory (a few bytes per passage
 and per term); passages and vectors stay in Milvus and are fetched for the rows a search
-returns (`chunks_of`, with an LRU cache that the reader's later reads hit).
+returns (`chunks_of`, with a least-recently-used cache that the reader's later reads hit).
 
 A row is a passage's key in Milvus (reports' keys are runs; a deleted report leaves a gap,
 a row of no report, which no `Selection` includes). A `Selection` (`search.scope`) becomes
@@ -105,6 +105,11 @@ class MilvusStore:
         expr = self.filter_of(selection)
         if expr == "nothing":
             return {}
+        # Only the keys of this store's catalogue: while an upload syncs the collection, the
+        # searcher still serving must not meet the new report's passages (new keys come
+        # after every key it knows).
+        bound = f"key < {len(self.rows.doc_of_row)}"
+        expr = f"({expr}) and {bound}" if expr else bound
         with talking(self.name):
             result = self.client.search(
                 self.collection,
@@ -115,7 +120,12 @@ class MilvusStore:
                 search_params={"metric_type": "IP"},
                 output_fields=["key"],
             )
-        hits = [(int(h["key"]), float(h["distance"])) for h in result[0]]
+        known = self.rows.doc_of_row  # and not a key deleted since (a gap: no passage)
+        hits = [
+            (key, float(h["distance"]))
+            for h in result[0]
+            if 0 <= (key := int(h["key"])) < len(known) and known[key] >= 0
+        ]
         return dict(sorted(hits, key=lambda item: (-item[1], item[0])))
 
     def filter_of(self, selection: Selection | None) -> str:
@@ -227,6 +237,9 @@ class MilvusRows(Rows):
                 raise IndexError(f"row {k} is no passage of the Milvus store")
         with self._lock:
             missing = sorted({k for k in keys if k not in self._cache})
+            for k in keys:
+                if k in self._cache:
+                    self._cache.move_to_end(k)  # least recently used leaves first
         if missing:
             got = self.fetch(missing)
             by_key = {self.ids[c.id]: (c, v) for c, v in got}
@@ -239,7 +252,8 @@ class MilvusRows(Rows):
         with self._lock:
             found = [self._cache.get(k) for k in keys]
         if any(f is None for f in found):  # pushed out by another request meanwhile
-            return [(c, v) for c, v in self.fetch(keys)]
+            again = {self.ids[c.id]: (c, v) for c, v in self.fetch(sorted(set(keys)))}
+            return [again[k] for k in keys]  # in the keys' order, whatever Milvus's
         return [f for f in found if f is not None]
 
 

@@ -253,11 +253,15 @@ def passage(
     chunk = chunks[row]
     doc = searcher.index.documents[chunk.doc_id]
 
+    # By the rows' reports, not by reading them: a store's rows may have gaps (a deleted
+    # report's keys in Milvus) that hold no passage.
+    of_row = chunks.doc_of_row
+
     def same_doc(rows: range) -> list:
         return [
             convert.passage(chunks[r], doc)
             for r in rows
-            if 0 <= r < len(chunks) and chunks[r].doc_id == chunk.doc_id
+            if 0 <= r < len(of_row) and of_row[r] == of_row[row]
         ]
 
     return PassageContext(

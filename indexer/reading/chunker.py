@@ -15,6 +15,7 @@ from rapportsok.text import (
     TAG,
     cell_texts,
     columns,
+    goes_on,
     has_word,
     is_header_row,
     sentence_breaks,
@@ -120,8 +121,7 @@ def _continues(text: str, prev_end: int, next_start: int) -> bool:
     """A paragraph broken by a page break: hyphenated word or dangling conjunction before,
     lower-case letter after."""
     before = text[:prev_end].rstrip()
-    after = text[next_start:].lstrip()[:1]
-    if not after or not after.islower():
+    if not goes_on(text[next_start:].lstrip()):
         return False
     return before.endswith("-") or before.rsplit(None, 1)[-1].lower() in _CONTINUES
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import os
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -26,6 +28,8 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from rapportsok.errors import UnreadableReport
+
+log = logging.getLogger(__name__)
 
 DPI = 300
 LANGUAGE = "swe"
@@ -117,6 +121,8 @@ def ocr_words(page: Any, timeout: float = PAGE_TIMEOUT) -> list[dict[str, Any]]:
 
 
 _LINE_CLASSES = frozenset({"ocr_line", "ocr_header", "ocr_caption", "ocr_textfloat"})
+# Characters XML 1.0 cannot hold (control codes but TAB and line ends).
+_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _title(element: ET.Element) -> dict[str, list[float]]:
@@ -139,10 +145,15 @@ def hocr_words(hocr: str, page: Any) -> list[dict[str, Any]]:
     scale = 72.0 / DPI
     x_off, y_off = float(page.bbox[0]), float(page.bbox[1])
     lines: list[tuple[float, float, float, list[dict[str, Any]]]] = []
-    paragraphs = (e for e in ET.fromstring(hocr).iter() if e.get("class") == "ocr_par")
+    try:
+        root = ET.fromstring(_XML_INVALID.sub("", hocr))
+    except ET.ParseError as exc:  # never seen from Tesseract: the page reads as no text
+        log.warning("page %s: Tesseract's hOCR cannot be read (%s)", page.page_number, exc)
+        return []
+    paragraphs = (e for e in root.iter() if e.get("class") == "ocr_par")
     for paragraph, par in enumerate(paragraphs):
         for line in par.iter():
-            if line.get("class") in _LINE_CLASSES:
+            if line.get("class") in _LINE_CLASSES and len(_title(line).get("bbox", [])) == 4:
                 lines.append(_line(line, paragraph, scale, x_off, y_off))
     lines = [line for line in lines if line[3]]
     snapped = _snap([(x_height, sum(len(w["text"]) for w in ws)) for x_height, _, _, ws in lines])
@@ -173,7 +184,11 @@ def _line(
             continue
         text = unicodedata.normalize("NFC", "".join(word.itertext()).strip())
         props = _title(word)
-        if text and props.get("x_wconf", [100.0])[0] >= MIN_CONFIDENCE:
+        if (
+            text
+            and len(props.get("bbox", [])) == 4
+            and props.get("x_wconf", [100.0])[0] >= MIN_CONFIDENCE
+        ):
             x0, _, x1, _ = props["bbox"]
             words.append(
                 {
@@ -197,7 +212,6 @@ def _snap(heights: list[tuple[float, int]]) -> list[float]:
         max(
             (h for h in weight if abs(h - x_height) <= X_HEIGHT_SLACK),
             key=lambda h: (weight[h], -h),
-            default=x_height,
         )
         for x_height, _ in heights
     ]

@@ -25,6 +25,7 @@ from rapportsok.text import (
     HEADING_FAMILY,
     LIST_ITEM,
     ends_sentence,
+    goes_on,
     is_heading_text,
 )
 
@@ -356,7 +357,7 @@ class _Paragraphs:
         sentence would be cut there."""
         first = flow[i]
         assert isinstance(first, Line)
-        if not self.levels.styled(first) or _goes_on(first):
+        if not self.levels.styled(first) or goes_on(first.text):
             return None  # body text, or the rest of a line above ("olika kanaler")
         run = [first]
         while len(run) < 2 * HEADING_MAX_LINES and i + len(run) < len(flow):
@@ -365,16 +366,16 @@ class _Paragraphs:
                 break
             # A large title may change weight mid-sentence ("Stadsrevisionen sammanfattar"
             # in bold, "granskningen av verksamhetsåret 2022" not): its words go on.
-            same_weight = not (_goes_on(nxt) and self.levels.large(nxt))
+            same_weight = not (goes_on(nxt.text) and self.levels.large(nxt))
             if not _wraps(run[-1], nxt, self.usual_gap, same_weight):
                 break
-            if len(run) >= HEADING_MAX_LINES and not _goes_on(nxt):
+            if len(run) >= HEADING_MAX_LINES and not goes_on(nxt.text):
                 break
             run.append(nxt)
         # The longest run that reads as a heading: a bold paragraph under a bold heading
         # leaves the heading alone.
         for n in range(len(run), 0, -1):
-            if n < len(run) and _goes_on(run[n]):
+            if n < len(run) and goes_on(run[n].text):
                 continue
             text = run[0].text
             for line in run[1:n]:
@@ -394,7 +395,7 @@ class _Paragraphs:
             return " " if _runs_on(prev, right.get(prev.column, prev.x1) - prev.x1, line) else None
         if gap > self.gap or abs(line.size - prev.size) > FONT_SIZE_TOLERANCE:
             return None
-        if prev.paragraph != line.paragraph and not _goes_on(line):
+        if prev.paragraph != line.paragraph and not goes_on(line.text):
             # OCR: Tesseract set them in two paragraphs (it may also split one where a line
             # holds a wide gap: a line going on in lower case goes on).
             return None
@@ -404,11 +405,6 @@ class _Paragraphs:
         if room <= line.first_width + SPACE_WIDTH * prev.size:
             return " "  # the line ran out of room: the sentence goes on
         return None if ends_sentence(prev.text) else "\n"
-
-
-def _goes_on(line: Line) -> bool:
-    """Whether a line starts in lower case: it goes on with the words of the line before."""
-    return line.text[:1].islower()
 
 
 def _runs_on(prev: Line, room: float, line: Line) -> bool:

@@ -59,3 +59,21 @@ def test_words_take_their_line_and_its_x_height() -> None:
     assert [w["paragraph"] for w in words] == [0] * 5 + [1] * 3
     # "~" (confidence 12) is noise.
     assert "~" not in [w["text"] for w in words]
+
+
+def test_odd_hocr_loses_the_odd_parts_only() -> None:
+    # Never seen from Tesseract, but a crash here would lose the whole report: a word or a
+    # line without a box is left out, a control code is dropped, and output that is no XML
+    # reads as a page without text.
+    page = SimpleNamespace(bbox=(0, 0, 595.2, 841.92), page_number=3)
+    odd = (
+        "<html><body><p class='ocr_par'>"
+        "<span class='ocr_line' title='bbox 10 10 400 50; x_size 40'>"
+        "<span class='ocrx_word' title='x_wconf 90'>utan</span>"
+        "<span class='ocrx_word' title='bbox 10 10 100 50; x_wconf 90'>Bud\x07get</span>"
+        "</span><span class='ocr_line' title='baseline 0 0'>"
+        "<span class='ocrx_word' title='bbox 10 60 100 90; x_wconf 90'>radlös</span>"
+        "</span></p></body></html>"
+    )
+    assert [w["text"] for w in hocr_words(odd, page)] == ["Budget"]
+    assert hocr_words("<html><body><p>", page) == []

@@ -153,3 +153,54 @@ def test_the_default_path_never_imports_pymilvus() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_searcher_serving_while_a_report_is_synced_ignores_its_keys(
+    tiny_searcher, only_ale, tmp_path: Path
+) -> None:
+    # An upload syncs the collection while the searcher before it still serves: Milvus
+    # returns the new report's keys, which that searcher has no row for (it raised, a 500).
+    db = tmp_path / "m.db"
+    before, _ = _open(db, only_ale)
+    ranking = _ranking(before, "budget")
+    _open(db, tiny_searcher.index)  # Bjuv's report synced in
+    assert _ranking(before, "budget") == ranking
+
+
+def test_passages_in_context_after_a_report_was_removed_and_added_again(
+    tiny_searcher, only_ale, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from rapportsok.settings import Settings
+    from service.app import create_app
+
+    db = tmp_path / "m.db"
+    _open(db, tiny_searcher.index)
+    _open(db, only_ale)  # Bjuv's keys are a gap now
+    again, _ = _open(db, tiny_searcher.index)  # and Bjuv's passages have new keys
+    settings = Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus")
+    ids = [c.id for c in tiny_searcher.index.chunks]
+    with TestClient(create_app(settings, searcher=again)) as client:
+        codes = {client.get(f"/passages/{i}").status_code for i in ids}
+    assert codes == {200}
+
+
+def test_removing_a_value_leaves_a_name_that_differs_by_an_underscore(tmp_path: Path) -> None:
+    # In Milvus's `like`, "_" matches any character: deleting "report:rapport_2022"'s pieces
+    # by "report:rapport_2022#%" deleted "report:rapport-2022"'s too.
+    from search.milvus_client import Catalogue, connect, ensure_collections, parse_store
+
+    client = connect(parse_store(f"milvus-lite:{tmp_path / 'm.db'}"))
+    ensure_collections(client, "t", 4)
+    catalogue = Catalogue(client, "t")
+    catalogue.put("report", "report:rapport_2022", {"rows": [1, 2]})
+    catalogue.put("report", "report:rapport-2022", {"rows": [3]})
+    catalogue.put("manifest", "manifest", "x" * 20_000)
+    catalogue.put("manifest", "manifest", "y")  # fewer pieces than the value it replaces
+    catalogue.delete("report:rapport_2022")
+    assert catalogue.get_many(["report:rapport_2022", "report:rapport-2022", "manifest"]) == {
+        "report:rapport-2022": {"rows": [3]},
+        "manifest": "y",
+    }
+    assert catalogue.names("piece") == ["manifest#0", "report:rapport-2022#0"]
