@@ -149,7 +149,7 @@ class IndexUpdater:
         from indexer.store.index import load_index
         from indexer.update import add_reports, can_update, remove_reports
         from indexer.worker import ParseLimits
-        from rapportsok.errors import IndexBusy
+        from rapportsok.errors import IndexBusy, StoreUnavailable
         from service.stores import make_searcher
 
         if self._encoder is None:
@@ -183,7 +183,15 @@ class IndexUpdater:
             raise UpdateBusy(f"{exc}; try again when it has finished") from exc
         index = load_index(self.index_dir, self._encoder.name)
         # With a Milvus store, the collection follows the index just published.
-        searcher = make_searcher(self.settings, index, self._encoder, self._analyzer)
+        try:
+            searcher = make_searcher(self.settings, index, self._encoder, self._analyzer)
+        except StoreUnavailable as exc:
+            # The change is in the corpus and the index already: say so, not only "failed"
+            # (a retry would find the report there); the store catches up when next synced.
+            raise StoreUnavailable(
+                f"the change is saved in the index, but {exc}; the store is brought up to "
+                "date at the next start-up or change"
+            ) from exc
         searcher.warm_up()
         self._install(searcher)
         release_memory()

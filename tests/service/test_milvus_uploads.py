@@ -6,13 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from writable import UPLOAD_TEXT, auth, writable_server
+
+from rapportsok.errors import StoreUnavailable
+from service.journal import indexed_sources
 
 SUNDSVIK = "sundsvik-kultur-2022"
 
 
 def test_an_upload_and_a_removal_reach_the_milvus_store(
-    loaded_index, encoder, corpus_copy: Path, corpus_index: Path, tmp_path: Path
+    loaded_index,
+    encoder,
+    corpus_copy: Path,
+    corpus_index: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from indexer.language.analyzer import get_analyzer
     from search.milvus_client import parse_store
@@ -45,3 +54,25 @@ def test_an_upload_and_a_removal_reach_the_milvus_store(
         assert served.store.reports() == sorted(loaded_index.documents)
         r = http.post("/search", json={"query": "öppettider biblioteket hösten"})
         assert all(hit["document"]["id"] != SUNDSVIK for hit in r.json()["results"])
+
+        # The store goes down after the index took the upload: the answer says it is saved.
+        import service.stores
+
+        def down(*args: object, **kwargs: object) -> None:
+            raise StoreUnavailable(f"cannot reach the Milvus store {setting}: down")
+
+        monkeypatch.setattr(service.stores, "make_searcher", down)
+        r = http.post(
+            "/documents",
+            files={"file": ("Sundsvik kultur 2022.md", UPLOAD_TEXT.encode())},
+            data={"municipality": "Sundsvik", "year": "2022"},
+            headers=auth(),
+        )
+        assert r.status_code == 503
+        assert r.json()["detail"] == (
+            f"the change is saved in the index, but cannot reach the Milvus store {setting}: "
+            "down; the store is brought up to date at the next start-up or change"
+        )
+        saved = [p.name for p in live.corpus.iterdir() if "Sundsvik" in p.name]
+        assert saved == ["Sundsvik-kultur-2022.md"]
+        assert "Sundsvik-kultur-2022.md" in indexed_sources(live.index)
