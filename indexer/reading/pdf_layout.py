@@ -86,6 +86,8 @@ class _Levels:
         self.bold_level = max(3, len(large) + 1)
 
     def large(self, line: Line, text: str | None = None) -> bool:
+        """Whether `text` (default: the line's own) is set larger than the body text, as a
+        heading of its own size level; a table of contents' entry never is."""
         text = line.text if text is None else text
         return (
             not _TOC_ENTRY.search(text)
