@@ -95,8 +95,7 @@ class OcrBudget:
 
 def ocr_words(page: Any, timeout: float = PAGE_TIMEOUT) -> list[dict[str, Any]]:
     """The words of a pdfplumber page read from its image, as pdfplumber-like word dicts
-    (text, x0, x1, top, bottom in pt; size from the line's height; no font name); Tesseract
-    is stopped after `timeout` seconds."""
+    (`hocr_words`); Tesseract is stopped after `timeout` seconds."""
     problem = tesseract_problem()
     if problem is not None:
         raise UnreadableReport(problem)
@@ -152,10 +151,11 @@ def hocr_words(hocr: str, page: Any) -> list[dict[str, Any]]:
         return []
     paragraphs = (e for e in root.iter() if e.get("class") == "ocr_par")
     for paragraph, par in enumerate(paragraphs):
-        for line in par.iter():
-            if line.get("class") in _LINE_CLASSES and len(_title(line).get("bbox", [])) == 4:
-                lines.append(_line(line, paragraph, scale, x_off, y_off))
-    lines = [line for line in lines if line[3]]
+        for element in par.iter():
+            if element.get("class") in _LINE_CLASSES:
+                line = _line(element, paragraph, scale, x_off, y_off)
+                if line is not None:
+                    lines.append(line)
     snapped = _snap([(x_height, sum(len(w["text"]) for w in ws)) for x_height, _, _, ws in lines])
     words = []
     for (_, top, bottom, line_words), size_px in zip(lines, snapped, strict=True):
@@ -168,11 +168,13 @@ def hocr_words(hocr: str, page: Any) -> list[dict[str, Any]]:
 
 def _line(
     line: ET.Element, paragraph: int, scale: float, x_off: float, y_off: float
-) -> tuple[float, float, float, list[dict[str, Any]]]:
+) -> tuple[float, float, float, list[dict[str, Any]]] | None:
     """One hOCR line: its x-height (px), top and bottom (pt), and its words (text, x0, x1
     in pt, and the number of Tesseract's paragraph on the page), less those Tesseract is
-    unsure of."""
+    unsure of; None for a line without a box or without such words."""
     props = _title(line)
+    if len(props.get("bbox", [])) != 4:
+        return None
     _, top, _, bottom = props["bbox"]
     x_size = props.get("x_size", [bottom - top])[0]
     x_height = x_size - props.get("x_descenders", [0])[0] - props.get("x_ascenders", [0])[0]
@@ -198,6 +200,8 @@ def _line(
                     "paragraph": paragraph,
                 }
             )
+    if not words:
+        return None
     return x_height, y_off + top * scale, y_off + bottom * scale, words
 
 
