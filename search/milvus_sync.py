@@ -32,6 +32,7 @@ import numpy as np
 
 from indexer.store.sparse import passage_weights
 from search.milvus_client import TEXT_MAX, Catalogue
+from search.scope import Scope, doc_of_row
 
 if TYPE_CHECKING:
     from indexer.store.index import IndexData
@@ -73,53 +74,59 @@ class Vocabulary:
         return np.fromiter((self.ids[t] for t in terms), np.int64, count=len(terms))
 
 
-def content_key(index: IndexData, doc_id: str) -> str:
-    """What identifies a report's content in the store: its file's sha256 and its passages."""
-    ids = sorted(index.chunks[r].id for r in _rows_of(index, doc_id))
+def content_key(index: IndexData, doc_id: str, rows: list[int]) -> str:
+    """What identifies a report's content in the store: its file's sha256 and its passages
+    (`rows`, the report's rows in `index`)."""
+    ids = sorted(index.chunks[r].id for r in rows)
     digest = hashlib.sha256(json.dumps(ids).encode()).hexdigest()[:16]
     return f"{index.documents[doc_id].sha256}:{digest}"
 
 
-def _rows_of(index: IndexData, doc_id: str) -> list[int]:
-    position = index.chunks.doc_ids.index(doc_id)
-    return np.flatnonzero(np.asarray(index.chunks.doc_of_row) == position).tolist()
+@dataclass
+class _Weights:
+    """The BM25 sparse vectors and lengths of the rows a sync adds, computed segment by
+    segment once for all its reports (a segment's postings are read once, not per report)."""
 
+    sparse: dict[int, dict[int, float]]  # row → global term id → term-frequency part
+    length: dict[int, int]  # row → analyzer terms in the passage
 
-def _segment_of(index: IndexData, row: int) -> tuple[int, int]:
-    """(segment number, row in it) of a global row."""
-    offsets = index.bm25.offsets  # type: ignore[attr-defined]
-    k = int(np.searchsorted(offsets, row, side="right")) - 1
-    return k, row - offsets[k]
+    @classmethod
+    def of(
+        cls, index: IndexData, rows: list[int], vocab: Vocabulary, catalogue: Catalogue
+    ) -> _Weights:
+        offsets = index.bm25.offsets  # type: ignore[attr-defined]
+        segment = np.searchsorted(offsets, rows, side="right") - 1
+        avg_len = float(index.bm25.avg_len)  # type: ignore[attr-defined]
+        out = cls({}, {})
+        for k in sorted(set(segment.tolist())):
+            wanted = [r for r, seg in zip(rows, segment.tolist(), strict=True) if seg == k]
+            local = [r - int(offsets[k]) for r in wanted]
+            postings = index.bm25.parts[k]  # type: ignore[attr-defined]
+            gids = vocab.add(catalogue, list(postings.terms))
+            weights = passage_weights(postings, gids, avg_len, local)
+            lengths = np.asarray(postings.lengths)[local].tolist()
+            out.sparse.update(zip(wanted, weights, strict=True))
+            out.length.update(zip(wanted, map(int, lengths), strict=True))
+        return out
 
 
 def add_report(
     client: Any,
     catalogue: Catalogue,
-    vocab: Vocabulary,
     prefix: str,
     index: IndexData,
     doc_id: str,
+    rows: list[int],
+    weights: _Weights,
     next_key: int,
 ) -> int:
-    """Insert report `doc_id`'s passages (from the loaded segment index) and then its
-    catalogue entry; the next free key."""
+    """Insert report `doc_id`'s passages (its `rows` of the loaded segment index, their BM25
+    `weights`) and then its catalogue entry; the next free key."""
     doc = index.documents[doc_id]
-    rows = _rows_of(index, doc_id)
-    bm25 = index.bm25
-    avg_len = float(bm25.avg_len)  # type: ignore[attr-defined]
-    weights: list[dict[int, float]] = []
-    total_len = 0
-    by_segment: dict[int, list[int]] = {}
-    for r in rows:
-        k, local = _segment_of(index, r)
-        by_segment.setdefault(k, []).append(local)
-    for k, local_rows in sorted(by_segment.items()):
-        postings = bm25.parts[k]  # type: ignore[attr-defined]
-        gids = vocab.add(catalogue, list(postings.terms))
-        weights.extend(passage_weights(postings, gids, avg_len, local_rows))
-        total_len += int(np.sum(np.asarray(postings.lengths)[local_rows], dtype=np.int64))
+    avg_len = float(index.bm25.avg_len)  # type: ignore[attr-defined]
+    sparse = [weights.sparse[r] for r in rows]
     df: dict[int, int] = {}
-    for w in weights:
+    for w in sparse:
         for t in w:
             df[t] = df.get(t, 0) + 1
     catalogue.put("counter", "next_key", next_key + len(rows))  # before: no key is reused
@@ -142,7 +149,7 @@ def add_report(
                 "year": doc.year,
                 "report_type": doc.report_type or "",
                 "dense": vectors[i].tolist(),
-                "sparse": weights[i] or {0: 0.0},
+                "sparse": sparse[i] or {0: 0.0},
                 "text": c.text,
                 "section": json.dumps(list(c.section), ensure_ascii=False),
                 "page": c.page,
@@ -159,10 +166,10 @@ def add_report(
         "document": doc.to_dict(),
         "first_key": next_key,
         "passage_ids": [index.chunks[r].id for r in rows],
-        "length_total": total_len,
+        "length_total": sum(weights.length[r] for r in rows),
         "df": sorted(df.items()),
         "avg_len": avg_len,
-        "content": content_key(index, doc_id),
+        "content": content_key(index, doc_id, rows),
     }
     catalogue.put("report", f"report:{doc_id}", entry)  # the commit
     return next_key + len(rows)
@@ -209,17 +216,23 @@ def sync(client: Any, prefix: str, index: IndexData) -> SyncReport:
     entries = catalogue.get_many(names)
     committed = {n.removeprefix("report:"): v for n, v in entries.items()}
     report.settled = settle(client, prefix, set(committed))
+    rows = Scope(index.documents, doc_of_row(index))
     for doc_id, entry in sorted(committed.items()):
-        if doc_id not in index.documents or entry["content"] != content_key(index, doc_id):
+        if doc_id not in index.documents or entry["content"] != content_key(
+            index, doc_id, rows.rows_of(doc_id)
+        ):
             delete_report(client, catalogue, prefix, doc_id)
             report.deleted.append(doc_id)
             del committed[doc_id]
     next_key = int(catalogue.get("next_key") or 0)
-    vocab = Vocabulary.load(catalogue)
-    for doc_id in sorted(index.documents):
-        if doc_id not in committed:
-            next_key = add_report(client, catalogue, vocab, prefix, index, doc_id, next_key)
-            report.added.append(doc_id)
+    adding = [d for d in sorted(index.documents) if d not in committed]
+    weights = _Weights.of(
+        index, [r for d in adding for r in rows.rows_of(d)], Vocabulary.load(catalogue), catalogue
+    )
+    for doc_id in adding:
+        rows_of = rows.rows_of(doc_id)
+        next_key = add_report(client, catalogue, prefix, index, doc_id, rows_of, weights, next_key)
+        report.added.append(doc_id)
     avg = float(index.bm25.avg_len)  # type: ignore[attr-defined]
     report.avg_len_drift = max(
         (abs(e["avg_len"] - avg) / avg for e in committed.values()), default=0.0

@@ -20,7 +20,7 @@ import numpy as np
 from indexer.models import Hit
 from rapportsok.limits import MAX_K, MAX_QUERY_TERMS
 from search.query import QueryInfo, QueryParser, is_english
-from search.scope import FILTER_FIELDS, Scope, SearchFilters, Selection
+from search.scope import FILTER_FIELDS, Scope, SearchFilters, Selection, doc_of_row
 from search.store import PassageStore, SegmentStore
 from search.typos import Correction, TypoCorrector
 
@@ -105,7 +105,7 @@ class Searcher:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         # Filters and report restrictions become row selections once per distinct set of
         # reports (search.scope); nothing per request walks the passages.
-        self.row_scope = Scope(index.documents, _doc_of_row(index))
+        self.row_scope = Scope(index.documents, doc_of_row(index))
         self.doc_ids = self.row_scope.doc_ids
         self._year_docs: dict[int, set[str]] = {}
         for d in index.documents.values():
@@ -363,13 +363,3 @@ def minmax(scores: dict[int, float]) -> dict[int, float]:
     if hi - lo < 1e-9:
         return dict.fromkeys(scores, 1.0)
     return {r: (s - lo) / (hi - lo) for r, s in scores.items()}
-
-
-def _doc_of_row(index: IndexData) -> np.ndarray:
-    """Per row of `index`, the position of its report among the sorted report ids."""
-    position = {d: i for i, d in enumerate(sorted(index.documents))}
-    # The passages know their rows' reports without being read. A deleted report's rows
-    # (-1 in a stacked index, or a report no longer listed) belong to no report: -1, which
-    # no selection includes.
-    remap = np.array([position.get(d, -1) for d in index.chunks.doc_ids] + [-1], dtype=np.int32)
-    return remap[index.chunks.doc_of_row]

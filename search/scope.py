@@ -15,13 +15,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from indexer.models import Document
 from rapportsok.errors import UnknownFilterValue
 from search.query import fold
+
+if TYPE_CHECKING:
+    from indexer.store.index import IndexData
 
 FILTER_FIELDS = ("municipality", "year", "report_type", "document_id")
 
@@ -259,3 +262,13 @@ def _runs(doc_of_row: np.ndarray, n_docs: int) -> list[list[tuple[int, int]]]:
         if doc_of_row[s] >= 0:  # -1: a deleted report's rows, in no run
             runs[int(doc_of_row[s])].append((s, e))
     return runs
+
+
+def doc_of_row(index: IndexData) -> np.ndarray:
+    """Per row of `index`, the position of its report among the sorted report ids."""
+    position = {d: i for i, d in enumerate(sorted(index.documents))}
+    # The passages know their rows' reports without being read. A deleted report's rows
+    # (-1 in a stacked index, or a report no longer listed) belong to no report: -1, which
+    # no selection includes.
+    remap = np.array([position.get(d, -1) for d in index.chunks.doc_ids] + [-1], dtype=np.int32)
+    return remap[index.chunks.doc_of_row]
